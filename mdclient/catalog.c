@@ -1,0 +1,2 @@
+/* mdclient/catalog.c - placeholder until implemented. */
+#include "mdclient/catalog.h"

@@ -1,0 +1,2 @@
+/* mdclient/config.c - placeholder until implemented. */
+#include "mdclient/config.h"

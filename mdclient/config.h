@@ -1,0 +1,66 @@
+/* mdclient/config.h - turn a SOURCE plus options into connection settings.
+ *
+ * SOURCE forms:
+ *   md:                the MotherDuck workspace (every database); dbname "md:"
+ *   md:<db>            the workspace with <db> current; dbname "<db>"
+ *   postgresql://...   a libpq URI (also postgres://)
+ *   key=value ...      a libpq keyword/value DSN
+ * A SOURCE that holds a password is refused (-EINVAL, "use token_file").
+ *
+ * Host: options->host, else the URI/DSN's host, else for md: sources
+ * "pg.<region>-aws.motherduck.com" with region options->region or "us-east-1".
+ * Port: options->port, else the DSN's, else 5432.
+ * TLS: sslmode defaults to verify-full for every host (require only when the
+ * user asks); sslrootcert defaults to the system CA bundle
+ * (/etc/ssl/certs/ca-certificates.crt) when sslmode is verify-ca/verify-full.
+ * Token (the password), first found wins: $MOTHERDUCK_TOKEN, $motherduck_token,
+ * options->token_file (first line, trailing whitespace removed), then nothing:
+ * libpq itself then uses $PGPASSWORD or ~/.pgpass.
+ * Deadlines: connect_timeout (default 10 s), TCP keepalives always on,
+ * statement_timeout (default 0 = none) applied after connecting.
+ */
+#ifndef MDCLIENT_CONFIG_H
+#define MDCLIENT_CONFIG_H
+
+#include "mdclient/common.h"
+#include "mdclient/error.h"
+
+typedef struct mdc_options {
+	const char *host;          /* NULL = from the source / default */
+	const char *region;        /* MotherDuck region, e.g. "us-east-1" */
+	const char *port;
+	const char *user;          /* default "postgres" for md: sources */
+	const char *sslmode;
+	const char *sslrootcert;
+	const char *token_file;
+	int connect_timeout_s;     /* <= 0: 10 */
+	int statement_timeout_ms;  /* <= 0: none */
+	const char *application_name; /* NULL: "mdfs" */
+} mdc_options;
+
+typedef struct mdc_config mdc_config;
+
+/* Parse source + opts into a new config (*out, free with mdc_config_free).
+ * opts may be NULL. Strings are copied; the caller keeps ownership of its own.
+ * Returns 0, or -EINVAL (bad source, password in source), -ENOENT/-EACCES
+ * (token_file unreadable). */
+int mdc_config_new(const char *source, const mdc_options *opts,
+		   mdc_config **out, mdc_error *err) MDC_MUSTCHECK;
+/* Wipes the token from memory and frees. NULL is fine. */
+void mdc_config_free(mdc_config *cfg);
+
+/* The database named by the source: "" for "md:" (workspace default), the
+ * db for md:<db>, the DSN's dbname otherwise. Owned by cfg. */
+const char *mdc_config_dbname(const mdc_config *cfg);
+/* True for md: sources (workspace semantics: one connection sees all dbs). */
+int mdc_config_is_motherduck(const mdc_config *cfg);
+/* A description without any secret, e.g. "md:my_db" or
+ * "postgresql://user@host:5432/db" - used as the fsname in /proc/mounts. Owned by cfg. */
+const char *mdc_config_display(const mdc_config *cfg);
+/* Resolved values, owned by cfg. */
+const char *mdc_config_host(const mdc_config *cfg);
+const char *mdc_config_port(const mdc_config *cfg);
+int mdc_config_connect_timeout(const mdc_config *cfg);
+int mdc_config_statement_timeout_ms(const mdc_config *cfg);
+
+#endif

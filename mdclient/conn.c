@@ -1,0 +1,2 @@
+/* mdclient/conn.c - placeholder until implemented. */
+#include "mdclient/conn.h"

@@ -1,0 +1,51 @@
+/* mdclient/conn.h - one live connection, with deadlines, and its dialect.
+ *
+ * mdc_connect() connects with PQconnectdbParams using the config's settings
+ * (connect_timeout, keepalives on: idle 30 s, interval 10 s, count 3),
+ * sets statement_timeout when configured (dialect-specific SQL), and probes the
+ * dialect with "SELECT 1 FROM duckdb_databases() LIMIT 1" (success: DuckDB;
+ * SQLSTATE 42883 or 42P01: PostgreSQL) - never from server_version.
+ * It also probes whether COPY ... TO STDOUT works (mdc_conn_has_copy_out).
+ *
+ * Thread safety: one mdc_conn is used by one thread at a time.
+ */
+#ifndef MDCLIENT_CONN_H
+#define MDCLIENT_CONN_H
+
+#include <stdbool.h>
+#include "mdclient/common.h"
+#include "mdclient/config.h"
+#include "mdclient/error.h"
+
+typedef enum mdc_dialect {
+	MDC_DIALECT_DUCKDB = 1,   /* MotherDuck or the stand-in */
+	MDC_DIALECT_POSTGRES = 2, /* a real PostgreSQL */
+} mdc_dialect;
+
+typedef struct mdc_conn mdc_conn;
+struct pg_conn; /* libpq's PGconn, for mdclient-internal users */
+
+/* Connect to dbname (NULL: mdc_config_dbname(cfg); "" means md: default).
+ * Returns 0 and *out, or -EACCES (bad token, 28xxx), -EIO (unreachable, TLS
+ * failure, dead server; the reason is in err), -ETIMEDOUT (connect timeout). */
+int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out,
+		mdc_error *err) MDC_MUSTCHECK;
+/* Closes the connection (cancelling a running query first). NULL is fine. */
+void mdc_conn_close(mdc_conn *c);
+
+mdc_dialect mdc_conn_dialect(const mdc_conn *c);
+/* The database this connection is in (current database). Owned by c. */
+const char *mdc_conn_dbname(const mdc_conn *c);
+/* True when the server accepted COPY (SELECT ...) TO STDOUT in the probe. */
+bool mdc_conn_has_copy_out(const mdc_conn *c);
+/* False once the connection is known broken (libpq status bad). */
+bool mdc_conn_is_ok(const mdc_conn *c);
+/* Run a command (or several ; separated) that returns no rows we need.
+ * Returns 0 or -errno with err filled from the SQLSTATE. Logs the SQL at LOG_DEBUG. */
+int mdc_conn_exec(mdc_conn *c, const char *sql, mdc_error *err) MDC_MUSTCHECK;
+/* Send a CancelRequest for whatever runs now on c. Safe from another thread. */
+void mdc_conn_cancel(mdc_conn *c);
+/* The underlying PGconn (mdclient-internal modules only; fs/ never calls it). */
+struct pg_conn *mdc_conn_pg(mdc_conn *c);
+
+#endif

@@ -1,0 +1,2 @@
+/* mdclient/error.c - placeholder until implemented. */
+#include "mdclient/error.h"

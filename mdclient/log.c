@@ -1,0 +1,2 @@
+/* mdclient/log.c - placeholder until implemented. */
+#include "mdclient/log.h"

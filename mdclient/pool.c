@@ -1,0 +1,2 @@
+/* mdclient/pool.c - placeholder until implemented. */
+#include "mdclient/pool.h"

@@ -1,0 +1,2 @@
+/* mdclient/pqutil.c - placeholder until implemented. */
+#include "mdclient/pqutil.h"

@@ -1,0 +1,32 @@
+/* mdclient/pqutil.h - mdclient-internal helpers around libpq (not for fs/).
+ *
+ * The one place where a libpq failure becomes an mdc_error: every module
+ * checks every PQresultStatus and calls mdc_pq_fail() on anything unexpected.
+ */
+#ifndef MDCLIENT_PQUTIL_H
+#define MDCLIENT_PQUTIL_H
+
+#include <libpq-fe.h>
+#include "mdclient/common.h"
+#include "mdclient/error.h"
+
+/* Fill err from res (SQLSTATE + primary message) or, when res is NULL or has
+ * no SQLSTATE, from PQerrorMessage(conn) (→ EIO). `what` names the step
+ * ("list tables", "connect"); it prefixes the message. Logs the reason at
+ * LOG_ERR (LOG_DEBUG for 57014 cancels). Returns -errno. Does not PQclear. */
+int mdc_pq_fail(mdc_error *err, PGconn *conn, const PGresult *res, const char *what);
+
+/* Run sql with text parameters (nparams may be 0, params NULL) and expect
+ * `expect` (PGRES_TUPLES_OK or PGRES_COMMAND_OK). Logs sql at LOG_DEBUG.
+ * On success returns 0 and *out (caller PQclear()s; out may be NULL to drop
+ * it); on failure -errno with err filled, nothing to clear. */
+int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		ExecStatusType expect, PGresult **out, mdc_error *err) MDC_MUSTCHECK;
+
+/* "db"."schema"."rel" quoted with PQescapeIdentifier (db may be NULL or "" to
+ * leave it out). Returns a malloc'd string (caller frees) or NULL on failure
+ * with err set (-ENOMEM / -EINVAL). */
+char *mdc_pq_qualified(PGconn *conn, const char *db, const char *schema, const char *rel,
+		       mdc_error *err);
+
+#endif

@@ -1,0 +1,2 @@
+/* mdclient/stream.c - placeholder until implemented. */
+#include "mdclient/stream.h"
