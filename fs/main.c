@@ -1,18 +1,168 @@
-/* fs/main.c - mdfs command line (stub until the read path lands). */
+/* fs/main.c - mdfs: mount MotherDuck (or any endpoint speaking its Postgres
+ * wire protocol) as a filesystem.
+ *
+ * Order matters (sshfs style): parse options, build the connection settings,
+ * connect once to check the token, TLS and reachability while stderr is still
+ * the user's terminal, and only then mount and daemonize. main() is a
+ * goto-cleanup chain.
+ */
+#include "fs/mdfs.h"
+
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "mdclient/conn.h"
+#include "mdclient/log.h"
 #include "mdfs_version.h"
+
+extern char **environ;
+
+static void syslog_sink(int level, const char *msg, void *ud)
+{
+	syslog(level, "%s", msg);
+}
+
+/* After start-up the token must not linger in our environment, where
+ * /proc/PID/environ would show it: overwrite the value in place (the kernel
+ * shows the original memory) and drop the variable. */
+static void scrub_env(const char *name)
+{
+	size_t nl = strlen(name);
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, name, nl) == 0 && (*e)[nl] == '=') {
+			char *v = *e + nl + 1;
+			explicit_bzero(v, strlen(v));
+		}
+	}
+	unsetenv(name);
+}
+
+/* "-o fsname=...,subtype=mdfs": what /proc/mounts shows. The display form
+ * never holds a secret; commas would split the option, so they go. */
+static int add_fsname(struct fuse_args *args, const char *display)
+{
+	size_t n = strlen(display);
+	char *opt = malloc(n + 32);
+	if (!opt)
+		return -1;
+	char *p = opt + sprintf(opt, "-ofsname=");
+	for (const char *s = display; *s; s++)
+		*p++ = (*s == ',' || *s == ' ') ? '_' : *s;
+	strcpy(p, ",subtype=mdfs");
+	int rc = fuse_opt_add_arg(args, opt);
+	free(opt);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("mdfs %s\n", MDFS_VERSION);
-		return 0;
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct mdfs m;
+	struct fuse *fuse = NULL;
+	struct fuse_loop_config *loop_cfg = NULL;
+	mdc_error err;
+	int ret = 1;
+
+	memset(&m, 0, sizeof m);
+	if (mdfs_opts_parse(&args, &m.opts) < 0)
+		goto out_opts;
+	if (m.opts.show_version) {
+		printf("mdfs %s (libfuse %d)\n", MDFS_VERSION, fuse_version());
+		ret = 0;
+		goto out_opts;
 	}
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: mdfs SOURCE MOUNTPOINT [-o opt,...]\n");
-		return 0;
+	if (m.opts.show_help) {
+		mdfs_opts_usage(argv[0]);
+		ret = 0;
+		goto out_opts;
 	}
-	fprintf(stderr, "usage: mdfs SOURCE MOUNTPOINT [-o opt,...]\n");
-	return 2;
+	mdc_log_set_level(m.opts.debug ? LOG_DEBUG : LOG_NOTICE);
+
+	mdc_options mo = {
+		.host = m.opts.host, .region = m.opts.region, .port = m.opts.port,
+		.user = m.opts.user, .sslmode = m.opts.sslmode, .sslrootcert = m.opts.sslrootcert,
+		.token_file = m.opts.token_file, .connect_timeout_s = m.opts.connect_timeout,
+		.statement_timeout_ms = m.opts.statement_timeout * 1000,
+	};
+	if (mdc_config_new(m.opts.source, &mo, &m.cfg, &err) < 0) {
+		fprintf(stderr, "mdfs: %s\n", err.message);
+		goto out_opts;
+	}
+	scrub_env("MOTHERDUCK_TOKEN");
+	scrub_env("motherduck_token");
+
+	/* Check credentials, TLS and reachability now, while the user sees stderr. */
+	mdc_conn *probe = NULL;
+	if (mdc_connect(m.cfg, NULL, &probe, &err) < 0) {
+		fprintf(stderr, "mdfs: cannot connect to %s: %s\n", mdc_config_display(m.cfg), err.message);
+		goto out_cfg;
+	}
+	mdc_conn_close(probe); /* the pool reconnects after daemonizing */
+
+	if (mdc_pool_new(m.cfg, m.opts.connections, &m.pool, &err) < 0) {
+		fprintf(stderr, "mdfs: %s\n", err.message);
+		goto out_cfg;
+	}
+	const char *db = mdc_config_dbname(m.cfg);
+	m.cache = mdfs_cache_new(m.pool, m.opts.cache_timeout,
+				 mdc_config_is_motherduck(m.cfg) && !*db ? NULL : db);
+	if (!m.cache) {
+		fprintf(stderr, "mdfs: out of memory\n");
+		goto out_pool;
+	}
+	m.uid = getuid();
+	m.gid = getgid();
+	m.mounted = time(NULL);
+	m.spool_dir = m.opts.spool_dir ? m.opts.spool_dir
+		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
+
+	if (add_fsname(&args, mdc_config_display(m.cfg)) < 0 ||
+	    (m.opts.ro && fuse_opt_add_arg(&args, "-oro") < 0)) {
+		fprintf(stderr, "mdfs: out of memory\n");
+		goto out_cache;
+	}
+	fuse = fuse_new(&args, &mdfs_ops, sizeof mdfs_ops, &m);
+	if (!fuse)
+		goto out_cache; /* libfuse printed why */
+	if (fuse_mount(fuse, m.opts.mountpoint) != 0)
+		goto out_fuse;
+	if (fuse_daemonize(m.opts.foreground) != 0)
+		goto out_unmount;
+	if (!m.opts.foreground) {
+		openlog("mdfs", LOG_PID, LOG_DAEMON);
+		mdc_log_set_sink(syslog_sink, NULL);
+	}
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+		goto out_unmount;
+	mdc_log(LOG_NOTICE, "mounted %s on %s", mdc_config_display(m.cfg), m.opts.mountpoint);
+
+	loop_cfg = fuse_loop_cfg_create();
+	if (!loop_cfg)
+		goto out_signals;
+	fuse_loop_cfg_set_clone_fd(loop_cfg, 0);
+	fuse_loop_cfg_set_idle_threads(loop_cfg, 10);
+	ret = fuse_loop_mt(fuse, loop_cfg) == 0 ? 0 : 1;
+	mdc_log(LOG_NOTICE, "unmounted %s", m.opts.mountpoint);
+
+	fuse_loop_cfg_destroy(loop_cfg);
+out_signals:
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+	fuse_unmount(fuse);
+out_fuse:
+	fuse_destroy(fuse);
+out_cache:
+	mdfs_cache_free(m.cache);
+out_pool:
+	mdc_pool_free(m.pool);
+out_cfg:
+	mdc_config_free(m.cfg);
+out_opts:
+	mdfs_opts_free(&m.opts);
+	fuse_opt_free_args(&args);
+	return ret;
 }

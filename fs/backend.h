@@ -1,0 +1,23 @@
+/* fs/backend.h - how the daemon borrows a connection for one operation.
+ *
+ * mdfs_with_conn() borrows a connection for db from the pool, runs fn, and
+ * returns it. When fn fails with -EIO on a connection that turned out dead
+ * (a pooled connection to an endpoint that restarted), it is discarded and fn
+ * runs once more on a fresh connection, so the mount recovers by itself. The
+ * reason of a final failure is logged once at LOG_ERR. Returns fn's result
+ * (0 or -errno); -EIO when no connection can be had.
+ */
+#ifndef MDFS_BACKEND_H
+#define MDFS_BACKEND_H
+
+#include "mdclient/pool.h"
+
+typedef int (*mdfs_conn_fn)(mdc_conn *c, void *arg, mdc_error *err);
+
+int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_fn fn, void *arg);
+
+/* The errno a FUSE handler returns for an mdclient failure: connection-level
+ * failures (timeouts included) become EIO; others pass through. */
+int mdfs_fuse_errno(int neg_errno);
+
+#endif

@@ -1,0 +1,269 @@
+/* fs/catalog_cache.c - cached directory listings (see catalog_cache.h). */
+#include "fs/catalog_cache.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fs/backend.h"
+#include "fs/names.h"
+#include "mdclient/catalog.h"
+
+struct mdfs_cache {
+	mdc_pool *pool;
+	double timeout;
+	char *only_db;
+	pthread_mutex_t lock;
+	struct mdfs_dir *dirs;  /* singly linked; few directories are live at once */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A key no two directories share: names may hold any byte but NUL. */
+static char *dir_key(const char *db, const char *schema)
+{
+	size_t ld = db ? strlen(db) : 0, ls = schema ? strlen(schema) : 0;
+	char *k = malloc(ld + ls + 32);
+	if (!k)
+		return NULL;
+	if (!db)
+		strcpy(k, "R");
+	else if (!schema)
+		sprintf(k, "D%s", db);
+	else
+		sprintf(k, "S%zu:%s%s", ld, db, schema);
+	return k;
+}
+
+static void dir_free(struct mdfs_dir *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->ents[i].fname);
+		free(d->ents[i].name);
+	}
+	free(d->ents);
+	free(d->key);
+	free(d);
+}
+
+struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db)
+{
+	struct mdfs_cache *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->pool = pool;
+	c->timeout = timeout_s;
+	if (only_db && !(c->only_db = strdup(only_db))) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void mdfs_cache_free(struct mdfs_cache *c)
+{
+	if (!c)
+		return;
+	struct mdfs_dir *d = c->dirs;
+	while (d) {
+		struct mdfs_dir *next = d->next;
+		dir_free(d);
+		d = next;
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c->only_db);
+	free(c);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct mdfs_entry *)a)->fname, ((const struct mdfs_entry *)b)->fname);
+}
+
+/* Append one entry; fname = encode(name) + suffix. */
+static int add_entry(struct mdfs_dir *d, const char *name, const char *suffix,
+		     enum mdfs_entry_kind kind, int64_t est_rows)
+{
+	char *enc = mdfs_name_encode(name);
+	if (!enc)
+		return -ENOMEM;
+	size_t le = strlen(enc), ls = strlen(suffix);
+	char *fname = malloc(le + ls + 1);
+	char *dup = strdup(name);
+	if (!fname || !dup) {
+		free(enc), free(fname), free(dup);
+		return -ENOMEM;
+	}
+	memcpy(fname, enc, le);
+	memcpy(fname + le, suffix, ls + 1);
+	free(enc);
+	d->ents[d->n++] = (struct mdfs_entry){ fname, dup, kind, est_rows };
+	return 0;
+}
+
+struct fetch_args {
+	const char *db, *schema;
+	struct mdfs_dir *dir;
+};
+
+static int fetch_names(struct mdfs_dir *d, mdc_name_list *l)
+{
+	d->ents = calloc(l->n ? l->n : 1, sizeof *d->ents);
+	if (!d->ents)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		int rc = add_entry(d, l->names[i], "", MDFS_ENT_DIR, -1);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int fetch_cb(mdc_conn *conn, void *arg, mdc_error *err)
+{
+	struct fetch_args *a = arg;
+	struct mdfs_dir *d = a->dir;
+	int rc;
+
+	if (!a->schema) {
+		mdc_name_list l = { 0 };
+		rc = a->db ? mdc_list_schemas(conn, a->db, &l, err) : mdc_list_databases(conn, &l, err);
+		if (rc == 0)
+			rc = fetch_names(d, &l);
+		mdc_name_list_free(&l);
+		return rc;
+	}
+	mdc_rel_list l = { 0 };
+	rc = mdc_list_relations(conn, a->db, a->schema, &l, err);
+	if (rc == 0) {
+		d->ents = calloc(l.n ? l.n : 1, sizeof *d->ents);
+		if (!d->ents)
+			rc = -ENOMEM;
+		for (size_t i = 0; rc == 0 && i < l.n; i++)
+			rc = add_entry(d, l.rels[i].name, ".csv",
+				       l.rels[i].kind == MDC_REL_VIEW ? MDFS_ENT_VIEW : MDFS_ENT_TABLE,
+				       l.rels[i].est_rows);
+	}
+	mdc_rel_list_free(&l);
+	return rc;
+}
+
+static struct mdfs_dir *fetch(struct mdfs_cache *c, const char *db, const char *schema, int *rcp)
+{
+	struct mdfs_dir *d = calloc(1, sizeof *d);
+	if (!d) {
+		*rcp = -ENOMEM;
+		return NULL;
+	}
+	int rc;
+	if (!db && c->only_db) {
+		/* A single-database source: the root is that database, no query. */
+		rc = (d->ents = calloc(1, sizeof *d->ents)) ? add_entry(d, c->only_db, "", MDFS_ENT_DIR, -1)
+							    : -ENOMEM;
+	} else {
+		struct fetch_args a = { db, schema, d };
+		rc = mdfs_with_conn(c->pool, db, !db ? "list databases" : !schema ? "list schemas" : "list tables",
+				    fetch_cb, &a);
+	}
+	if (rc < 0) {
+		dir_free(d);
+		*rcp = rc;
+		return NULL;
+	}
+	qsort(d->ents, d->n, sizeof *d->ents, cmp_ent);
+	return d;
+}
+
+/* Remove the listing under key from the cache (the caller holds the lock). */
+static void drop_locked(struct mdfs_cache *c, const char *key)
+{
+	struct mdfs_dir **pp = &c->dirs;
+	while (*pp) {
+		struct mdfs_dir *d = *pp;
+		if (strcmp(d->key, key) == 0) {
+			*pp = d->next;
+			if (--d->refs == 0)
+				dir_free(d);
+			continue;
+		}
+		pp = &d->next;
+	}
+}
+
+int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, struct mdfs_dir **out)
+{
+	char *key = dir_key(db, schema);
+	if (!key)
+		return -ENOMEM;
+
+	pthread_mutex_lock(&c->lock);
+	for (struct mdfs_dir *d = c->dirs; d; d = d->next) {
+		if (strcmp(d->key, key) == 0 && now_s() - d->fetched < c->timeout) {
+			d->refs++;
+			pthread_mutex_unlock(&c->lock);
+			free(key);
+			*out = d;
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	/* Not cached (or stale): query without holding the lock. Two threads may
+	 * both fetch the same directory; the later insert simply wins. */
+	int rc = 0;
+	struct mdfs_dir *fresh = fetch(c, db, schema, &rc);
+	if (!fresh) {
+		free(key);
+		return mdfs_fuse_errno(rc);
+	}
+	fresh->key = key;
+	fresh->fetched = now_s();
+	fresh->refs = 2; /* the cache's and the caller's */
+
+	pthread_mutex_lock(&c->lock);
+	drop_locked(c, key);
+	fresh->next = c->dirs;
+	c->dirs = fresh;
+	pthread_mutex_unlock(&c->lock);
+	*out = fresh;
+	return 0;
+}
+
+void mdfs_dir_put(struct mdfs_cache *c, struct mdfs_dir *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&c->lock);
+	int last = --d->refs == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (last)
+		dir_free(d);
+}
+
+const struct mdfs_entry *mdfs_dir_find(const struct mdfs_dir *d, const char *fname)
+{
+	struct mdfs_entry key = { .fname = (char *)fname };
+	return bsearch(&key, d->ents, d->n, sizeof *d->ents, cmp_ent);
+}
+
+void mdfs_cache_invalidate(struct mdfs_cache *c, const char *db, const char *schema)
+{
+	char *key = dir_key(db, schema);
+	if (!key)
+		return;
+	pthread_mutex_lock(&c->lock);
+	drop_locked(c, key);
+	pthread_mutex_unlock(&c->lock);
+	free(key);
+}

@@ -1,0 +1,54 @@
+/* fs/catalog_cache.h - directory listings of the mount, from one catalog
+ * query each, kept for cache_timeout seconds.
+ *
+ * A directory is the root (databases), a database (schemas) or a schema
+ * (relations as "<name>.csv"). Listing one costs at most one catalog query;
+ * stat of anything listed costs none. Entries are sorted by file name.
+ * Thread-safe. A directory handed out is reference-counted: release it with
+ * mdfs_dir_put().
+ */
+#ifndef MDFS_CATALOG_CACHE_H
+#define MDFS_CATALOG_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mdclient/pool.h"
+
+enum mdfs_entry_kind { MDFS_ENT_DIR = 1, MDFS_ENT_TABLE = 2, MDFS_ENT_VIEW = 3 };
+
+struct mdfs_entry {
+	char *fname;            /* file name as shown (encoded, with ".csv" for relations) */
+	char *name;             /* catalog name (decoded) */
+	enum mdfs_entry_kind kind;
+	int64_t est_rows;       /* -1 unknown; relations only */
+};
+
+struct mdfs_dir {
+	size_t n;
+	struct mdfs_entry *ents; /* sorted by fname (strcmp) */
+	/* private */
+	char *key;
+	double fetched;         /* monotonic seconds */
+	int refs;
+	struct mdfs_dir *next;
+};
+
+struct mdfs_cache;
+
+/* only_db: when not NULL, the root lists only that database (md:<db> and
+ * DSN sources); NULL lists every database the endpoint shows. */
+struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db);
+void mdfs_cache_free(struct mdfs_cache *c);
+
+/* Get the listing of a directory: db == NULL → root; schema == NULL → the
+ * database's schemas; else the schema's relations. Returns 0 and *out (a
+ * reference: mdfs_dir_put it), or -errno (-ENOENT when the parent does not
+ * list it, -EIO when the endpoint cannot be reached). */
+int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, struct mdfs_dir **out);
+void mdfs_dir_put(struct mdfs_cache *c, struct mdfs_dir *d);
+/* Binary search by file name; NULL when absent. */
+const struct mdfs_entry *mdfs_dir_find(const struct mdfs_dir *d, const char *fname);
+/* Forget a directory's listing (after a change made through the mount). */
+void mdfs_cache_invalidate(struct mdfs_cache *c, const char *db, const char *schema);
+
+#endif

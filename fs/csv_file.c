@@ -1,0 +1,188 @@
+/* fs/csv_file.c - stream + spool behind one open CSV file (see csv_file.h). */
+#include "fs/csv_file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs/backend.h"
+#include "mdclient/log.h"
+#include "mdclient/stream.h"
+
+struct mdfs_csv_file {
+	pthread_mutex_t lock;
+	mdc_pool *pool;
+	mdc_conn *conn;         /* borrowed while the stream runs */
+	mdc_stream *stream;     /* NULL once finished */
+	char *what;             /* "db.schema.rel" for log lines */
+	off_t streamed;         /* bytes taken from the stream so far */
+	off_t spooled;          /* bytes [0, spooled) are in the spool */
+	off_t spool_max;
+	int spool_fd;           /* -1: none yet / spooling off */
+	const char *spool_dir;
+	bool eof;
+	int error;              /* sticky -errno once the stream broke */
+};
+
+/* End the stream and give the connection back (broken unless cleanly closed). */
+static void finish_stream(struct mdfs_csv_file *f)
+{
+	if (f->stream) {
+		int rc = mdc_stream_close(f->stream);
+		f->stream = NULL;
+		mdc_pool_put(f->pool, f->conn, rc != 0 || !mdc_conn_is_ok(f->conn));
+		f->conn = NULL;
+	}
+}
+
+int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
+		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out)
+{
+	struct mdfs_csv_file *f = calloc(1, sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	size_t wl = strlen(db) + strlen(schema) + strlen(rel) + 3;
+	if (!(f->what = malloc(wl))) {
+		free(f);
+		return -ENOMEM;
+	}
+	snprintf(f->what, wl, "%s.%s.%s", db, schema, rel);
+	f->pool = pool;
+	f->spool_fd = -1;
+	f->spool_dir = spool_dir;
+	f->spool_max = spool_max;
+
+	mdc_error err;
+	int rc = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		mdc_error_clear(&err);
+		rc = mdc_pool_get(pool, db, &f->conn, &err);
+		if (rc < 0)
+			break;
+		rc = mdc_stream_open_csv(f->conn, db, schema, rel, &f->stream, &err);
+		if (rc == 0)
+			break;
+		bool dead = !mdc_conn_is_ok(f->conn);
+		mdc_pool_put(pool, f->conn, dead);
+		f->conn = NULL;
+		if (!(rc == -EIO && dead))
+			break;
+	}
+	if (rc < 0) {
+		mdc_log(rc == -ENOENT ? LOG_INFO : LOG_ERR, "open %s: %s", f->what,
+			err.message[0] ? err.message : strerror(-rc));
+		free(f->what);
+		free(f);
+		return mdfs_fuse_errno(rc);
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	*out = f;
+	return 0;
+}
+
+/* Keep [streamed, streamed+n) in the spool while it is contiguous and small enough. */
+static void spool_append(struct mdfs_csv_file *f, const char *buf, size_t n)
+{
+	if (f->spooled != f->streamed || f->spooled + (off_t)n > f->spool_max)
+		return;
+	if (f->spool_fd < 0) {
+		f->spool_fd = open(f->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (f->spool_fd < 0) {
+			mdc_log(LOG_WARNING, "%s: no re-read spool in %s: %s", f->what, f->spool_dir,
+				strerror(errno));
+			f->spool_max = 0;
+			return;
+		}
+	}
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = pwrite(f->spool_fd, buf + done, n - done, f->spooled + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			mdc_log(LOG_WARNING, "%s: spool write failed: %s", f->what,
+				w < 0 ? strerror(errno) : "short write");
+			f->spool_max = f->spooled; /* stop spooling; what is there stays valid */
+			return;
+		}
+		done += (size_t)w;
+	}
+	f->spooled += (off_t)n;
+}
+
+/* Take up to size bytes from the stream into buf (at f->streamed). */
+static ssize_t pull(struct mdfs_csv_file *f, char *buf, size_t size)
+{
+	if (f->error)
+		return f->error;
+	if (f->eof)
+		return 0;
+	mdc_error err;
+	mdc_error_clear(&err);
+	ssize_t n = mdc_stream_read(f->stream, buf, size, &err);
+	if (n > 0) {
+		spool_append(f, buf, (size_t)n);
+		f->streamed += n;
+	} else if (n == 0) {
+		f->eof = true;
+		finish_stream(f);
+	} else {
+		mdc_log(LOG_ERR, "read %s: stream broke after %lld bytes: %s", f->what,
+			(long long)f->streamed, err.message[0] ? err.message : strerror((int)-n));
+		f->error = -EIO;
+		finish_stream(f);
+	}
+	return n < 0 ? f->error : n;
+}
+
+ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off)
+{
+	ssize_t rc;
+	pthread_mutex_lock(&f->lock);
+	if (off < f->streamed) {
+		/* A re-read: serve it from the spool. */
+		if (off >= f->spooled) {
+			mdc_log(LOG_ERR, "read %s: offset %lld is behind the %lld-byte re-read spool (spool_max)",
+				f->what, (long long)off, (long long)f->spooled);
+			rc = -EIO;
+			goto out;
+		}
+		size_t n = size;
+		if ((off_t)n > f->spooled - off)
+			n = (size_t)(f->spooled - off);
+		rc = pread(f->spool_fd, buf, n, off);
+		if (rc < 0)
+			rc = -EIO;
+		goto out;
+	}
+	/* A forward seek: stream on (into the spool) up to off. */
+	while (off > f->streamed) {
+		size_t want = size;
+		if ((off_t)want > off - f->streamed)
+			want = (size_t)(off - f->streamed);
+		rc = pull(f, buf, want);
+		if (rc <= 0)
+			goto out;
+	}
+	rc = pull(f, buf, size);
+out:
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+void mdfs_csv_close(struct mdfs_csv_file *f)
+{
+	if (!f)
+		return;
+	finish_stream(f);
+	if (f->spool_fd >= 0)
+		close(f->spool_fd);
+	pthread_mutex_destroy(&f->lock);
+	free(f->what);
+	free(f);
+}

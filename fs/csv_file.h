@@ -1,0 +1,30 @@
+/* fs/csv_file.h - an open "<table>.csv": a live stream plus a re-read spool.
+ *
+ * open() starts the query at once (errors such as a missing table surface
+ * there) and keeps a pooled connection until the stream ends or the file is
+ * released. Bytes go to the reader as they arrive (direct_io, size unknown)
+ * and are also written to an unnamed spool file (O_TMPFILE in spool_dir), up
+ * to spool_max bytes, so that a re-read or a backward seek within that prefix
+ * gives the very same bytes. A read behind the spooled prefix fails with EIO
+ * (logged); a forward seek streams on. A stream that breaks makes every later
+ * read fail with EIO: a reader never sees a silently short file.
+ * Thread-safe per handle.
+ */
+#ifndef MDFS_CSV_FILE_H
+#define MDFS_CSV_FILE_H
+
+#include <sys/types.h>
+#include "mdclient/pool.h"
+
+struct mdfs_csv_file;
+
+/* Returns 0 and *out, or -errno (-ENOENT, -EIO, -EACCES). */
+int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
+		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out);
+/* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
+ * or -errno. */
+ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off);
+/* Cancels a stream still running, returns the connection, frees f. */
+void mdfs_csv_close(struct mdfs_csv_file *f);
+
+#endif

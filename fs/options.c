@@ -1,0 +1,145 @@
+/* fs/options.c - the fuse_opt table and defaults for mdfs (see options.h). */
+#include "fs/options.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MDFS_OPT(t, p) { t, offsetof(struct mdfs_opts, p), 1 }
+
+enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_RO };
+
+static const struct fuse_opt mdfs_opt_table[] = {
+	MDFS_OPT("host=%s", host),
+	MDFS_OPT("region=%s", region),
+	MDFS_OPT("port=%s", port),
+	MDFS_OPT("user=%s", user),
+	MDFS_OPT("sslmode=%s", sslmode),
+	MDFS_OPT("sslrootcert=%s", sslrootcert),
+	MDFS_OPT("token_file=%s", token_file),
+	MDFS_OPT("connect_timeout=%d", connect_timeout),
+	MDFS_OPT("statement_timeout=%d", statement_timeout),
+	MDFS_OPT("connections=%d", connections),
+	MDFS_OPT("cache_timeout=%d", cache_timeout),
+	MDFS_OPT("spool_dir=%s", spool_dir),
+	MDFS_OPT("spool_max=%lld", spool_max_mb),
+	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+	FUSE_OPT_KEY("-d", KEY_DEBUG),
+	FUSE_OPT_KEY("debug", KEY_DEBUG),
+	FUSE_OPT_END
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct mdfs_opts *o = data;
+
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		if (!o->source) {
+			o->source = strdup(arg);
+			return 0;
+		}
+		if (!o->mountpoint) {
+			o->mountpoint = realpath(arg, NULL);
+			if (!o->mountpoint) {
+				fprintf(stderr, "mdfs: bad mount point '%s': %s\n", arg, strerror(errno));
+				return -1;
+			}
+			return 0;
+		}
+		fprintf(stderr, "mdfs: unexpected argument '%s'\n", arg);
+		return -1;
+	case KEY_RO:
+		o->ro = 1;
+		return 1; /* FUSE mounts read-only too */
+	case KEY_HELP:
+		o->show_help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	case KEY_FOREGROUND:
+		o->foreground = 1;
+		return 0;
+	case KEY_DEBUG:
+		o->debug = 1;
+		o->foreground = 1;
+		return fuse_opt_add_arg(outargs, "-d") == 0 ? 0 : -1;
+	default:
+		return 1;
+	}
+}
+
+void mdfs_opts_usage(const char *progname)
+{
+	printf("usage: %s SOURCE MOUNTPOINT [-o option[,option]...] [-f] [-d]\n"
+	       "\n"
+	       "SOURCE: md: (every database of the workspace), md:DB, a postgresql:// URI\n"
+	       "        or a 'key=value' libpq DSN. Never put a password in SOURCE.\n"
+	       "The token comes from $MOTHERDUCK_TOKEN, $motherduck_token or -o token_file.\n"
+	       "\n"
+	       "mdfs options:\n"
+	       "    -o token_file=FILE     read the token from FILE (first line)\n"
+	       "    -o region=REGION       MotherDuck region (default us-east-1)\n"
+	       "    -o host=HOST           endpoint host (default pg.REGION-aws.motherduck.com)\n"
+	       "    -o port=PORT           endpoint port (default 5432)\n"
+	       "    -o user=USER           user name sent to the endpoint\n"
+	       "    -o sslmode=MODE        libpq sslmode (default verify-full)\n"
+	       "    -o sslrootcert=FILE    CA bundle (default the system bundle)\n"
+	       "    -o connections=N       connection pool size (default 4)\n"
+	       "    -o cache_timeout=S     catalog cache lifetime in seconds (default 20)\n"
+	       "    -o connect_timeout=S   connect deadline in seconds (default 10)\n"
+	       "    -o statement_timeout=S server-side statement deadline (default none)\n"
+	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
+	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
+	       "    -o ro                  read-only mount\n"
+	       "    -f                     stay in the foreground, log to stderr\n"
+	       "    -d                     debug: foreground, FUSE debug, log every SQL statement\n"
+	       "    -h, --help             this help; -V, --version: the version\n"
+	       "\n"
+	       "FUSE options (see mount.fuse3(8)) are passed on.\n", progname);
+}
+
+int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->connect_timeout = 10;
+	o->connections = 4;
+	o->cache_timeout = 20;
+	o->spool_max_mb = 1024;
+	if (fuse_opt_parse(args, o, mdfs_opt_table, opt_proc) == -1)
+		return -1;
+	if (o->show_help || o->show_version)
+		return 0;
+	if (!o->source || !o->mountpoint) {
+		fprintf(stderr, "mdfs: missing %s (see mdfs --help)\n", o->source ? "MOUNTPOINT" : "SOURCE");
+		return -1;
+	}
+	if (o->connections < 1 || o->connections > 64) {
+		fprintf(stderr, "mdfs: connections must be between 1 and 64\n");
+		return -1;
+	}
+	if (o->connect_timeout < 1 || o->cache_timeout < 0 || o->statement_timeout < 0 ||
+	    o->spool_max_mb < 0) {
+		fprintf(stderr, "mdfs: timeouts and sizes must not be negative (connect_timeout >= 1)\n");
+		return -1;
+	}
+	return 0;
+}
+
+void mdfs_opts_free(struct mdfs_opts *o)
+{
+	char **strs[] = { &o->source, &o->mountpoint, &o->host, &o->region, &o->port, &o->user,
+			  &o->sslmode, &o->sslrootcert, &o->token_file, &o->spool_dir };
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+}

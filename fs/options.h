@@ -1,0 +1,32 @@
+/* fs/options.h - mdfs's command line: one options struct filled by a
+ * fuse_opt table (sshfs style). FUSE's own options stay in args. */
+#ifndef MDFS_OPTIONS_H
+#define MDFS_OPTIONS_H
+
+#include <fuse_opt.h>
+
+struct mdfs_opts {
+	char *source;           /* SOURCE (first non-option argument) */
+	char *mountpoint;       /* MOUNTPOINT */
+	/* connection (passed to mdclient) */
+	char *host, *region, *port, *user, *sslmode, *sslrootcert, *token_file;
+	int connect_timeout;    /* seconds, default 10 */
+	int statement_timeout;  /* seconds, default 0 = none */
+	/* daemon */
+	int connections;        /* pool size, default 4 */
+	int cache_timeout;      /* catalog cache, seconds, default 20 */
+	char *spool_dir;        /* default $TMPDIR or /var/tmp */
+	long long spool_max_mb; /* re-read spool per open file, MiB, default 1024 */
+	int ro;                 /* -o ro: every write is EROFS */
+	int foreground;         /* -f */
+	int debug;              /* -d: FUSE debug + SQL at LOG_DEBUG */
+	int show_help, show_version;
+};
+
+/* Parse argv into *o; args receives what FUSE must see (fsname/subtype are
+ * added later). Returns 0, or -1 after printing a one-line error. */
+int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o);
+void mdfs_opts_usage(const char *progname);
+void mdfs_opts_free(struct mdfs_opts *o);
+
+#endif
