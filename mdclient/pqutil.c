@@ -1,2 +1,199 @@
-/* mdclient/pqutil.c - placeholder until implemented. */
+/* mdclient/pqutil.c - libpq failures -> mdc_error, checked execution, quoting.
+ * See pqutil.h. */
 #include "mdclient/pqutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdclient/log.h"
+
+int mdc_pq_fail(mdc_error *err, PGconn *conn, const PGresult *res, const char *what)
+{
+	mdc_error local;
+	mdc_error *e = err ? err : &local;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int rc;
+
+	if (!what)
+		what = "query";
+	if (state && *state) {
+		const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		if (!primary || !*primary)
+			primary = PQresultErrorMessage(res);
+		rc = mdc_error_set_sqlstate(e, mdc_errno_for_sqlstate(state), state,
+					    "%s: %s", what, primary);
+	} else {
+		const char *msg = res ? PQresultErrorMessage(res) : "";
+		if ((!msg || !*msg) && conn)
+			msg = PQerrorMessage(conn);
+		if (!msg || !*msg) {
+			msg = res ? PQresStatus(PQresultStatus(res)) : "no result";
+			rc = mdc_error_set(e, EIO, "%s: unexpected result (%s)", what, msg);
+		} else {
+			rc = mdc_error_set(e, EIO, "%s: %s", what, msg);
+		}
+	}
+	mdc_log(strcmp(e->sqlstate, "57014") == 0 ? LOG_DEBUG : LOG_ERR, "%s%s%s%s",
+		e->message, e->sqlstate[0] ? " (SQLSTATE " : "", e->sqlstate,
+		e->sqlstate[0] ? ")" : "");
+	return rc;
+}
+
+/* Consume the rest of a COPY the server started: COPY OUT data is read and
+ * dropped, COPY IN is ended with a failure message. Returns 0, or -EIO when
+ * the connection broke (or is in a state that cannot be left, COPY BOTH). */
+static int finish_copy(PGconn *conn, ExecStatusType st)
+{
+	if (st == PGRES_COPY_OUT) {
+		char *buf = NULL;
+		int n;
+		while ((n = PQgetCopyData(conn, &buf, 0)) > 0) {
+			PQfreemem(buf);
+			buf = NULL;
+		}
+		return n == -1 ? 0 : -EIO;
+	}
+	if (st == PGRES_COPY_IN)
+		return PQputCopyEnd(conn, "mdclient: COPY FROM STDIN not expected") == 1 ? 0 : -EIO;
+	return -EIO; /* PGRES_COPY_BOTH: replication only, no way back */
+}
+
+int mdc_pq_drain(PGconn *conn)
+{
+	PGresult *res;
+
+	if (!conn)
+		return -EIO;
+	while ((res = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+			if (finish_copy(conn, st) < 0)
+				return -EIO;
+		}
+		if (PQstatus(conn) != CONNECTION_OK)
+			return -EIO;
+	}
+	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) == PQTRANS_ACTIVE ||
+	    PQtransactionStatus(conn) == PQTRANS_UNKNOWN)
+		return -EIO;
+	return 0;
+}
+
+static void log_sql(const char *sql, int nparams, const char *const *params)
+{
+	if (!mdc_log_enabled(LOG_DEBUG))
+		return;
+	if (nparams <= 0 || !params) {
+		mdc_log(LOG_DEBUG, "sql: %s", sql);
+		return;
+	}
+	/* Parameters are names and values, never secrets. */
+	char buf[512];
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < nparams && off < sizeof buf; i++) {
+		int w = snprintf(buf + off, sizeof buf - off, "%s$%d=%s%s%s", i ? ", " : "", i + 1,
+				 params[i] ? "'" : "", params[i] ? params[i] : "NULL",
+				 params[i] ? "'" : "");
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	mdc_log(LOG_DEBUG, "sql: %s [%s]", sql, buf);
+}
+
+int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		ExecStatusType expect, PGresult **out, mdc_error *err)
+{
+	if (out)
+		*out = NULL;
+	if (!conn || !sql)
+		return mdc_error_set(err, EINVAL, "query: no connection or no SQL");
+	log_sql(sql, nparams, params);
+
+	PGresult *res = PQexecParams(conn, sql, nparams > 0 ? nparams : 0, NULL,
+				     nparams > 0 ? params : NULL, NULL, NULL, 0);
+	if (!res)
+		return mdc_pq_fail(err, conn, NULL, "query");
+
+	ExecStatusType st = PQresultStatus(res);
+	if (st == expect) {
+		if (out)
+			*out = res;
+		else
+			PQclear(res);
+		return 0;
+	}
+	int rc;
+	if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+		PQclear(res);
+		(void)finish_copy(conn, st);
+		(void)mdc_pq_drain(conn);
+		rc = mdc_error_set(err, EIO, "query: server started an unexpected COPY");
+		mdc_log(LOG_ERR, "query: server started an unexpected COPY for: %s", sql);
+		return rc;
+	}
+	if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE) {
+		rc = mdc_pq_fail(err, conn, res, "query");
+		mdc_log(LOG_DEBUG, "failed sql: %s", sql);
+	} else {
+		rc = mdc_error_set(err, EIO, "query: unexpected result status %s (wanted %s)",
+				   PQresStatus(st), PQresStatus(expect));
+		mdc_log(LOG_ERR, "%s for: %s", err ? err->message : "unexpected result status", sql);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static char *escape_ident(PGconn *conn, const char *name, mdc_error *err)
+{
+	char *q = PQescapeIdentifier(conn, name, strlen(name));
+	if (!q) {
+		const char *msg = PQerrorMessage(conn);
+		int errnum = (msg && strstr(msg, "out of memory")) ? ENOMEM : EINVAL;
+		mdc_error_set(err, errnum, "quote identifier: %s", msg && *msg ? msg : "failed");
+	}
+	return q;
+}
+
+char *mdc_pq_qualified(PGconn *conn, const char *db, const char *schema, const char *rel,
+		       mdc_error *err)
+{
+	if (!conn || !schema || !rel) {
+		mdc_error_set(err, EINVAL, "quote identifier: missing name");
+		return NULL;
+	}
+	char *parts[3] = { NULL, NULL, NULL };
+	const char *names[3] = { (db && *db) ? db : NULL, schema, rel };
+	size_t len = 0;
+	char *out = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		if (!names[i])
+			continue;
+		parts[i] = escape_ident(conn, names[i], err);
+		if (!parts[i])
+			goto done;
+		len += strlen(parts[i]) + 1;
+	}
+	out = malloc(len);
+	if (!out) {
+		mdc_error_set(err, ENOMEM, "quote identifier: out of memory");
+		goto done;
+	}
+	out[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (!parts[i])
+			continue;
+		if (out[0])
+			strcat(out, ".");
+		strcat(out, parts[i]);
+	}
+done:
+	for (int i = 0; i < 3; i++)
+		PQfreemem(parts[i]);
+	return out;
+}

@@ -29,4 +29,11 @@ int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *p
 char *mdc_pq_qualified(PGconn *conn, const char *db, const char *schema, const char *rel,
 		       mdc_error *err);
 
+/* Read and drop every pending result of conn (a finished query, or the rest
+ * of a COPY: COPY OUT data is consumed, COPY IN is ended with an error), so
+ * the connection can take the next command. Blocks until the server is done:
+ * cancel a long query first. Returns 0 when conn is idle and usable, -EIO
+ * when it is broken and must be closed. Logs nothing. */
+int mdc_pq_drain(PGconn *conn);
+
 #endif
