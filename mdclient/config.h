@@ -22,6 +22,7 @@
 #ifndef MDCLIENT_CONFIG_H
 #define MDCLIENT_CONFIG_H
 
+#include <stddef.h>
 #include "mdclient/common.h"
 #include "mdclient/error.h"
 
@@ -62,5 +63,23 @@ const char *mdc_config_host(const mdc_config *cfg);
 const char *mdc_config_port(const mdc_config *cfg);
 int mdc_config_connect_timeout(const mdc_config *cfg);
 int mdc_config_statement_timeout_ms(const mdc_config *cfg);
+
+/* ---- mdclient-internal (conn.c); fs/ never calls these. ---- */
+
+/* Room needed in the arrays given to mdc_config_libpq_params. */
+#define MDC_CONFIG_MAX_PARAMS 64
+
+/* Fill kw/val (cap entries, NULL-terminated) with the keywords for
+ * PQconnectStartParams/PQconnectdbParams (expand_dbname = 0): every resolved
+ * setting, "dbname" (dbname NULL: the config's; "" on md: sources: "md:") and
+ * the token as "password" when there is one. The strings are owned by cfg (or
+ * are dbname itself) and stay valid while both live; the caller owns only the
+ * arrays. Returns the number of pairs filled. Never fails. */
+size_t mdc_config_libpq_params(const mdc_config *cfg, const char *dbname,
+			       const char **kw, const char **val, size_t cap);
+
+/* Replace, in place, every occurrence of the token in text with "***"
+ * (defence in depth for server- or libpq-provided error text). */
+void mdc_config_scrub(const mdc_config *cfg, char *text);
 
 #endif
