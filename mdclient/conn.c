@@ -1,2 +1,385 @@
-/* mdclient/conn.c - placeholder until implemented. */
+/* mdclient/conn.c - one live connection: connect with deadlines, session
+ * settings, dialect and COPY probes, exec, cancel. See conn.h. */
 #include "mdclient/conn.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mdclient/log.h"
+#include "mdclient/pqutil.h"
+
+struct mdc_conn {
+	PGconn *pg;
+	PGcancel *cancel;    /* made at connect; PQcancel is thread-safe */
+	mdc_dialect dialect;
+	bool copy_out;
+	char *dbname;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* With PQERRORS_VERBOSE libpq writes server errors as "FATAL:  28P01: ...".
+ * Find that SQLSTATE in a connection error text; "" when there is none. */
+static void find_sqlstate(const char *msg, char state[6])
+{
+	state[0] = '\0';
+	for (const char *p = msg; (p = strstr(p, ":  ")) != NULL; p++) {
+		const char *s = p + 3;
+		int ok = 1;
+		for (int i = 0; i < 5; i++)
+			if (!isdigit((unsigned char)s[i]) && !isupper((unsigned char)s[i]))
+				ok = 0;
+		if (ok && s[5] == ':') {
+			memcpy(state, s, 5);
+			state[5] = '\0';
+			return;
+		}
+	}
+}
+
+/* Copy a libpq connection error into buf as one line, without the
+ * LOCATION: lines that verbose mode adds, and without the token. */
+static void clean_conn_message(const mdc_config *cfg, const char *msg, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	while (msg && *msg && off + 1 < size) {
+		size_t len = strcspn(msg, "\n");
+		if (strncmp(msg, "LOCATION:", 9) != 0 && len > 0) {
+			int w = snprintf(buf + off, size - off, "%s%.*s", off ? " " : "", (int)len, msg);
+			if (w < 0)
+				break;
+			off += (size_t)w;
+			if (off >= size)
+				off = size - 1;
+		}
+		msg += len;
+		if (*msg == '\n')
+			msg++;
+	}
+	mdc_config_scrub(cfg, buf);
+}
+
+static int connect_fail(const mdc_config *cfg, PGconn *pg, int timed_out, int timeout_s,
+			mdc_error *err)
+{
+	char msg[MDC_ERRMSG_MAX];
+	char state[6];
+	const char *host = mdc_config_host(cfg);
+	int rc;
+
+	clean_conn_message(cfg, pg ? PQerrorMessage(pg) : "out of memory", msg, sizeof msg);
+	find_sqlstate(msg, state);
+	if (timed_out)
+		rc = mdc_error_set(err, ETIMEDOUT, "connect to %s: no answer within %d s",
+				   host ? host : "(default host)", timeout_s);
+	else if (state[0])
+		rc = mdc_error_set_sqlstate(err, mdc_errno_for_sqlstate(state), state,
+					    "connect: %s", msg);
+	else
+		rc = mdc_error_set(err, pg ? EIO : ENOMEM, "connect: %s", msg[0] ? msg : "failed");
+	mdc_log(LOG_ERR, "%s", err ? err->message : msg);
+	if (timed_out && msg[0])
+		mdc_log(LOG_DEBUG, "connect: libpq said: %s", msg);
+	PQfinish(pg);
+	return rc;
+}
+
+/* Server notices (NOTICE, WARNING...) go to the log, never to stderr. */
+static void notice_receiver(void *arg, const PGresult *res)
+{
+	(void)arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	int level = (sev && strcmp(sev, "WARNING") == 0) ? LOG_WARNING : LOG_DEBUG;
+	mdc_log(level, "server %s: %s", sev ? sev : "notice", msg ? msg : PQresultErrorMessage(res));
+}
+
+/* Drive PQconnectPoll until done or until the deadline. Returns 0, or 1 on
+ * timeout, or -1 on failure (reason in PQerrorMessage). */
+static int poll_connect(PGconn *pg, int timeout_s)
+{
+	long long deadline = now_ms() + (long long)timeout_s * 1000;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		if (st == PGRES_POLLING_OK)
+			return 0;
+		if (st == PGRES_POLLING_FAILED)
+			return -1;
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return 1;
+		struct pollfd pfd = {
+			.fd = PQsocket(pg),
+			.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+		};
+		if (pfd.fd < 0)
+			return -1;
+		int n = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0)
+			continue;
+		st = PQconnectPoll(pg);
+	}
+}
+
+/* Run sql, expecting success, without logging a failure (probes and
+ * optional settings). Returns 0, or -1 with the SQLSTATE in state ("" if
+ * none). The connection is drained either way. */
+static int quiet_exec(PGconn *pg, const char *sql, char state[6])
+{
+	mdc_log(LOG_DEBUG, "sql: %s", sql);
+	PGresult *res = PQexec(pg, sql);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(state, 6, "%s", s ? s : "");
+	PQclear(res);
+	if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+		(void)mdc_pq_drain(pg);
+		return -1;
+	}
+	return (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : -1;
+}
+
+/* Does COPY (SELECT ...) TO STDOUT work here? Leaves the connection idle.
+ * Returns 1 / 0, or -EIO when the connection broke during the probe. */
+static int probe_copy_out(PGconn *pg)
+{
+	const char *sql = "COPY (SELECT 1) TO STDOUT (FORMAT csv)";
+	int ok = 0;
+
+	mdc_log(LOG_DEBUG, "sql: %s", sql);
+	PGresult *res = PQexec(pg, sql);
+	if (res && PQresultStatus(res) == PGRES_COPY_OUT) {
+		char *buf = NULL;
+		int n;
+		ok = 1;
+		while ((n = PQgetCopyData(pg, &buf, 0)) > 0) {
+			PQfreemem(buf);
+			buf = NULL;
+		}
+		if (n != -1)
+			ok = 0;
+		PGresult *r;
+		while ((r = PQgetResult(pg)) != NULL) {
+			if (PQresultStatus(r) != PGRES_COMMAND_OK)
+				ok = 0;
+			PQclear(r);
+		}
+	} else if (res) {
+		mdc_log(LOG_DEBUG, "COPY TO STDOUT not available: %s",
+			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQresStatus(PQresultStatus(res)));
+	}
+	PQclear(res);
+	if (mdc_pq_drain(pg) < 0 || PQtransactionStatus(pg) != PQTRANS_IDLE)
+		return -EIO;
+	return ok;
+}
+
+static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
+{
+	char state[6];
+	int rc;
+
+	/* Dialect: never from server_version. */
+	if (quiet_exec(c->pg, "SELECT 1 FROM duckdb_databases() LIMIT 1", state) == 0) {
+		c->dialect = MDC_DIALECT_DUCKDB;
+	} else if (strcmp(state, "42883") == 0 || strcmp(state, "42P01") == 0) {
+		c->dialect = MDC_DIALECT_POSTGRES;
+	} else {
+		return mdc_error_set_sqlstate(err, state[0] ? mdc_errno_for_sqlstate(state) : EIO,
+					      state, "connect: dialect probe failed: %s",
+					      PQerrorMessage(c->pg));
+	}
+
+	if (c->dialect == MDC_DIALECT_POSTGRES) {
+		rc = mdc_conn_exec(c, "SET DateStyle = ISO; SET TimeZone = 'UTC'; "
+				      "SET extra_float_digits = 3", err);
+		if (rc < 0)
+			return rc;
+	} else if (quiet_exec(c->pg, "SET TimeZone = 'UTC'", state) < 0) {
+		mdc_log(LOG_DEBUG, "SET TimeZone refused (SQLSTATE %s); keeping the server's",
+			state[0] ? state : "none");
+	}
+
+	int st_ms = mdc_config_statement_timeout_ms(cfg);
+	if (st_ms > 0) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "SET statement_timeout = %d", st_ms);
+		if (c->dialect == MDC_DIALECT_POSTGRES) {
+			if ((rc = mdc_conn_exec(c, sql, err)) < 0)
+				return rc;
+		} else if (quiet_exec(c->pg, sql, state) < 0) {
+			mdc_log(LOG_WARNING, "the server refused statement_timeout (SQLSTATE %s); "
+				"queries run without a server-side limit", state[0] ? state : "none");
+		}
+	}
+
+	const char *db = PQdb(c->pg);
+	PGresult *res = NULL;
+	if (c->dialect == MDC_DIALECT_DUCKDB &&
+	    mdc_pq_exec(c->pg, "SELECT current_database()", 0, NULL, PGRES_TUPLES_OK, &res,
+			NULL) == 0 &&
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		db = PQgetvalue(res, 0, 0);
+	c->dbname = strdup(db ? db : "");
+	PQclear(res);
+	if (!c->dbname)
+		return mdc_error_set(err, ENOMEM, "out of memory");
+
+	if (c->dialect == MDC_DIALECT_POSTGRES) {
+		c->copy_out = true;
+	} else {
+		rc = probe_copy_out(c->pg);
+		if (rc < 0)
+			return mdc_error_set(err, EIO, "connect: connection lost during the COPY probe");
+		c->copy_out = rc == 1;
+	}
+	return 0;
+}
+
+int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_error *err)
+{
+	const char *kw[MDC_CONFIG_MAX_PARAMS], *val[MDC_CONFIG_MAX_PARAMS];
+
+	mdc_error_clear(err);
+	if (!cfg || !out)
+		return mdc_error_set(err, EINVAL, "connect: missing config");
+	*out = NULL;
+	mdc_config_libpq_params(cfg, dbname, kw, val, MDC_CONFIG_MAX_PARAMS);
+	int timeout_s = mdc_config_connect_timeout(cfg);
+
+	mdc_log(LOG_DEBUG, "connect: %s (db %s)", mdc_config_display(cfg),
+		dbname ? dbname : mdc_config_dbname(cfg));
+	PGconn *pg = PQconnectStartParams(kw, val, 0);
+	if (!pg || PQstatus(pg) == CONNECTION_BAD)
+		return connect_fail(cfg, pg, 0, timeout_s, err);
+	/* Verbose: connection errors then carry the SQLSTATE ("FATAL:  28P01: ..."). */
+	PQsetErrorVerbosity(pg, PQERRORS_VERBOSE);
+	PQsetNoticeReceiver(pg, notice_receiver, NULL);
+	int r = poll_connect(pg, timeout_s);
+	if (r != 0)
+		return connect_fail(cfg, pg, r == 1, timeout_s, err);
+	PQsetErrorVerbosity(pg, PQERRORS_DEFAULT);
+
+	mdc_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		PQfinish(pg);
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	}
+	c->pg = pg;
+	c->cancel = PQgetCancel(pg);
+	int rc = set_session(c, cfg, err);
+	if (rc < 0) {
+		mdc_conn_close(c);
+		return rc;
+	}
+	mdc_log(LOG_INFO, "connected to %s: %s dialect, database \"%s\", COPY out %s",
+		mdc_config_display(cfg), c->dialect == MDC_DIALECT_DUCKDB ? "DuckDB" : "PostgreSQL",
+		c->dbname, c->copy_out ? "yes" : "no");
+	*out = c;
+	return 0;
+}
+
+void mdc_conn_close(mdc_conn *c)
+{
+	if (!c)
+		return;
+	if (c->pg && PQtransactionStatus(c->pg) == PQTRANS_ACTIVE)
+		mdc_conn_cancel(c);
+	if (c->cancel)
+		PQfreeCancel(c->cancel);
+	PQfinish(c->pg);
+	free(c->dbname);
+	free(c);
+}
+
+mdc_dialect mdc_conn_dialect(const mdc_conn *c)
+{
+	return c->dialect;
+}
+
+const char *mdc_conn_dbname(const mdc_conn *c)
+{
+	return c->dbname;
+}
+
+bool mdc_conn_has_copy_out(const mdc_conn *c)
+{
+	return c->copy_out;
+}
+
+bool mdc_conn_is_ok(const mdc_conn *c)
+{
+	return c && c->pg && PQstatus(c->pg) == CONNECTION_OK;
+}
+
+int mdc_conn_exec(mdc_conn *c, const char *sql, mdc_error *err)
+{
+	if (!c || !c->pg || !sql)
+		return mdc_error_set(err, EINVAL, "exec: no connection or no SQL");
+	mdc_log(LOG_DEBUG, "sql: %s", sql);
+	if (!PQsendQuery(c->pg, sql))
+		return mdc_pq_fail(err, c->pg, NULL, "exec");
+
+	int rc = 0;
+	PGresult *res;
+	while ((res = PQgetResult(c->pg)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		switch (st) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+		case PGRES_EMPTY_QUERY:
+			break;
+		case PGRES_COPY_OUT:
+		case PGRES_COPY_IN:
+		case PGRES_COPY_BOTH:
+			PQclear(res);
+			if (mdc_pq_drain(c->pg) < 0 && rc == 0)
+				rc = mdc_error_set(err, EIO, "exec: connection lost in a COPY");
+			if (rc == 0)
+				rc = mdc_error_set(err, EINVAL, "exec: COPY is not supported here");
+			continue; /* drain already read everything */
+		default:
+			if (rc == 0)
+				rc = mdc_pq_fail(err, c->pg, res, "exec");
+			break;
+		}
+		PQclear(res);
+	}
+	if (rc == 0 && PQstatus(c->pg) != CONNECTION_OK)
+		rc = mdc_pq_fail(err, c->pg, NULL, "exec");
+	return rc;
+}
+
+void mdc_conn_cancel(mdc_conn *c)
+{
+	char errbuf[256];
+
+	if (!c || !c->cancel)
+		return;
+	if (!PQcancel(c->cancel, errbuf, sizeof errbuf))
+		mdc_log(LOG_WARNING, "cancel request failed: %s", errbuf);
+	else
+		mdc_log(LOG_DEBUG, "cancel request sent");
+}
+
+struct pg_conn *mdc_conn_pg(mdc_conn *c)
+{
+	return c ? c->pg : NULL;
+}
