@@ -99,3 +99,109 @@ def own_standin(testbed, tmp_path):
         yield Server("duckdb", s.source(), testbed.token, testbed.ca_crt, s)
     finally:
         s.stop()
+
+
+def is_mounted(path):
+    path = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
+class Mount:
+    """mdfs running in the foreground on a temporary mount point.
+
+    Started with the token in the environment; waits until the mount shows
+    in /proc/self/mountinfo; stop() unmounts with fusermount3 -u, waits for
+    the daemon and fails the test on unexpected stderr (sshfs's approach)."""
+
+    def __init__(self, server, mountpoint, source=None, opts=(), env=None, asan=False,
+                 allowed_stderr=()):
+        self.server = server
+        self.mnt = str(mountpoint)
+        self.allowed = list(allowed_stderr)
+        o = [f"sslrootcert={server.ca}", "sslmode=verify-full"]
+        if source is None:
+            # As a user would mount each: the stand-in as a MotherDuck source
+            # with its host and port, PostgreSQL by a DSN.
+            if server.engine == "duckdb":
+                source = "md:"
+                o += ["host=127.0.0.1", f"port={server.handle.port}"]
+            else:
+                source = server.dsn()
+        o += list(opts)
+        self.argv = [build_path("fs", "mdfs", asan=asan), source, self.mnt, "-f", "-o", ",".join(o)]
+        self.env = dict(os.environ, MOTHERDUCK_TOKEN=server.token)
+        self.env.pop("PGPASSWORD", None)
+        if env:
+            self.env.update(env)
+        self.stderr_path = self.mnt + ".stderr"
+        self.proc = None
+
+    def start(self):
+        os.makedirs(self.mnt, exist_ok=True)
+        self._err = open(self.stderr_path, "w+")
+        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=self._err, stderr=self._err,
+                                     stdin=subprocess.DEVNULL)
+        try:
+            tb.wait_for(lambda: self.proc.poll() is not None or is_mounted(self.mnt), 30,
+                        "the mount to appear")
+        except TimeoutError:
+            self.stop(check=False)
+            raise
+        if self.proc.poll() is not None:
+            raise AssertionError(f"mdfs exited {self.proc.returncode}: {self.stderr()}")
+        return self
+
+    def stderr(self):
+        self._err.flush()
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def path(self, *parts):
+        return os.path.join(self.mnt, *parts)
+
+    def stop(self, check=True):
+        if self.proc is None:
+            return
+        if is_mounted(self.mnt):
+            subprocess.run(["fusermount3", "-u", "-z", self.mnt], capture_output=True)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        rc, self.proc = self.proc.returncode, None
+        err = self.stderr()
+        self._err.close()
+        if check:
+            assert rc == 0, f"mdfs exited {rc}: {err}"
+            unexpected = [ln for ln in err.splitlines()
+                          if ln.strip() and not ln.startswith("mdfs: mounted") and
+                          not ln.startswith("mdfs: unmounted") and
+                          not any(a in ln for a in self.allowed)]
+            assert not unexpected, "unexpected stderr from mdfs:\n" + "\n".join(unexpected)
+
+
+@pytest.fixture
+def mount_factory(tmp_path):
+    mounts = []
+
+    def make(server, **kw):
+        m = Mount(server, tmp_path / f"mnt{len(mounts)}", **kw)
+        mounts.append(m)
+        return m.start()
+
+    yield make
+    errors = []
+    for m in mounts:
+        try:
+            m.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, "\n".join(errors)
+
+
+@pytest.fixture
+def mounted(server, mount_factory):
+    """The shared server of this test's engine, mounted."""
+    return mount_factory(server)

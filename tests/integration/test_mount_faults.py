@@ -1,0 +1,177 @@
+"""Start-up checks, secrets, early close and a dying endpoint, on a real
+mount. These tests use a private stand-in (own_standin) so they can kill and
+restart it without disturbing other tests."""
+import errno
+import os
+import subprocess
+import time
+
+import pytest
+
+import testbed as tb
+from conftest import build_path, is_mounted
+
+
+def mdfs_cmd(server, mnt, source=None, opts=(), token=None, foreground=False):
+    o = [f"sslrootcert={server.ca}"]
+    if source is None:
+        source = "md:"
+        o += ["host=127.0.0.1", f"port={server.handle.port}"]
+    argv = [build_path("fs", "mdfs"), source, str(mnt), "-o", ",".join(o + list(opts))]
+    if foreground:
+        argv.append("-f")
+    env = dict(os.environ, MOTHERDUCK_TOKEN=server.token if token is None else token)
+    env.pop("PGPASSWORD", None)
+    return argv, env
+
+
+def run_mdfs_expect_failure(server, tmp_path, **kw):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir(exist_ok=True)
+    argv, env = mdfs_cmd(server, mnt, **kw)
+    started = time.monotonic()
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert r.returncode != 0
+    assert not is_mounted(str(mnt))
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    return lines[0], elapsed
+
+
+def test_wrong_token_fails_before_mounting(md, tmp_path):
+    line, _ = run_mdfs_expect_failure(md, tmp_path, token="wrong-token")
+    assert "password authentication failed" in line
+    assert "wrong-token" not in line
+
+
+def test_unreachable_host_fails_within_connect_timeout(md, tmp_path):
+    lock = tb.PortLock()  # a port nobody listens on
+    try:
+        line, elapsed = run_mdfs_expect_failure(
+            md, tmp_path, source="md:", opts=("host=127.0.0.1", f"port={lock.port}", "connect_timeout=3"))
+    finally:
+        lock.release()
+    assert "cannot connect" in line and elapsed < 10
+
+
+def test_bad_certificate_fails(md, tmp_path):
+    # The system CA bundle does not know our test CA: verify-full must refuse.
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    argv, env = mdfs_cmd(md, mnt)
+    argv[argv.index("-o") + 1] = (f"host=127.0.0.1,port={md.handle.port},"
+                                  "sslrootcert=/etc/ssl/certs/ca-certificates.crt")
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and not is_mounted(str(mnt))
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "certificate verify failed" in r.stderr
+
+
+def test_password_in_source_is_refused(md, tmp_path):
+    src = f"postgresql://mdfs:s3cr3t-pw@127.0.0.1:{md.handle.port}/md:"
+    line, _ = run_mdfs_expect_failure(md, tmp_path, source=src)
+    assert "token_file" in line and "s3cr3t-pw" not in line
+
+
+def daemon_of(pid, mnt):
+    """True when /proc/PID is the mdfs serving mnt."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return bool(argv) and argv[0].endswith(b"/mdfs") and mnt.encode() in argv
+
+
+def test_token_never_shows(md, tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    argv, env = mdfs_cmd(md, mnt)
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)  # daemonizes
+    try:
+        assert r.returncode == 0, r.stderr
+        assert is_mounted(str(mnt))
+        with open("/proc/mounts") as f:
+            line = [ln for ln in f if f" {mnt} " in ln][0]
+        assert md.token not in line and line.startswith("md: ") and " fuse.mdfs " in line
+        pids = [p for p in os.listdir("/proc") if p.isdigit() and daemon_of(p, str(mnt))]
+        assert len(pids) == 1, "daemon not found"
+        for what in ("cmdline", "environ"):
+            with open(f"/proc/{pids[0]}/{what}", "rb") as f:
+                assert md.token.encode() not in f.read()
+        assert "shop" in os.listdir(mnt)
+    finally:
+        subprocess.run(["fusermount3", "-u", str(mnt)], check=False)
+    tb.wait_for(lambda: not is_mounted(str(mnt)), 10, "unmount")
+
+
+def test_token_file(md, tmp_path, mount_factory):
+    tok = tmp_path / "token"
+    tok.write_text(md.token + "\n")
+    m = mount_factory(md, env={"MOTHERDUCK_TOKEN": ""}, opts=(f"token_file={tok}",))
+    assert "shop" in os.listdir(m.mnt)
+
+
+def big_table(server, rows):
+    server.psql(f"CREATE OR REPLACE TABLE main.big AS SELECT range AS id, 'row ' || range::VARCHAR AS label, "
+                f"range * 0.5 AS half FROM range({rows})")
+
+
+def test_head_on_ten_million_rows_is_fast_and_cancels(own_standin, mount_factory):
+    s = own_standin
+    big_table(s, 10_000_000)
+    m = mount_factory(s)
+    path = m.path("shop", "main", "big.csv")
+    os.stat(path)
+    started = time.monotonic()
+    r = subprocess.run(["head", "-n", "3", path], capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[0] == "id,label,half"
+    assert len(r.stdout.splitlines()) == 3
+    assert elapsed < 2.0, f"head took {elapsed:.2f}s"
+    # head closed the file: the server-side query must be gone.
+    tb.wait_for(lambda: s.handle.stats()["active_queries"] == 0, 10, "the query to be cancelled")
+
+
+def test_endpoint_killed_mid_read_gives_eio_then_recovers(own_standin, mount_factory):
+    s = own_standin
+    big_table(s, 2_000_000)
+    m = mount_factory(s, opts=("cache_timeout=0", "connect_timeout=3"),
+                      allowed_stderr=("stream broke", "connection", "server closed", "could not",
+                                      "Connection refused", "list ", "open ", "EOF", "SSL"))
+    path = m.path("shop", "main", "big.csv")
+    with open(path, "rb", buffering=0) as f:
+        assert f.read(65536)
+        port, control = s.handle.port, s.handle.control_port
+        s.handle.kill()
+        with pytest.raises(OSError) as e:
+            while f.read(1 << 20):
+                pass
+        assert e.value.errno == errno.EIO
+    # Endpoint down: a listing fails with EIO, fast.
+    started = time.monotonic()
+    with pytest.raises(OSError) as e:
+        os.listdir(m.path("shop", "main"))
+    assert e.value.errno == errno.EIO and time.monotonic() - started < 10
+    # Endpoint back: the next ls works without a remount.
+    s.handle.start(port, control)
+    assert "big.csv" in os.listdir(m.path("shop", "main"))
+    with open(path, "rb") as f:
+        assert f.readline() == b"id,label,half\n"
+
+
+def test_stream_cut_mid_way_is_never_a_short_file(own_standin, mount_factory):
+    s = own_standin
+    big_table(s, 200_000)
+    m = mount_factory(s, allowed_stderr=("stream broke", "connection", "server closed", "EOF", "SSL"))
+    s.handle.control(close_after_rows=50_000)
+    with pytest.raises(OSError) as e:
+        with open(m.path("shop", "main", "big.csv"), "rb") as f:
+            while f.read(1 << 16):
+                pass
+    assert e.value.errno == errno.EIO
+    s.handle.control(close_after_rows=None)
+    with open(m.path("shop", "main", "big.csv"), "rb") as f:
+        assert f.read().count(b"\n") == 200_001

@@ -1,0 +1,213 @@
+"""The read path through a real mount, on both servers: the tree, stat,
+streaming CSV with nasty data, every common reader, re-reads, early close,
+parallel readers."""
+import csv
+import io
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+DUCK_EVERY_TYPE = r"""
+CREATE SCHEMA IF NOT EXISTS mt;
+CREATE OR REPLACE TABLE mt.every_type (
+  id INTEGER, i8 TINYINT, i16 SMALLINT, i64 BIGINT, hi HUGEINT, dec DECIMAL(18,3), dbl DOUBLE,
+  s VARCHAR, b BOOLEAN, d DATE, ts TIMESTAMP, tstz TIMESTAMPTZ, iv INTERVAL, u UUID, bl BLOB,
+  l INTEGER[], st STRUCT(a INTEGER, b VARCHAR));
+INSERT INTO mt.every_type VALUES
+ (1, -128, -32768, -9223372036854775808, -170141183460469231731687303715884105727,
+  -123456789012345.678, -1.5e300, 'comma, "quote"', true, DATE '1999-12-31',
+  TIMESTAMP '2024-01-02 03:04:05.123456', TIMESTAMPTZ '2024-01-02 03:04:05.5+00',
+  INTERVAL '1 year 2 days 3 hours', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\xAA\x00ab'::BLOB,
+  [1, 2, NULL], {'a': 1, 'b': 'x y'}),
+ (2, 127, 32767, 9223372036854775807, 170141183460469231731687303715884105727,
+  999999999999999.999, 0.1, E'line1\nline2\r\nline3', false, DATE '2024-02-29',
+  TIMESTAMP '1970-01-01 00:00:00', TIMESTAMPTZ '2000-06-30 23:59:59+00', INTERVAL '00:00:01',
+  '00000000-0000-0000-0000-000000000000', ''::BLOB, [], {'a': NULL, 'b': ''}),
+ (3, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (4, 0, 0, 0, 0, 0, -0.0, 'ünïcødé ✓ 日本 🦆', true, DATE '0001-01-01', TIMESTAMP '2262-04-11 23:47:16',
+  NULL, INTERVAL '-5 days', NULL, 'plain'::BLOB, [NULL], NULL),
+ (5, 1, 1, 1, 1, 1.5, 3.25, ' leading and trailing ', false, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL),
+ (6, 2, 2, 2, 2, 2, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (7, 3, 3, 3, 3, 3, 3, '"', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (8, 4, 4, 4, 4, 4, 4, E'tab\there', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+"""
+
+PG_EVERY_TYPE = r"""
+DROP SCHEMA IF EXISTS mt CASCADE;
+CREATE SCHEMA mt;
+CREATE TYPE mt.pair AS (a integer, b text);
+CREATE TABLE mt.every_type (
+  id integer, i8 smallint, i16 smallint, i64 bigint, hi numeric(39,0), dec numeric(18,3),
+  dbl double precision, s text, b boolean, d date, ts timestamp, tstz timestamptz, iv interval,
+  u uuid, bl bytea, l integer[], st mt.pair);
+SET TimeZone = 'UTC';
+INSERT INTO mt.every_type VALUES
+ (1, -128, -32768, -9223372036854775808, -170141183460469231731687303715884105727,
+  -123456789012345.678, -1.5e300, 'comma, "quote"', true, '1999-12-31',
+  '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05.5+00', '1 year 2 days 3 hours',
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\xaa006162', '{1,2,NULL}', ROW(1, 'x y')),
+ (2, 127, 32767, 9223372036854775807, 170141183460469231731687303715884105727,
+  999999999999999.999, 0.1, E'line1\nline2\r\nline3', false, '2024-02-29',
+  '1970-01-01 00:00:00', '2000-06-30 23:59:59+00', '00:00:01',
+  '00000000-0000-0000-0000-000000000000', '', '{}', ROW(NULL, '')),
+ (3, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (4, 0, 0, 0, 0, 0, -0.0, 'ünïcødé ✓ 日本 🦆', true, '0001-01-01', '2262-04-11 23:47:16',
+  NULL, '-5 days', NULL, 'plain', '{NULL}', NULL),
+ (5, 1, 1, 1, 1, 1.5, 3.25, ' leading and trailing ', false, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL),
+ (6, 2, 2, 2, 2, 2, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (7, 3, 3, 3, 3, 3, 3, '"', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (8, 4, 4, 4, 4, 4, 4, E'tab\there', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+"""
+
+ROWS_SQL = "CREATE {replace} TABLE mt.numbers AS SELECT {gen} AS n, 'label ' || {gen} AS label FROM {src}"
+
+
+def setup_schema(server, dbname="shop"):
+    server.psql(DUCK_EVERY_TYPE if server.engine == "duckdb" else PG_EVERY_TYPE, dbname=dbname)
+    if server.engine == "duckdb":
+        server.psql(ROWS_SQL.format(replace="OR REPLACE", gen="range", src="range(100000)"), dbname=dbname)
+    else:
+        server.psql("DROP TABLE IF EXISTS mt.numbers; " +
+                    ROWS_SQL.format(replace="", gen="g", src="generate_series(0, 99999) g") +
+                    "; ANALYZE mt.numbers; ANALYZE mt.every_type", dbname=dbname)
+
+
+@pytest.fixture
+def shop(server, mount_factory):
+    setup_schema(server)
+    m = mount_factory(server)
+    return m, m.path("shop", "mt")
+
+
+def engine_csv(server, sql):
+    """The engine's own CSV export of a query."""
+    if server.engine == "postgres":
+        return server.psql(f"\\copy ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)").stdout
+    server.handle.control(copy=True)
+    try:
+        return server.psql(f"\\copy ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)").stdout
+    finally:
+        server.handle.control(copy=False)
+
+
+def parse(text):
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_tree_and_stat(server, shop):
+    m, base = shop
+    if server.engine == "duckdb":
+        assert {"shop", "analytics"} <= set(os.listdir(m.mnt))
+        assert "main" in os.listdir(m.path("shop"))
+    else:
+        assert os.listdir(m.mnt) == ["shop"]
+    assert "mt" in os.listdir(m.path("shop"))
+    names = sorted(os.listdir(base))
+    assert names == ["every_type.csv", "numbers.csv"]
+    st = os.stat(os.path.join(base, "numbers.csv"))
+    assert st.st_mode & 0o170000 == 0o100000 and st.st_mode & 0o777 == 0o444
+    assert os.path.isdir(base)
+    with pytest.raises(FileNotFoundError):
+        os.stat(os.path.join(base, "missing.csv"))
+    with pytest.raises(FileNotFoundError):
+        os.stat(m.path("no_such_db"))
+    with pytest.raises(FileNotFoundError):
+        os.listdir(m.path("shop", "no_such_schema"))
+
+
+def test_every_type_parses_to_the_engines_own_csv(server, shop):
+    m, base = shop
+    with open(os.path.join(base, "every_type.csv"), newline="") as f:
+        got = parse(f.read())
+    want = parse(engine_csv(server, "SELECT * FROM mt.every_type"))
+    if server.engine == "postgres":  # PostgreSQL's own CSV says t/f; mdfs says true/false
+        bcol = want[0].index("b")
+        for row in want[1:]:
+            row[bcol] = {"t": "true", "f": "false"}.get(row[bcol], row[bcol])
+    got_rows = sorted(got[1:], key=lambda r: int(r[0]))
+    want_rows = sorted(want[1:], key=lambda r: int(r[0]))
+    assert got[0] == want[0]
+    assert got_rows == want_rows
+    # NULL is an empty field, the empty string is "".
+    with open(os.path.join(base, "every_type.csv"), "rb") as f:
+        raw = f.read()
+    line3 = [ln for ln in raw.split(b"\n") if ln.startswith(b"3,")][0]
+    assert line3.startswith(b'3,,,,,,,"",,')
+
+
+def test_common_readers(server, shop, tmp_path):
+    m, base = shop
+    path = os.path.join(base, "numbers.csv")
+    data = open(path, "rb").read()
+    lines = data.decode().splitlines()
+    assert lines[0] == "n,label"
+    assert len(lines) == 100001
+    assert sorted(int(ln.split(",")[0]) for ln in lines[1:]) == list(range(100000))
+
+    def sh(cmd):
+        return subprocess.run(cmd, shell=True, capture_output=True, check=True).stdout
+
+    assert sh(f"cat '{path}' | wc -l").strip() == b"100001"
+    assert sh(f"wc -l < '{path}'").strip() == b"100001"
+    assert sh(f"grep -c '^4242,' '{path}'").strip() == b"1"
+    assert sh(f"tail -n 1 '{path}'") == (lines[-1] + "\n").encode()
+    sh(f"cp '{path}' '{tmp_path}/copy.csv'")
+    assert open(tmp_path / "copy.csv", "rb").read() == data
+    with open(path, newline="") as f:
+        assert sum(1 for _ in csv.DictReader(f)) == 100000
+
+
+def test_reread_and_backward_seek_give_the_same_bytes(shop):
+    m, base = shop
+    path = os.path.join(base, "numbers.csv")
+    with open(path, "rb", buffering=0) as f:
+        first = f.read(1 << 20)
+        rest = b""
+        while True:
+            chunk = f.read(1 << 16)
+            if not chunk:
+                break
+            rest += chunk
+        whole = first + rest
+        f.seek(0)
+        again = b""
+        while True:
+            chunk = f.read(1 << 16)
+            if not chunk:
+                break
+            again += chunk
+        assert again == whole
+        f.seek(12345)
+        assert f.read(100) == whole[12345:12445]
+
+
+def test_read_only_for_now(shop):
+    m, base = shop
+    with pytest.raises(OSError) as e:
+        open(os.path.join(base, "new.csv"), "w")
+    assert e.value.errno == 30  # EROFS
+    with pytest.raises(OSError) as e:
+        os.mkdir(os.path.join(base, "x"))
+    assert e.value.errno == 30
+
+
+def test_parallel_readers_get_their_own_tables(server, shop):
+    m, base = shop
+    results = {}
+
+    def read(name):
+        with open(os.path.join(base, name), "rb") as f:
+            results[name] = f.read()
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in ["numbers.csv", "every_type.csv"] * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results["numbers.csv"].count(b"\n") == 100001
+    assert results["every_type.csv"].startswith(b"id,i8,i16,i64,hi,dec,dbl,s,b,")
