@@ -57,6 +57,11 @@ typedef struct mdc_column_list {
 	mdc_column *cols;     /* in column order */
 } mdc_column_list;
 
+/* db NULL or "" below means the connection's own database. Errors, besides
+ * those of the query itself: -EXDEV (PostgreSQL, another database), -ENOENT
+ * (list_schemas: no such database - detectable on DuckDB only, since every
+ * DuckDB database has main; list_relations: no such schema; list_columns: no
+ * such table or view). On failure the list is left empty (n = 0). */
 int mdc_list_databases(mdc_conn *c, mdc_name_list *out, mdc_error *err) MDC_MUSTCHECK;
 int mdc_list_schemas(mdc_conn *c, const char *db, mdc_name_list *out, mdc_error *err) MDC_MUSTCHECK;
 int mdc_list_relations(mdc_conn *c, const char *db, const char *schema,

@@ -284,8 +284,12 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 	}
 	c->pg = pg;
 	c->cancel = PQgetCancel(pg);
+	mdc_error local;
+	if (!err)
+		err = &local;
 	int rc = set_session(c, cfg, err);
 	if (rc < 0) {
+		mdc_log(LOG_ERR, "%s", err->message);
 		mdc_conn_close(c);
 		return rc;
 	}

@@ -9,7 +9,12 @@
  * expectations are the same on both engines except where marked
  * "ENGINE DIFFERENCE".
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +401,91 @@ static void test_exec_errors(mdc_conn *c)
 	CHECK_INT(mdc_conn_exec(c, "SELECT 1; SELECT 2", &e), 0);
 }
 
+/* A server that accepts TCP (the kernel's backlog) but never answers: the
+ * connect must give up after connect_timeout with -ETIMEDOUT. */
+static void test_dead_host(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
+	socklen_t len = sizeof a;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		CHECK(!"cannot make a listening socket");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	char src[128];
+	snprintf(src, sizeof src, "host=127.0.0.1 port=%d dbname=x sslmode=disable",
+		 ntohs(a.sin_port));
+	mdc_options o = { .connect_timeout_s = 1 };
+	mdc_config *cfg = NULL;
+	mdc_conn *c = NULL;
+	mdc_error e;
+	CHECK_INT(mdc_config_new(src, &o, &cfg, &e), 0);
+	if (cfg) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK_INT(mdc_connect(cfg, NULL, &c, &e), -ETIMEDOUT);
+		double took = seconds_since(&t0);
+		CHECK(took >= 0.9 && took < 3.0);
+		mdc_conn_close(c);
+		mdc_config_free(cfg);
+	}
+	close(fd);
+}
+
+struct sleeper {
+	mdc_conn *c;
+	int rc;
+};
+
+static void *run_sleep(void *arg)
+{
+	struct sleeper *s = arg;
+	mdc_error e;
+	s->rc = mdc_conn_exec(s->c, "SELECT pg_sleep(20)", &e);
+	return NULL;
+}
+
+/* PostgreSQL only: the stand-in's DuckDB has no sleep function to cancel.
+ * Cancel from another thread, and statement_timeout, both end in 57014. */
+static void test_cancel_and_timeout(const char *source)
+{
+	mdc_options o = { .statement_timeout_ms = 300 };
+	mdc_config *cfg = NULL;
+	mdc_conn *c = NULL;
+	mdc_error e;
+
+	CHECK_INT(mdc_config_new(source, &o, &cfg, &e), 0);
+	if (!cfg)
+		return;
+	CHECK_INT(mdc_connect(cfg, NULL, &c, &e), 0);
+	if (c) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK_INT(mdc_conn_exec(c, "SELECT pg_sleep(5)", &e), -ETIMEDOUT);
+		CHECK_STR(e.sqlstate, "57014");
+		CHECK(seconds_since(&t0) < 3.0);
+
+		CHECK_INT(mdc_conn_exec(c, "SET statement_timeout = 0", &e), 0);
+		struct sleeper s = { .c = c, .rc = 1 };
+		pthread_t th;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (pthread_create(&th, NULL, run_sleep, &s) == 0) {
+			usleep(300 * 1000);
+			mdc_conn_cancel(c);
+			pthread_join(th, NULL);
+			CHECK_INT(s.rc, -ETIMEDOUT);
+			CHECK(seconds_since(&t0) < 5.0);
+		}
+		CHECK_INT(mdc_conn_exec(c, "SELECT 1", &e), 0);
+	}
+	mdc_conn_close(c);
+	mdc_config_free(cfg);
+}
+
 int main(void)
 {
 	const char *source = testutil_env("MDFS_TEST_SOURCE");
@@ -440,6 +530,9 @@ int main(void)
 	mdc_config_free(cfg);
 
 	test_pool(source);
+	test_dead_host();
+	if (is_pg)
+		test_cancel_and_timeout(source);
 	test_wrong_token(source, token);
 	return testutil_finish("test_catalog");
 }
