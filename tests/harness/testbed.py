@@ -12,6 +12,7 @@ DIR/env.sh exports, for shells and the C integration tests:
     MDFS_TEST_CA            the test CA certificate (sslrootcert)
     MDFS_TEST_TOKEN         the token: stand-in token and PostgreSQL password
     MDFS_TEST_MD_SOURCE     DSN of the stand-in  (dbname=md:, verify-full)
+    MDFS_TEST_MD_PORT, MDFS_TEST_PG_PORT   the two servers' ports
     MDFS_TEST_MD_CONTROL    http://127.0.0.1:PORT of the stand-in's control API
     MDFS_TEST_PG_SOURCE     DSN of PostgreSQL    (dbname=shop, verify-full)
 Both servers hold the databases `shop` and `analytics`.
@@ -400,9 +401,11 @@ class Testbed:
         e = {"MDFS_TEST_CA": self.ca_crt, "MDFS_TEST_TOKEN": self.token}
         if self.md:
             e["MDFS_TEST_MD_SOURCE"] = self.md.source()
+            e["MDFS_TEST_MD_PORT"] = str(self.md.port)
             e["MDFS_TEST_MD_CONTROL"] = f"http://127.0.0.1:{self.md.control_port}"
         if self.pg:
             e["MDFS_TEST_PG_SOURCE"] = self.pg.source()
+            e["MDFS_TEST_PG_PORT"] = str(self.pg.port)
         return e
 
 
