@@ -19,6 +19,7 @@ struct mdc_conn {
 	PGcancel *cancel;    /* made at connect; PQcancel is thread-safe */
 	mdc_dialect dialect;
 	bool copy_out;
+	bool fatal;          /* the server sent FATAL/PANIC while idle: it is gone */
 	char *dbname;
 };
 
@@ -97,12 +98,21 @@ static int connect_fail(const mdc_config *cfg, PGconn *pg, int timed_out, int ti
 }
 
 /* Server notices (NOTICE, WARNING...) go to the log, never to stderr. */
+/* libpq hands an error that arrives while no query runs (e.g. FATAL
+ * "terminating connection due to administrator command") to the notice
+ * receiver; such a connection is marked dead for mdc_conn_is_ok. */
 static void notice_receiver(void *arg, const PGresult *res)
 {
-	(void)arg;
+	mdc_conn *c = arg;
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	int level = (sev && strcmp(sev, "WARNING") == 0) ? LOG_WARNING : LOG_DEBUG;
+	int level = LOG_DEBUG;
+	if (sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)) {
+		c->fatal = true;
+		level = LOG_WARNING;
+	} else if (sev && strcmp(sev, "WARNING") == 0) {
+		level = LOG_WARNING;
+	}
 	mdc_log(level, "server %s: %s", sev ? sev : "notice", msg ? msg : PQresultErrorMessage(res));
 }
 
@@ -266,22 +276,23 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 
 	mdc_log(LOG_DEBUG, "connect: %s (db %s)", mdc_config_display(cfg),
 		dbname ? dbname : mdc_config_dbname(cfg));
+	mdc_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return mdc_error_set(err, ENOMEM, "out of memory");
 	PGconn *pg = PQconnectStartParams(kw, val, 0);
-	if (!pg || PQstatus(pg) == CONNECTION_BAD)
+	if (!pg || PQstatus(pg) == CONNECTION_BAD) {
+		free(c);
 		return connect_fail(cfg, pg, 0, timeout_s, err);
+	}
 	/* Verbose: connection errors then carry the SQLSTATE ("FATAL:  28P01: ..."). */
 	PQsetErrorVerbosity(pg, PQERRORS_VERBOSE);
-	PQsetNoticeReceiver(pg, notice_receiver, NULL);
+	PQsetNoticeReceiver(pg, notice_receiver, c);
 	int r = poll_connect(pg, timeout_s);
-	if (r != 0)
+	if (r != 0) {
+		free(c);
 		return connect_fail(cfg, pg, r == 1, timeout_s, err);
-	PQsetErrorVerbosity(pg, PQERRORS_DEFAULT);
-
-	mdc_conn *c = calloc(1, sizeof *c);
-	if (!c) {
-		PQfinish(pg);
-		return mdc_error_set(err, ENOMEM, "out of memory");
 	}
+	PQsetErrorVerbosity(pg, PQERRORS_DEFAULT);
 	c->pg = pg;
 	c->cancel = PQgetCancel(pg);
 	mdc_error local;
@@ -330,7 +341,7 @@ bool mdc_conn_has_copy_out(const mdc_conn *c)
 
 bool mdc_conn_is_ok(const mdc_conn *c)
 {
-	return c && c->pg && PQstatus(c->pg) == CONNECTION_OK;
+	return c && c->pg && !c->fatal && PQstatus(c->pg) == CONNECTION_OK;
 }
 
 int mdc_conn_exec(mdc_conn *c, const char *sql, mdc_error *err)

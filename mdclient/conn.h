@@ -38,7 +38,8 @@ mdc_dialect mdc_conn_dialect(const mdc_conn *c);
 const char *mdc_conn_dbname(const mdc_conn *c);
 /* True when the server accepted COPY (SELECT ...) TO STDOUT in the probe. */
 bool mdc_conn_has_copy_out(const mdc_conn *c);
-/* False once the connection is known broken (libpq status bad). */
+/* False once the connection is known broken (libpq status bad, or the server
+ * sent FATAL/PANIC, e.g. "terminating connection", while it was idle). */
 bool mdc_conn_is_ok(const mdc_conn *c);
 /* Run a command (or several ; separated) that returns no rows we need.
  * Returns 0 or -errno with err filled from the SQLSTATE. Logs the SQL at LOG_DEBUG. */

@@ -192,6 +192,12 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 			struct slot *s = &p->slots[found];
 			s->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
+			/* A server that went away has closed the socket: reading what is
+			 * there (never blocks) (and parsing it) turns that into a dead
+			 * connection now rather than in the borrower's next query. */
+			PGconn *pg = mdc_conn_pg(s->conn);
+			if (PQconsumeInput(pg))
+				(void)PQisBusy(pg); /* parses: a FATAL marks the conn dead */
 			if (mdc_conn_is_ok(s->conn)) {
 				*out = s->conn;
 				break;

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "mdclient/catalog.h"
 #include "mdclient/config.h"
 #include "mdclient/conn.h"
@@ -338,6 +340,26 @@ static void test_pool(const char *source)
 			CHECK_STR(mdc_conn_dbname(c2), "shop");
 		mdc_pool_put(p, c2, false);
 		c2 = NULL;
+	}
+
+	if (is_pg) {
+		/* An idle connection whose server side went away is noticed by get
+		 * (the backend is terminated from another connection). */
+		CHECK_INT(mdc_pool_get(p, "shop", &c2, &e), 0);
+		if (c2) {
+			char sql[96];
+			snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+				 PQbackendPID(mdc_conn_pg(c2)));
+			mdc_pool_put(p, c2, false);
+			c2 = NULL;
+			CHECK_INT(mdc_conn_exec(c1, sql, &e), 0);
+			usleep(200 * 1000);
+			CHECK_INT(mdc_pool_get(p, "shop", &c2, &e), 0);
+			if (c2)
+				CHECK_INT(mdc_conn_exec(c2, "SELECT 1", &e), 0);
+			mdc_pool_put(p, c2, false);
+			c2 = NULL;
+		}
 	}
 
 	/* A broken connection bumps the generation: the idle ones go, and the
