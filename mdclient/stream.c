@@ -1,2 +1,418 @@
-/* mdclient/stream.c - placeholder until implemented. */
+/* mdclient/stream.c - stream a table out as CSV (contract in stream.h).
+ *
+ * One query, "SELECT * FROM <qualified name>", sent with PQsendQuery in
+ * libpq single-row mode: every row arrives as its own PGresult, is formatted
+ * by csv_out.c into s->buf and freed at once. Rows are fetched only when the
+ * reader needs bytes, so memory is one read's worth plus one row, whatever
+ * the table's size.
+ *
+ * Waiting never happens inside libpq: wait_ready() polls the socket in
+ * POLL_SLICE_MS slices around PQconsumeInput/PQisBusy, so a dead peer shows
+ * up as a PQconsumeInput failure (-EIO), a stalled server is bounded by the
+ * statement timeout and TCP keepalives the connection layer sets, and a
+ * CancelRequest from another thread (mdc_conn_cancel) ends the query with
+ * 57014, which is reported like any other error.
+ *
+ * End of data (read returns 0) is only ever reported after the final
+ * PGRES_TUPLES_OK and the NULL that follows it: a connection that breaks or
+ * a query that fails mid-way is an error, never a silently short file.
+ *
+ * COPY ... TO STDOUT is not used, on either dialect: PostgreSQL's CSV differs
+ * from ours (t/f booleans) and DuckDB's does not quote leading/trailing
+ * blanks, so its bytes would not follow the one set of rules in csv_out.c.
+ */
 #include "mdclient/stream.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libpq-fe.h>
+#include <openssl/ssl.h>
+
+#include "mdclient/csv_out.h"
+#include "mdclient/log.h"
+#include "mdclient/pqutil.h"
+
+#define POLL_SLICE_MS 200
+#define CLOSE_DRAIN_MS 5000
+
+typedef enum stream_state {
+	ST_RUNNING,  /* results still to come */
+	ST_DONE,     /* final PGRES_TUPLES_OK seen and the results drained */
+	ST_FAILED,   /* an error ended the stream (s->fail holds it) */
+} stream_state;
+
+struct mdc_stream {
+	mdc_conn *conn;
+	PGconn *pg;
+	char *what;          /* "read <qualified name>", prefixes error messages */
+	mdc_csv_buf buf;     /* formatted bytes; buf.data[pos..len) not yet read */
+	size_t pos;
+	mdc_csv_cols cols;
+	bool header_done;
+	bool final_seen;     /* the final result (TUPLES_OK or error) was received */
+	bool results_done;   /* PQgetResult returned NULL: nothing pending */
+	stream_state state;
+	mdc_error fail;      /* sticky error for ST_FAILED */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* True when the TLS layer holds decrypted bytes libpq has not read yet.
+ * libpq 15's PQconsumeInput reads at most what fits its input buffer, so
+ * the rest of a TLS record can stay inside OpenSSL while the socket itself
+ * is empty: poll() would then sleep a whole slice (or forever). */
+static bool tls_pending(PGconn *pg)
+{
+	SSL *ssl = PQsslStruct(pg, "OpenSSL");
+	return ssl && SSL_pending(ssl) > 0;
+}
+
+/* Wait until PQgetResult will not block. deadline: CLOCK_MONOTONIC ms, or 0
+ * for no deadline of our own. Returns 0, -ETIMEDOUT (deadline), or -EIO with
+ * err filled (connection broken). */
+static int wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error *err)
+{
+	int tls_spins = 0;
+	for (;;) {
+		/* PQconsumeInput only when libpq holds no complete result: it
+		 * left-justifies libpq's input buffer (which grows to megabytes
+		 * on a fast stream), so calling it per row is quadratic. */
+		if (!PQisBusy(pg))
+			return 0;
+		/* Read what the kernel already has before polling: when rows
+		 * stream in quickly this saves a poll() per refill. */
+		if (!PQconsumeInput(pg))
+			return mdc_pq_fail(err, pg, NULL, what);
+		if (!PQisBusy(pg))
+			return 0;
+		/* Bytes OpenSSL has already decrypted are invisible to poll():
+		 * read them instead of waiting for the socket (which may never
+		 * become readable again if the server has sent everything). */
+		if (tls_pending(pg) && ++tls_spins < 8)
+			continue;
+		tls_spins = 0;
+		int fd = PQsocket(pg);
+		if (fd < 0)
+			return mdc_pq_fail(err, pg, NULL, what);
+		int slice = POLL_SLICE_MS;
+		if (deadline) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
+			if (left < slice)
+				slice = (int)left;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, slice) < 0 && errno != EINTR)
+			return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
+		/* Readable, hung up, timed out or interrupted: loop and look. */
+	}
+}
+
+/* Record a failure: the stream is over, every later read returns it. */
+static int set_failed(mdc_stream *s, int rc, const mdc_error *e)
+{
+	s->state = ST_FAILED;
+	s->fail = *e;
+	if (s->fail.errnum == 0)
+		mdc_error_set(&s->fail, -rc, "%s: failed", s->what);
+	return rc;
+}
+
+static int fail_errno(const mdc_stream *s)
+{
+	return s->fail.errnum ? -s->fail.errnum : -EIO;
+}
+
+/* Header (once) and the rows of res into s->buf. */
+static int format_result(mdc_stream *s, const PGresult *res, mdc_error *err)
+{
+	int rc;
+	if (!s->header_done) {
+		if ((rc = mdc_csv_cols_init(&s->cols, res)) != 0 ||
+		    (rc = mdc_csv_put_header(&s->buf, res)) != 0)
+			return mdc_error_set(err, -rc, "%s: out of memory", s->what);
+		s->header_done = true;
+	} else if (PQnfields(res) != s->cols.n) {
+		return mdc_error_set(err, EIO, "%s: result shape changed mid-stream", s->what);
+	}
+	int n = PQntuples(res);
+	for (int r = 0; r < n; r++) {
+		if ((rc = mdc_csv_put_row(&s->buf, res, r, &s->cols)) != 0)
+			return mdc_error_set(err, -rc, "%s: out of memory", s->what);
+	}
+	return 0;
+}
+
+enum { STEP_MORE = 1, STEP_END = 0, STEP_NOT_READY = 2 };
+
+/* Take the next result and format it. nonblock: return STEP_NOT_READY
+ * instead of waiting. Returns STEP_MORE (bytes may have been added),
+ * STEP_END (final result seen and drained: s->state is ST_DONE) or -errno
+ * (s->state is ST_FAILED, err filled). */
+static int step(mdc_stream *s, bool nonblock, mdc_error *err)
+{
+	mdc_error e;
+	mdc_error_clear(&e);
+	int rc;
+
+	if (PQisBusy(s->pg)) {
+		if (nonblock) {
+			if (!PQconsumeInput(s->pg)) {
+				rc = mdc_pq_fail(&e, s->pg, NULL, s->what);
+				goto failed;
+			}
+			if (PQisBusy(s->pg))
+				return STEP_NOT_READY;
+		} else if ((rc = wait_ready(s->pg, 0, s->what, &e)) != 0) {
+			goto failed;
+		}
+	}
+	PGresult *res = PQgetResult(s->pg);
+	if (!res) {
+		s->results_done = true;
+		if (s->final_seen && s->state == ST_RUNNING) {
+			s->state = ST_DONE;
+			return STEP_END;
+		}
+		rc = mdc_error_set(&e, EIO, "%s: results ended without a final status", s->what);
+		goto failed;
+	}
+	ExecStatusType st = PQresultStatus(res);
+	switch (st) {
+	case PGRES_SINGLE_TUPLE:
+		if (s->final_seen) { /* a second statement? ours is one */
+			PQclear(res);
+			return STEP_MORE;
+		}
+		rc = format_result(s, res, &e);
+		PQclear(res);
+		if (rc)
+			goto failed;
+		return STEP_MORE;
+	case PGRES_TUPLES_OK:
+		/* The final result: zero rows in single-row mode, but it carries
+		 * the columns, so an empty table still gets its header. */
+		rc = s->final_seen ? 0 : format_result(s, res, &e);
+		PQclear(res);
+		if (rc)
+			goto failed;
+		s->final_seen = true;
+		return STEP_MORE; /* the next step reads the NULL */
+	default:
+		rc = mdc_pq_fail(&e, s->pg, res, s->what);
+		PQclear(res);
+		s->final_seen = true;
+		goto failed;
+	}
+failed:
+	set_failed(s, rc, &e);
+	if (err)
+		*err = s->fail;
+	return fail_errno(s);
+}
+
+static ssize_t stream_read(mdc_stream *s, char *buf, size_t len, bool some, mdc_error *err)
+{
+	if (!s || (!buf && len))
+		return mdc_error_set(err, EINVAL, "stream read: bad arguments");
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	size_t done = 0;
+	for (;;) {
+		size_t avail = s->buf.len - s->pos;
+		if (avail) {
+			size_t n = avail < len - done ? avail : len - done;
+			memcpy(buf + done, s->buf.data + s->pos, n);
+			s->pos += n;
+			done += n;
+		}
+		if (done == len)
+			return (ssize_t)done;
+		/* The buffer is drained: reuse it from the start. */
+		mdc_csv_buf_clear(&s->buf);
+		s->pos = 0;
+		if (s->state == ST_DONE)
+			return (ssize_t)done;
+		if (s->state == ST_FAILED) {
+			/* Even with bytes in buf: a short count could look like the
+			 * end of the file to the reader. */
+			if (err)
+				*err = s->fail;
+			return fail_errno(s);
+		}
+		/* Format rows until the request can be filled (several rows per
+		 * refill for large reads, one for tiny ones) or, for read_some,
+		 * until the next row would mean waiting. */
+		size_t want = len - done;
+		while (s->buf.len < want && s->state == ST_RUNNING) {
+			int rc = step(s, some && (done > 0 || s->buf.len > 0), err);
+			if (rc == STEP_NOT_READY)
+				break;
+			if (rc < 0)
+				return rc;
+		}
+		if (some && s->buf.len == 0 && done > 0 && s->state == ST_RUNNING)
+			return (ssize_t)done;
+	}
+}
+
+ssize_t mdc_stream_read(mdc_stream *s, char *buf, size_t len, mdc_error *err)
+{
+	return stream_read(s, buf, len, false, err);
+}
+
+ssize_t mdc_stream_read_some(mdc_stream *s, char *buf, size_t len, mdc_error *err)
+{
+	return stream_read(s, buf, len, true, err);
+}
+
+/* Read and drop the remaining results. Without waiting first, so a query
+ * that already finished is not cancelled; then, if the final result has not
+ * arrived, cancel and drain until CLOSE_DRAIN_MS passes. 0, or -EIO when the
+ * connection cannot be brought back to idle. */
+static int drain(mdc_stream *s)
+{
+	mdc_error e;
+	PGresult *res;
+
+	if (s->results_done)
+		return 0;
+	if (PQstatus(s->pg) != CONNECTION_OK)
+		return -EIO;
+	/* What has already arrived, without waiting: one read from the socket,
+	 * then only what libpq holds (reading on while the server keeps
+	 * sending would stream the whole table). */
+	if (!PQconsumeInput(s->pg))
+		return -EIO;
+	while (!PQisBusy(s->pg)) {
+		if (!(res = PQgetResult(s->pg))) {
+			s->results_done = true;
+			return 0;
+		}
+		if (PQresultStatus(res) != PGRES_SINGLE_TUPLE)
+			s->final_seen = true;
+		PQclear(res);
+	}
+	if (!s->final_seen) {
+		mdc_log(LOG_DEBUG, "%s: closed before the end, cancelling", s->what);
+		mdc_conn_cancel(s->conn);
+	}
+	int64_t deadline = now_ms() + CLOSE_DRAIN_MS;
+	for (;;) {
+		mdc_error_clear(&e);
+		if (wait_ready(s->pg, deadline, s->what, &e) != 0) {
+			mdc_log(LOG_WARNING, "%s: could not end the query (%s); dropping the connection",
+				s->what, e.message);
+			return -EIO;
+		}
+		if (!(res = PQgetResult(s->pg))) {
+			s->results_done = true;
+			return 0;
+		}
+		PQclear(res);
+	}
+}
+
+int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const char *rel,
+			mdc_stream **out, mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	mdc_error_clear(err);
+	if (!out)
+		return mdc_error_set(err, EINVAL, "stream: no output pointer");
+	*out = NULL;
+	if (!c || !schema || !rel)
+		return mdc_error_set(err, EINVAL, "stream: missing connection or name");
+	PGconn *pg = mdc_conn_pg(c);
+	if (!pg || PQstatus(pg) != CONNECTION_OK)
+		return mdc_error_set(err, EIO, "stream: connection is not usable");
+	if (PQtransactionStatus(pg) == PQTRANS_ACTIVE)
+		return mdc_error_set(err, EBUSY, "stream: connection is busy with another query");
+
+	char *qname = mdc_pq_qualified(pg, db, schema, rel, err);
+	if (!qname)
+		return err->errnum ? -err->errnum : -EINVAL;
+	static const char select_[] = "SELECT * FROM ";
+	static const char read_[] = "read ";
+	size_t qlen = strlen(qname);
+	char *sql = malloc(sizeof select_ + qlen);
+	mdc_stream *s = calloc(1, sizeof *s);
+	if (s)
+		s->what = malloc(sizeof read_ + qlen);
+	if (!sql || !s || !s->what) {
+		free(qname);
+		free(sql);
+		if (s)
+			free(s->what);
+		free(s);
+		return mdc_error_set(err, ENOMEM, "stream: out of memory");
+	}
+	memcpy(sql, select_, sizeof select_ - 1);
+	memcpy(sql + sizeof select_ - 1, qname, qlen + 1);
+	memcpy(s->what, read_, sizeof read_ - 1);
+	memcpy(s->what + sizeof read_ - 1, qname, qlen + 1);
+	free(qname);
+	s->conn = c;
+	s->pg = pg;
+	s->state = ST_RUNNING;
+	mdc_csv_buf_init(&s->buf);
+
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	int rc;
+	if (!PQsendQuery(pg, sql)) {
+		rc = mdc_pq_fail(err, pg, NULL, s->what);
+		s->results_done = true; /* nothing was sent */
+		goto fail;
+	}
+	if (!PQsetSingleRowMode(pg)) {
+		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", s->what);
+		goto fail;
+	}
+	/* Wait for the first result, so a missing table (or any error) is
+	 * reported here; its header and first row are formatted already. */
+	do {
+		rc = step(s, false, err);
+	} while (rc == STEP_MORE && !s->header_done);
+	if (rc < 0)
+		goto fail;
+	free(sql);
+	*out = s;
+	return 0;
+fail:
+	free(sql);
+	if (mdc_stream_close(s) != 0)
+		mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
+	return rc;
+}
+
+int mdc_stream_close(mdc_stream *s)
+{
+	if (!s)
+		return 0;
+	int rc = drain(s);
+	if (rc == 0) {
+		PGTransactionStatusType ts = PQtransactionStatus(s->pg);
+		if (PQstatus(s->pg) != CONNECTION_OK ||
+		    (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))
+			rc = -EIO;
+	}
+	mdc_csv_buf_free(&s->buf);
+	mdc_csv_cols_free(&s->cols);
+	free(s->what);
+	free(s);
+	return rc;
+}
