@@ -1,6 +1,7 @@
 /* tests/c/test_csv_out.c - unit tests of the CSV output rules (csv_out.c).
  * No server: PGresults are built in memory with PQmakeEmptyPGresult. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,41 @@ static void test_quoting(void)
 			snprintf(want, sizeof want, "\"%s\"", in);
 			CHECK_STR(tfield(in), want);
 		}
+	}
+
+	/* around the short-field fast path (32 bytes) and the 8-byte scan of
+	 * longer fields: every special and blank at every position */
+	{
+		static const char specials[] = {',', '"', '\r', '\n', ' ', '\t'};
+		int bad = 0;
+		for (size_t n = 1; n <= 72 && !bad; n++) {
+			char in[80];
+			memset(in, '7', n);
+			in[n] = '\0';
+			if (strcmp(tfield(in), in) != 0)
+				bad = 1;
+			for (size_t k = 0; k < sizeof specials; k++) {
+				for (size_t pos = 0; pos < n; pos++) {
+					char sp = specials[k];
+					memset(in, pos % 2 ? 'a' : 0x2d, n); /* 0x2d: just above the SWAR bound */
+					in[pos] = sp;
+					bool quoted = sp != ' ' && sp != '\t' ? true : (pos == 0 || pos == n - 1);
+					if (mdc_csv_needs_quotes(in, n) != quoted)
+						bad = 2;
+					const char *got = field(in, n, MDC_CSV_TEXT);
+					size_t gl = strlen(got);
+					size_t want_len = quoted ? n + 2 + (sp == '"') : n;
+					if (gl != want_len || (quoted && (got[0] != '"' || got[gl - 1] != '"')))
+						bad = 3;
+				}
+			}
+		}
+		CHECK_INT(bad, 0);
+		/* bytes below 0x2d that are not special (e.g. '+', '!', '#') */
+		CHECK_STR(tfield("2024-01-02 03:04:05+00!#$%&'()*"), "2024-01-02 03:04:05+00!#$%&'()*");
+		CHECK_STR(tfield("2024-01-02 03:04:05+00!#$%&'()*+2024-01-02 03:04:05+00"),
+			  "2024-01-02 03:04:05+00!#$%&'()*+2024-01-02 03:04:05+00");
+		CHECK_STR(tfield("\x01\x02\x1f\x7f\xff"), "\x01\x02\x1f\x7f\xff");
 	}
 
 	/* NULL vs empty string */
