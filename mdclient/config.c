@@ -291,7 +291,7 @@ static int build_display(mdc_config *cfg)
 		display_append(buf, sizeof buf, ":", ":");
 		display_append(buf, sizeof buf, param_get(cfg, "port"), ",");
 		display_append(buf, sizeof buf, "/", "/");
-		display_append(buf, sizeof buf, cfg->dbname, NULL);
+		display_append(buf, sizeof buf, cfg->dbname, ":");
 	}
 	cfg->display = strdup(buf);
 	return cfg->display ? 0 : -ENOMEM;
