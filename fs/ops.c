@@ -149,8 +149,8 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	}
 	if (p.depth > 0) {
 		struct mdfs_entry e;
-		/* The schema listing itself tells whether a schema exists: skip the
-		 * parent check there to keep one query per listing. */
+		/* A database must be listed at the root; a schema listing itself
+		 * fails with ENOENT for a missing schema (mdc_list_relations). */
 		if (p.depth == 1 && (rc = lookup(m, &p, &e)) < 0)
 			goto out;
 	}
@@ -158,14 +158,6 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	rc = mdfs_cache_get(m->cache, p.depth >= 1 ? p.db : NULL, p.depth >= 2 ? p.schema : NULL, &d);
 	if (rc < 0)
 		goto out;
-	if (p.depth == 2 && d->n == 0) {
-		/* An empty listing may mean "no such schema": ask the database. */
-		struct mdfs_entry e;
-		if ((rc = lookup(m, &p, &e)) < 0) {
-			mdfs_dir_put(m->cache, d);
-			goto out;
-		}
-	}
 	struct stat st;
 	fill_stat(m, MDFS_ENT_DIR, &st);
 	filler(buf, ".", &st, 0, FUSE_FILL_DIR_PLUS);

@@ -363,6 +363,15 @@ int mdc_config_new(const char *source, const mdc_options *opts, mdc_config **out
 				   "postgresql://... or key=value ...", source);
 		goto fail;
 	}
+	if (!cfg->is_md && cfg->dbname && strncmp(cfg->dbname, "md:", 3) == 0) {
+		/* A URI or DSN naming dbname=md:[db] means the MotherDuck workspace too. */
+		char *db = strdup(cfg->dbname + 3);
+		if (!db)
+			goto oom;
+		free(cfg->dbname);
+		cfg->dbname = db;
+		cfg->is_md = 1;
+	}
 	if (!cfg->dbname && !(cfg->dbname = strdup("")))
 		goto oom;
 

@@ -5,6 +5,7 @@
  *   md:<db>            the workspace with <db> current; dbname "<db>"
  *   postgresql://...   a libpq URI (also postgres://)
  *   key=value ...      a libpq keyword/value DSN
+ * A URI or DSN whose dbname is md: or md:<db> means the workspace too.
  * A SOURCE that holds a password is refused (-EINVAL, "use token_file").
  *
  * Host: options->host, else the URI/DSN's host, else for md: sources
@@ -53,7 +54,8 @@ void mdc_config_free(mdc_config *cfg);
 /* The database named by the source: "" for "md:" (workspace default), the
  * db for md:<db>, the DSN's dbname otherwise. Owned by cfg. */
 const char *mdc_config_dbname(const mdc_config *cfg);
-/* True for md: sources (workspace semantics: one connection sees all dbs). */
+/* True for md: sources, and URIs/DSNs with dbname md:[db] (workspace
+ * semantics: one connection sees all dbs). */
 int mdc_config_is_motherduck(const mdc_config *cfg);
 /* A description without any secret, e.g. "md:my_db" or
  * "postgresql://user@host:5432/db" - used as the fsname in /proc/mounts. Owned by cfg. */

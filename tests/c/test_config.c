@@ -113,6 +113,23 @@ static void test_uri_dsn(void)
 		mdc_config_free(cfg);
 	}
 
+	/* dbname=md:[db] in a DSN means the workspace, on whatever host is named. */
+	cfg = make("host=127.0.0.1 port=7000 dbname=md:analytics", NULL);
+	if (cfg) {
+		CHECK(mdc_config_is_motherduck(cfg));
+		CHECK_STR(mdc_config_dbname(cfg), "analytics");
+		CHECK_STR(mdc_config_host(cfg), "127.0.0.1");
+		CHECK_STR(param(cfg, NULL, "dbname"), "analytics");
+		mdc_config_free(cfg);
+	}
+	cfg = make("host=127.0.0.1 dbname=md:", NULL);
+	if (cfg) {
+		CHECK(mdc_config_is_motherduck(cfg));
+		CHECK_STR(mdc_config_dbname(cfg), "");
+		CHECK_STR(param(cfg, NULL, "dbname"), "md:");
+		mdc_config_free(cfg);
+	}
+
 	cfg = make("postgres://db.example.com/analytics", NULL);
 	if (cfg) {
 		CHECK_STR(mdc_config_dbname(cfg), "analytics");
