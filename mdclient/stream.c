@@ -231,6 +231,13 @@ static ssize_t stream_read(mdc_stream *s, char *buf, size_t len, bool some, mdc_
 		len = SSIZE_MAX;
 	size_t done = 0;
 	for (;;) {
+		if (s->state == ST_FAILED) {
+			/* Sticky, and even with bytes still buffered: a reader
+			 * must not take a short count for the end of the file. */
+			if (err)
+				*err = s->fail;
+			return fail_errno(s);
+		}
 		size_t avail = s->buf.len - s->pos;
 		if (avail) {
 			size_t n = avail < len - done ? avail : len - done;
@@ -245,13 +252,6 @@ static ssize_t stream_read(mdc_stream *s, char *buf, size_t len, bool some, mdc_
 		s->pos = 0;
 		if (s->state == ST_DONE)
 			return (ssize_t)done;
-		if (s->state == ST_FAILED) {
-			/* Even with bytes in buf: a short count could look like the
-			 * end of the file to the reader. */
-			if (err)
-				*err = s->fail;
-			return fail_errno(s);
-		}
 		/* Format rows until the request can be filled (several rows per
 		 * refill for large reads, one for tiny ones) or, for read_some,
 		 * until the next row would mean waiting. */

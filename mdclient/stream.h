@@ -50,7 +50,7 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
  * Errors: -EIO (connection lost, protocol trouble; sticky: every later read
  * returns it too), or the errno mapped from the server's SQLSTATE (error.h),
  * e.g. -ETIMEDOUT for a statement timeout or a cancel. On an error the bytes
- * already in buf are not valid. len 0 returns 0. */
+ * already in buf are not valid. len 0 returns 0 (or the sticky error). */
 ssize_t mdc_stream_read(mdc_stream *s, char *buf, size_t len, mdc_error *err) MDC_MUSTCHECK;
 
 /* Like mdc_stream_read, with pipe semantics: waits only while it has nothing

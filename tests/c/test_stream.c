@@ -16,6 +16,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <libpq-fe.h>
 
 #include "mdclient/config.h"
@@ -114,6 +118,22 @@ static void setup(mdc_conn *c)
 		 "FROM generate_series(1, %d) AS g(i)",
 		 schema_prefix(), BIG_ROWS);
 	exec_ok(c, sql);
+	/* Types printed the engine's own way (verbatim, quoted when needed). */
+	if (is_pg)
+		snprintf(sql, sizeof sql,
+			 "CREATE TABLE %s.types AS SELECT ARRAY[1, 2, NULL]::int[] AS l, "
+			 "'{\"a\": 1, \"b\": \"x y\"}'::jsonb AS j, '\\xaa00'::bytea AS bl, "
+			 "INTERVAL '1 year 2 days 3 hours' AS iv, "
+			 "170141183460469231731687303715884105727::numeric AS h, "
+			 "'12:34:56'::time AS t, 'ab'::char(4) AS ch", schema_prefix());
+	else
+		snprintf(sql, sizeof sql,
+			 "CREATE TABLE %s.types AS SELECT [1, 2, NULL] AS l, "
+			 "{'a': 1, 'b': 'x y'} AS st, MAP {'k': 1} AS m, '\\xAA'::BLOB AS bl, "
+			 "INTERVAL '1 year 2 days 3 hours' AS iv, "
+			 "170141183460469231731687303715884105727::HUGEINT AS h, "
+			 "255::UTINYINT AS ut", schema_prefix());
+	exec_ok(c, sql);
 	if (is_pg) {
 		snprintf(sql, sizeof sql,
 			 "CREATE VIEW %s.slow AS SELECT 1 AS s FROM (SELECT pg_sleep(30)) AS z", schema_prefix());
@@ -121,22 +141,32 @@ static void setup(mdc_conn *c)
 	}
 }
 
-static const char nasty_csv[] =
+/* The engines print doubles their own way (PostgreSQL 1, DuckDB 1.0): the
+ * conversions are filled with "" or ".0" by nasty_expected(). */
+static const char nasty_fmt[] =
 	"id,txt,flag,ts,tstz,big,dec,dbl,d,\"col, with \"\"q\"\"\",\" sp\"\n"
 	"1,plain,true,2024-01-02 03:04:05.123456,2024-01-02 03:04:05.123456+00,"
 	"9223372036854775807,1234567890123456789012345678.0123456789,1.5,2024-02-29,7,x\n"
 	"2,,,,,,,,,,\n"
 	"3,\"\",false,2024-06-30 23:59:59,2024-06-30 21:59:59+00,-9223372036854775807,"
 	"-0.0000000001,-0.25,1999-12-31,-1,\"\"\n"
-	"4,\"a,b\",true,,,0,0.0000000000,0,,0,\" \"\n"
-	"5,\"say \"\"hi\"\"\",,,,1,1.0000000000,1,,1,\"q\"\"\"\n"
-	"6,\"line1\nline2\",,,,2,2.0000000000,2,,2,\",\"\n"
-	"7,\"crlf\r\nend\",,,,3,3.0000000000,3,,3,\"cr\r\"\n"
-	"8,\" lead\",,,,4,4.0000000000,4,,4,in side\n"
-	"9,\"trail \",,,,5,5.0000000000,5,,5,\"\ttab\"\n"
-	"10,Grüße 世界 😀,,,,6,6.0000000000,6,,6,\"tab\t\"\n"
-	"11,\"\"\"\",,,,7,7.0000000000,7,,7,\"\"\"\"\"\"\n"
-	"12,\",\",,,,8,8.0000000000,8,,8,NULL\n";
+	"4,\"a,b\",true,,,0,0.0000000000,0%s,,0,\" \"\n"
+	"5,\"say \"\"hi\"\"\",,,,1,1.0000000000,1%s,,1,\"q\"\"\"\n"
+	"6,\"line1\nline2\",,,,2,2.0000000000,2%s,,2,\",\"\n"
+	"7,\"crlf\r\nend\",,,,3,3.0000000000,3%s,,3,\"cr\r\"\n"
+	"8,\" lead\",,,,4,4.0000000000,4%s,,4,in side\n"
+	"9,\"trail \",,,,5,5.0000000000,5%s,,5,\"\ttab\"\n"
+	"10,Grüße 世界 😀,,,,6,6.0000000000,6%s,,6,\"tab\t\"\n"
+	"11,\"\"\"\",,,,7,7.0000000000,7%s,,7,\"\"\"\"\"\"\n"
+	"12,\",\",,,,8,8.0000000000,8%s,,8,NULL\n";
+
+static char nasty_csv[1024];
+
+static void nasty_expected(void)
+{
+	const char *z = is_pg ? "" : ".0";
+	snprintf(nasty_csv, sizeof nasty_csv, nasty_fmt, z, z, z, z, z, z, z, z, z);
+}
 
 /* Stream a whole relation with reads of `chunk` bytes into a malloc'd
  * buffer (*out, *outlen). Returns the first negative read result or 0. */
@@ -221,6 +251,22 @@ static void test_nasty(mdc_conn *c)
 	CHECK_INT(total, strlen(nasty_csv));
 	CHECK_INT(mdc_stream_read(s, buf, 0, &err), 0);
 	CHECK_INT(mdc_stream_close(s), 0);
+}
+
+static void test_types(mdc_conn *c)
+{
+	const char *want = is_pg
+		? "l,j,bl,iv,h,t,ch\n"
+		  "\"{1,2,NULL}\",\"{\"\"a\"\": 1, \"\"b\"\": \"\"x y\"\"}\",\\xaa00,"
+		  "1 year 2 days 03:00:00,170141183460469231731687303715884105727,12:34:56,\"ab  \"\n"
+		: "l,st,m,bl,iv,h,ut\n"
+		  "\"[1, 2, NULL]\",\"{'a': 1, 'b': x y}\",{k=1},\\xAA,"
+		  "1 year 2 days 03:00:00,170141183460469231731687303715884105727,255\n";
+	char *out;
+	size_t len;
+	CHECK_INT(slurp(c, "types", 7, false, &out, &len), 0);
+	check_bytes("types", out, len, want);
+	free(out);
 }
 
 static void test_empty_table(mdc_conn *c)
@@ -456,6 +502,109 @@ static void test_killed(mdc_conn *victim, mdc_conn *killer)
 	CHECK_INT(mdc_stream_open_csv(victim, DB, SCHEMA, "big", &s, &err), -EIO);
 }
 
+/* A TCP relay between the client and the server that can cut both sides
+ * abruptly: the server vanishing mid-stream without any error message. */
+struct relay {
+	int listen_fd, port;
+	volatile int cut;
+	pthread_t thread;
+};
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	int cfd = accept(r->listen_fd, NULL, NULL);
+	if (cfd < 0)
+		return NULL;
+	int sfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(getenv("STREAM_TEST_SERVER_PORT"))) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(sfd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(cfd);
+		close(sfd);
+		return NULL;
+	}
+	char buf[16384];
+	while (!r->cut) {
+		struct pollfd p[2] = { { .fd = cfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		if (poll(p, 2, 50) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(p[i].fd, buf, sizeof buf);
+			if (n <= 0 || write(p[1 - i].fd, buf, (size_t)n) != n)
+				r->cut = 1;
+		}
+	}
+	/* RST to the client: SO_LINGER 0 */
+	struct linger lg = { 1, 0 };
+	setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(cfd);
+	close(sfd);
+	return NULL;
+}
+
+/* Both engines: the endpoint disappears mid-stream (connection reset, no
+ * error message): reads fail with -EIO and never report a clean end. */
+static void test_connection_cut(const char *source)
+{
+	struct relay r = { .cut = 0 };
+	r.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof sa;
+	CHECK(bind(r.listen_fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	CHECK(listen(r.listen_fd, 1) == 0);
+	CHECK(getsockname(r.listen_fd, (struct sockaddr *)&sa, &sl) == 0);
+	r.port = ntohs(sa.sin_port);
+
+	/* the source with the relay's port instead of the server's */
+	char src[2048], *w = src;
+	const char *p = strstr(source, "port=");
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	char server_port[16];
+	size_t plen = strspn(p + 5, "0123456789");
+	snprintf(server_port, sizeof server_port, "%.*s", (int)plen, p + 5);
+	setenv("STREAM_TEST_SERVER_PORT", server_port, 1);
+	w += snprintf(w, sizeof src, "%.*sport=%d%s", (int)(p - source), source, r.port, p + 5 + plen);
+	(void)w;
+	CHECK_INT(pthread_create(&r.thread, NULL, relay_main, &r), 0);
+
+	mdc_config *rcfg = NULL;
+	mdc_error err;
+	mdc_conn *c = NULL;
+	CHECK_INT(mdc_config_new(src, NULL, &rcfg, &err), 0);
+	CHECK_INT(mdc_connect(rcfg, DB, &c, &err), 0);
+	if (c) {
+		mdc_stream *s;
+		char buf[4096];
+		CHECK_INT(mdc_stream_open_csv(c, DB, SCHEMA, "big", &s, &err), 0);
+		CHECK_INT(mdc_stream_read(s, buf, sizeof buf, &err), (ssize_t)sizeof buf);
+		r.cut = 1;
+		ssize_t n;
+		size_t total = sizeof buf;
+		double t0 = now_s();
+		while ((n = mdc_stream_read(s, buf, sizeof buf, &err)) > 0)
+			total += (size_t)n;
+		CHECK_INT(n, -EIO);
+		CHECK(now_s() - t0 < 5);
+		printf("connection cut: read %zu bytes, then %zd (%s)\n", total, n, err.message);
+		CHECK_INT(mdc_stream_read(s, buf, 1, &err), -EIO);
+		CHECK_INT(mdc_stream_close(s), -EIO);
+		CHECK(!mdc_conn_is_ok(c));
+		mdc_conn_close(c);
+	} else {
+		fprintf(stderr, "connect through relay: %s\n", err.message);
+		r.cut = 1;
+	}
+	pthread_join(r.thread, NULL);
+	close(r.listen_fd);
+	mdc_config_free(rcfg);
+}
+
 int main(void)
 {
 	const char *source = testutil_env("MDFS_TEST_SOURCE");
@@ -474,9 +623,11 @@ int main(void)
 	mdc_conn *c = connect_shop();
 	CHECK_INT(mdc_conn_dialect(c), is_pg ? MDC_DIALECT_POSTGRES : MDC_DIALECT_DUCKDB);
 	setup(c);
+	nasty_expected();
 
 	test_nasty(c);
 	test_empty_table(c);
+	test_types(c);
 	test_missing(c);
 	uint64_t h = test_big(c, 65536, false);
 	test_big(c, 1000, false);
@@ -490,6 +641,8 @@ int main(void)
 		test_killed(victim, c);
 		mdc_conn_close(victim);
 	}
+
+	test_connection_cut(source);
 
 	if (!getenv("MDFS_TEST_KEEP")) {
 		char sql[256];
