@@ -27,15 +27,15 @@ CREATE OR REPLACE VIEW main.revenue_by_method AS
 USE analytics;
 CREATE OR REPLACE TABLE main.events AS
   SELECT range AS event_id,
-         TIMESTAMP '2024-01-01' + to_seconds(CAST(range AS BIGINT)) AS at,
+         TIMESTAMP '2024-01-01' + to_seconds(CAST(range AS BIGINT)) AS happened_at,
          ['view','click','purchase','signup'][range % 4 + 1] AS kind,
          range % 2000 + 1 AS customer_id,
          (range % 1000) / 10.0 AS value
   FROM range(1000000);
 CREATE OR REPLACE TABLE main.all_types (
   id INTEGER, tiny TINYINT, small SMALLINT, big BIGINT, huge HUGEINT, ubig UBIGINT,
-  amount DECIMAL(18,3), ratio DOUBLE, name VARCHAR, flag BOOLEAN, day DATE, at TIMESTAMP,
-  at_tz TIMESTAMPTZ, span INTERVAL, uid UUID, raw BLOB, tags VARCHAR[], point STRUCT(x DOUBLE, y DOUBLE),
+  amount DECIMAL(18,3), ratio DOUBLE, name VARCHAR, flag BOOLEAN, day DATE, ts TIMESTAMP,
+  ts_tz TIMESTAMPTZ, span INTERVAL, uid UUID, raw BLOB, tags VARCHAR[], point STRUCT(x DOUBLE, y DOUBLE),
   attrs MAP(VARCHAR, INTEGER));
 INSERT INTO main.all_types VALUES
   (1, -128, -32768, -9223372036854775808, -170141183460469231731687303715884105727, 0,

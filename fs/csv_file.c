@@ -124,7 +124,9 @@ static ssize_t pull(struct mdfs_csv_file *f, char *buf, size_t size)
 		return 0;
 	mdc_error err;
 	mdc_error_clear(&err);
-	ssize_t n = mdc_stream_read(f->stream, buf, size, &err);
+	/* direct_io: a short read is fine, so hand over whatever is ready (head
+	 * gets its first lines at once). */
+	ssize_t n = mdc_stream_read_some(f->stream, buf, size, &err);
 	if (n > 0) {
 		spool_append(f, buf, (size_t)n);
 		f->streamed += n;

@@ -246,7 +246,6 @@ static void *mdfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->negative_timeout = m->opts.cache_timeout > 0 ? 1 : 0;
 	cfg->kernel_cache = 0;
 	cfg->use_ino = 0;
-	cfg->nullpath_ok = 1;
 	conn->max_read = 0;
 	return m;
 }
