@@ -94,10 +94,15 @@ int main(int argc, char **argv)
 	scrub_env("MOTHERDUCK_TOKEN");
 	scrub_env("motherduck_token");
 
-	/* Check credentials, TLS and reachability now, while the user sees stderr. */
+	/* Check credentials, TLS and reachability now, while the user sees stderr:
+	 * one line says why, so mdclient's own log of the failure is held back. */
 	mdc_conn *probe = NULL;
-	if (mdc_connect(m.cfg, NULL, &probe, &err) < 0) {
-		fprintf(stderr, "mdfs: cannot connect to %s: %s\n", mdc_config_display(m.cfg), err.message);
+	if (!m.opts.debug)
+		mdc_log_set_level(LOG_CRIT);
+	int prc = mdc_connect(m.cfg, NULL, &probe, &err);
+	mdc_log_set_level(m.opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	if (prc < 0) {
+		fprintf(stderr, "mdfs: cannot connect to '%s': %s\n", mdc_config_display(m.cfg), err.message);
 		goto out_cfg;
 	}
 	mdc_conn_close(probe); /* the pool reconnects after daemonizing */
@@ -138,7 +143,7 @@ int main(int argc, char **argv)
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
 		goto out_unmount;
-	mdc_log(LOG_NOTICE, "mounted %s on %s", mdc_config_display(m.cfg), m.opts.mountpoint);
+	mdc_log(LOG_INFO, "mounted %s on %s", mdc_config_display(m.cfg), m.opts.mountpoint);
 
 	loop_cfg = fuse_loop_cfg_create();
 	if (!loop_cfg)
@@ -146,7 +151,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_set_clone_fd(loop_cfg, 0);
 	fuse_loop_cfg_set_idle_threads(loop_cfg, 10);
 	ret = fuse_loop_mt(fuse, loop_cfg) == 0 ? 0 : 1;
-	mdc_log(LOG_NOTICE, "unmounted %s", m.opts.mountpoint);
+	mdc_log(LOG_INFO, "unmounted %s", m.opts.mountpoint);
 
 	fuse_loop_cfg_destroy(loop_cfg);
 out_signals:

@@ -58,7 +58,9 @@ class Server:
         env = dict(os.environ, PGPASSWORD=self.token if token is None else token)
         r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *args,
                             "-d", self.dsn(dbname), "-c", sql],
-                           env=env, capture_output=True, text=True, timeout=120)
+                           env=env, capture_output=True, timeout=120)
+        # Decode by hand: text mode would turn CR LF in values into LF.
+        r.stdout, r.stderr = r.stdout.decode(), r.stderr.decode()
         if check and r.returncode != 0:
             raise AssertionError(f"psql failed ({r.returncode}): {r.stderr}")
         return r
@@ -115,7 +117,7 @@ class Mount:
     the daemon and fails the test on unexpected stderr (sshfs's approach)."""
 
     def __init__(self, server, mountpoint, source=None, opts=(), env=None, asan=False,
-                 allowed_stderr=()):
+                 allowed_stderr=(), wrapper=()):
         self.server = server
         self.mnt = str(mountpoint)
         self.allowed = list(allowed_stderr)
@@ -129,7 +131,8 @@ class Mount:
             else:
                 source = server.dsn()
         o += list(opts)
-        self.argv = [build_path("fs", "mdfs", asan=asan), source, self.mnt, "-f", "-o", ",".join(o)]
+        self.argv = [*wrapper, build_path("fs", "mdfs", asan=asan), source, self.mnt, "-f",
+                     "-o", ",".join(o)]
         self.env = dict(os.environ, MOTHERDUCK_TOKEN=server.token)
         self.env.pop("PGPASSWORD", None)
         if env:
@@ -143,7 +146,7 @@ class Mount:
         self.proc = subprocess.Popen(self.argv, env=self.env, stdout=self._err, stderr=self._err,
                                      stdin=subprocess.DEVNULL)
         try:
-            tb.wait_for(lambda: self.proc.poll() is not None or is_mounted(self.mnt), 30,
+            tb.wait_for(lambda: self.proc.poll() is not None or is_mounted(self.mnt), 60,
                         "the mount to appear")
         except TimeoutError:
             self.stop(check=False)
@@ -166,7 +169,7 @@ class Mount:
         if is_mounted(self.mnt):
             subprocess.run(["fusermount3", "-u", "-z", self.mnt], capture_output=True)
         try:
-            self.proc.wait(timeout=30)
+            self.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()

@@ -211,3 +211,48 @@ def test_parallel_readers_get_their_own_tables(server, shop):
         t.join()
     assert results["numbers.csv"].count(b"\n") == 100001
     assert results["every_type.csv"].startswith(b"id,i8,i16,i64,hi,dec,dbl,s,b,")
+
+
+def read_workload(base):
+    """Listing, full reads, an early close (cancel) and a missing file."""
+    assert sorted(os.listdir(base)) == ["every_type.csv", "numbers.csv"]
+    for name in os.listdir(base):
+        os.stat(os.path.join(base, name))
+    with open(os.path.join(base, "every_type.csv"), "rb") as f:
+        assert f.read().count(b"\n") >= 9
+    with open(os.path.join(base, "numbers.csv"), "rb") as f:
+        assert f.readline() == b"n,label\n"  # closed early: the query is cancelled
+    with open(os.path.join(base, "numbers.csv"), "rb") as f:
+        assert f.read().count(b"\n") == 100001
+    with pytest.raises(FileNotFoundError):
+        open(os.path.join(base, "missing.csv"))
+
+
+def test_daemon_under_asan_and_ubsan(server, mount_factory):
+    setup_schema(server)
+    m = mount_factory(server, asan=True)
+    read_workload(m.path("shop", "mt"))
+    # mount_factory's teardown unmounts and fails on any sanitizer report or exit status.
+
+
+def test_daemon_under_valgrind(server, mount_factory):
+    setup_schema(server)
+    m = mount_factory(server, wrapper=("valgrind", "-q", "--leak-check=full",
+                                       "--errors-for-leak-kinds=definite,indirect",
+                                       "--show-leak-kinds=definite,indirect", "--error-exitcode=97"))
+    read_workload(m.path("shop", "mt"))
+
+
+def test_one_catalog_query_per_listing(own_standin, mount_factory):
+    s = own_standin
+    s.psql("CREATE SCHEMA IF NOT EXISTS wide; " +
+           "; ".join(f"CREATE TABLE wide.t{i:03d} (a INTEGER)" for i in range(200)))
+    m = mount_factory(s, opts=("cache_timeout=60",))
+    os.listdir(m.path("shop"))  # the root and the database are listed and cached
+    before = s.handle.stats()["queries_total"]
+    entries = os.listdir(m.path("shop", "wide"))
+    for e in entries:
+        os.stat(m.path("shop", "wide", e))
+    subprocess.run(["ls", "-l", m.path("shop", "wide")], check=True, capture_output=True)
+    assert len(entries) == 200
+    assert s.handle.stats()["queries_total"] - before == 1
