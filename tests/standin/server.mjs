@@ -1,0 +1,1198 @@
+#!/usr/bin/env node
+// server.mjs — local stand-in for MotherDuck's Postgres wire-protocol endpoint (a test fixture).
+//
+// A real DuckDB engine (@duckdb/node-api) behind the PostgreSQL v3 protocol.  pg-gateway is used
+// only for the SSLRequest/TLS upgrade and the start-up message; the password message, and every
+// message after it, is handled here (see the notes in /work/shared/docs/motherduck-endpoint.md).
+//
+//   node server.mjs --port P --cert server.crt --key server.key --token TOKEN \
+//        --db shop=/path/shop.duckdb [--db name=path ...] [--default shop] [--copy] \
+//        [--control-port P2] [--threads N]
+//
+// Prints "READY <port>" on stdout once listening; everything else goes to stderr.
+// See README.md for what is emulated and what is not.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBInstance, DuckDBTypeId, ResultReturnType, StatementType } from '@duckdb/node-api';
+import { PostgresConnection } from 'pg-gateway';
+import * as W from './wire.mjs';
+import { makeFormatter, pgType } from './types.mjs';
+
+const log = (...a) => console.error('[standin]', ...a);
+
+// =============================================================================================
+// Command line
+function parseArgs(argv) {
+  const o = { dbs: [], copy: false, threads: null, controlPort: null, default: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--port': o.port = +val(); break;
+      case '--cert': o.cert = val(); break;
+      case '--key': o.key = val(); break;
+      case '--token': o.token = val(); break;
+      case '--db': {
+        const v = val(), eq = v.indexOf('=');
+        if (eq <= 0) throw new Error(`--db expects name=path, got ${v}`);
+        o.dbs.push({ name: v.slice(0, eq), path: path.resolve(v.slice(eq + 1)) });
+        break;
+      }
+      case '--default': o.default = val(); break;
+      case '--copy': o.copy = true; break;
+      case '--control-port': o.controlPort = +val(); break;
+      case '--threads': o.threads = +val(); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  }
+  for (const k of ['port', 'cert', 'key', 'token']) if (o[k] === undefined) throw new Error(`--${k} is required`);
+  if (o.dbs.length === 0) throw new Error('at least one --db name=path is required');
+  o.default ??= o.dbs[0].name;
+  if (!o.dbs.some((d) => d.name === o.default)) throw new Error(`--default ${o.default} is not a --db`);
+  return o;
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`server.mjs: ${e.message}`);
+  process.exit(2);
+}
+
+// Runtime switches, changed by the control port (POST /config).
+const config = { copy: args.copy, close_after_rows: null, batch_delay_ms: 0, refuse_connections: false };
+const stats = { active_queries: 0, queries_total: 0, cancels: 0 }; // + connections, rss in GET /stats
+
+// =============================================================================================
+// DuckDB: one instance, the first --db opened and the others ATTACHed, so every database is
+// visible to every connection (MotherDuck's workspace mode) and there is no extra `memory` catalog.
+const quoteIdent = (s) => '"' + s.replace(/"/g, '""') + '"';
+const quoteLit = (s) => "'" + s.replace(/'/g, "''") + "'";
+
+async function openDuckDB() {
+  const options = args.threads ? { threads: String(args.threads) } : {};
+  const [first, ...rest] = args.dbs;
+  for (const d of args.dbs) fs.mkdirSync(path.dirname(d.path), { recursive: true });
+  let instance = await DuckDBInstance.create(first.path, options);
+  let admin = await instance.connect();
+  const current = (await admin.runAndReadAll('SELECT current_database()')).getRows()[0][0];
+  if (current !== first.name) {
+    // The catalog is named after the file, not after --db's name: attach it under the right name
+    // from an in-memory instance instead, then detach `memory`.
+    admin.closeSync();
+    instance.closeSync();
+    instance = await DuckDBInstance.create(':memory:', options);
+    admin = await instance.connect();
+    rest.unshift(first);
+  }
+  for (const d of rest) await admin.run(`ATTACH ${quoteLit(d.path)} AS ${quoteIdent(d.name)}`);
+  await admin.run(`USE ${quoteIdent(args.default)}`);
+  if (current !== first.name) await admin.run('DETACH memory');
+  const version = (await admin.runAndReadAll('SELECT version()')).getRows()[0][0];
+  return { instance, admin, version: String(version).replace(/^v/, '') };
+}
+
+// =============================================================================================
+// SQL text: a small lexer, enough to split a Query into statements and to recognise the
+// statements the endpoint intercepts (SET of client variables, COPY, refused statements).
+
+/**
+ * Scan SQL text, calling emit(kind, start, end) for each token: 'word', 'ident' ("x"), 'string'
+ * ('x', E'x', $tag$x$tag$), 'num', 'param' ($1) or 'op' (any other character).  Comments and
+ * white space are skipped.  emit returns true to stop.  No allocation per token, so splitting a
+ * multi-megabyte INSERT stays cheap.
+ */
+function scanSql(sql, emit) {
+  const n = sql.length;
+  const code = (j) => sql.charCodeAt(j);
+  const isDigit = (c) => c >= 48 && c <= 57;
+  const isWordStart = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
+  /** End (exclusive) of a quoted run whose opening quote is at i; a doubled quote is an escape. */
+  const closeQuote = (i, q, backslash) => {
+    for (let j = i + 1; ;) {
+      const k = sql.indexOf(q, j);
+      if (k < 0) return n;
+      if (backslash) { // E'...': a quote after an odd number of backslashes is escaped
+        let b = 0;
+        while (sql[k - 1 - b] === '\\') b++;
+        if (b % 2 === 1) { j = k + 1; continue; }
+      }
+      if (sql[k + 1] === q) { j = k + 2; continue; }
+      return k + 1;
+    }
+  };
+  for (let i = 0; i < n;) {
+    const c = code(i), start = i;
+    let kind;
+    if (c === 32 || (c >= 9 && c <= 13)) { i++; continue; }
+    if (c === 45 && code(i + 1) === 45) { const k = sql.indexOf('\n', i); i = k < 0 ? n : k + 1; continue; } // -- comment
+    if (c === 47 && code(i + 1) === 42) { // /* block comments */ nest, as in PostgreSQL
+      let depth = 0;
+      do {
+        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; } else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; } else i++;
+      } while (i < n && depth > 0);
+      continue;
+    }
+    if (c === 39) { kind = 'string'; i = closeQuote(i, "'", false); } else if ((c === 69 || c === 101) && code(i + 1) === 39) {
+      kind = 'string'; i = closeQuote(i + 1, "'", true);
+    } else if (c === 34) { kind = 'ident'; i = closeQuote(i, '"', false); } else if (c === 36) {
+      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
+      if (m) { // $tag$ ... $tag$
+        const close = sql.indexOf(m[0], i + m[0].length);
+        kind = 'string'; i = close < 0 ? n : close + m[0].length;
+      } else {
+        kind = 'param'; i++;
+        while (i < n && isDigit(code(i))) i++;
+      }
+    } else if (isDigit(c) || (c === 46 && isDigit(code(i + 1)))) {
+      kind = 'num';
+      while (i < n && (isDigit(code(i)) || code(i) === 46 || code(i) === 95 || code(i) === 69 || code(i) === 101)) i++;
+    } else if (isWordStart(c)) {
+      kind = 'word';
+      while (i < n && (isWordStart(code(i)) || isDigit(code(i)) || code(i) === 36)) i++;
+    } else {
+      kind = 'op'; i++;
+    }
+    if (emit(kind, start, i)) return;
+  }
+}
+
+/** Tokens {k, v, s, e} of sql (at most max): words upper-cased, strings and "identifiers" unquoted. */
+function tokenize(sql, max = Infinity) {
+  const toks = [];
+  scanSql(sql, (k, s, e) => {
+    const raw = sql.slice(s, e);
+    let v = raw;
+    if (k === 'word') v = raw.toUpperCase();
+    else if (k === 'ident') v = raw.slice(1, -1).replace(/""/g, '"');
+    else if (k === 'string' && raw[0] === '$') v = raw.slice(raw.indexOf('$', 1) + 1, raw.lastIndexOf('$', raw.length - 2));
+    else if (k === 'string' && raw[0] === "'") v = raw.slice(1, -1).replace(/''/g, "'");
+    else if (k === 'string') v = raw.slice(2, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1'); // E'...'
+    toks.push({ k, v, s, e });
+    return toks.length >= max;
+  });
+  return toks;
+}
+
+/** Split a Query string at top-level semicolons into [{text}]; empty statements are dropped. */
+function splitStatements(sql) {
+  const out = [];
+  let first = -1, last = -1;
+  scanSql(sql, (k, s, e) => {
+    if (k === 'op' && sql[s] === ';') {
+      if (first >= 0) out.push({ text: sql.slice(first, last) });
+      first = -1;
+    } else {
+      if (first < 0) first = s;
+      last = e;
+    }
+    return false;
+  });
+  if (first >= 0) out.push({ text: sql.slice(first, last) });
+  return out;
+}
+
+class SqlError extends Error {
+  constructor(code, message, severity = 'ERROR') { super(message); this.code = code; this.severity = severity; }
+}
+const notSupported = (what) => new SqlError('0A000', what);
+
+// PostgreSQL client chatter that DuckDB does not know: accepted and ignored.
+const IGNORED_SETTINGS = new Set(['datestyle', 'client_encoding', 'extra_float_digits', 'intervalstyle',
+  'client_min_messages', 'standard_conforming_strings', 'bytea_output', 'lock_timeout', 'escape_string_warning',
+  'idle_in_transaction_session_timeout', 'idle_session_timeout', 'synchronous_commit', 'row_security', 'jit',
+  'default_transaction_isolation', 'default_transaction_read_only', 'transaction_isolation', 'names', 'transaction',
+  'session characteristics', 'array_nulls', 'geqo', 'tcp_keepalives_idle']);
+
+/**
+ * What kind of statement a piece of SQL is.  Returns {kind, text, toks, ...}:
+ *   kind 'sql'     — passed to DuckDB (tx: 'begin'|'commit'|'rollback' for transaction control)
+ *   kind 'set'     — SET/RESET of a variable handled here (name, value|null for RESET)
+ *   kind 'copy'    — COPY ... TO STDOUT / FROM STDIN (copy: parsed options)
+ *   kind 'refuse'  — what the real endpoint refuses (error: SqlError)
+ */
+function classify(stmt) {
+  const { text } = stmt;
+  let toks = tokenize(text, 16); // enough to recognise the statement
+  if (toks[0]?.v === 'COPY' || toks[0]?.v === 'SET' || toks[0]?.v === 'RESET') toks = tokenize(text);
+  const w = (i) => (toks[i] && toks[i].k === 'word' ? toks[i].v : '');
+  const plan = { kind: 'sql', text, toks };
+  switch (w(0)) {
+    case 'BEGIN': case 'START': plan.tx = 'begin'; break;
+    case 'COMMIT': case 'END': plan.tx = 'commit'; break;
+    case 'ROLLBACK': case 'ABORT': plan.tx = 'rollback'; break;
+    case 'ATTACH': return { ...plan, kind: 'refuse', error: notSupported('ATTACH is not supported on this endpoint (no local file access)') };
+    case 'INSTALL': case 'LOAD': return { ...plan, kind: 'refuse', error: notSupported(`${w(0)} is not supported on this endpoint`) };
+    case 'FORCE': if (w(1) === 'INSTALL') return { ...plan, kind: 'refuse', error: notSupported('INSTALL is not supported on this endpoint') }; break;
+    case 'CREATE': {
+      let i = 1;
+      if (w(1) === 'OR' && w(2) === 'REPLACE') i = 3;
+      if (w(i) === 'TEMP' || w(i) === 'TEMPORARY') {
+        return { ...plan, kind: 'refuse', error: notSupported('temporary objects are not supported on this endpoint (no client-session state)') };
+      }
+      break;
+    }
+    case 'COPY': return classifyCopy(plan);
+    case 'SET': case 'RESET': {
+      let i = 1;
+      if (w(0) === 'SET' && (w(1) === 'SESSION' || w(1) === 'LOCAL')) i = 2;
+      let name;
+      if (w(i) === 'TIME' && w(i + 1) === 'ZONE') { name = 'timezone'; i += 2; } else if (w(i) === 'SESSION' && w(i + 1) === 'CHARACTERISTICS') { name = 'session characteristics'; i = toks.length; } else if (toks[i] && (toks[i].k === 'word' || toks[i].k === 'ident')) { name = toks[i].v.toLowerCase(); i++; } else break;
+      if (w(0) === 'RESET' && name === 'all') return { ...plan, kind: 'set', name: 'all', value: null };
+      if (name !== 'statement_timeout' && name !== 'timezone' && name !== 'application_name' && !IGNORED_SETTINGS.has(name)) break;
+      if (w(0) === 'RESET') return { ...plan, kind: 'set', name, value: null };
+      if (toks[i] && (toks[i].v === '=' || toks[i].v === 'TO')) i++;
+      const valToks = toks.slice(i);
+      const value = valToks.length === 1 ? valToks[0].v : text.slice(valToks[0]?.s ?? text.length).trim();
+      const isDefault = valToks.length === 1 && valToks[0].k === 'word' && (valToks[0].v === 'DEFAULT' || valToks[0].v === 'LOCAL');
+      return { ...plan, kind: 'set', name, value: isDefault ? null : String(value) };
+    }
+  }
+  return plan;
+}
+
+/** COPY {table [(cols)] | (query)} {TO STDOUT | FROM STDIN} [WITH] [(options) | legacy options]. */
+function classifyCopy(plan) {
+  const { toks, text } = plan;
+  let i = 1;
+  const copy = { format: 'text', header: false, delimiter: null, quote: '"', nullString: null };
+  if (toks[i]?.v === '(') { // (query): find the matching parenthesis
+    let depth = 0, j = i;
+    for (; j < toks.length; j++) {
+      if (toks[j].v === '(') depth++;
+      else if (toks[j].v === ')' && --depth === 0) break;
+    }
+    copy.query = text.slice(toks[i].e, toks[j]?.s ?? text.length);
+    i = j + 1;
+  } else {
+    let name = '';
+    while (toks[i] && (toks[i].k === 'word' || toks[i].k === 'ident' || toks[i].v === '.')) {
+      name += toks[i].k === 'ident' ? quoteIdent(toks[i].v) : toks[i].k === 'word' ? text.slice(toks[i].s, toks[i].e) : '.';
+      i++;
+      if (toks[i - 1].v !== '.' && toks[i]?.v !== '.') break;
+    }
+    copy.table = name;
+    if (toks[i]?.v === '(') {
+      const cols = [];
+      for (i++; toks[i] && toks[i].v !== ')'; i++) if (toks[i].v !== ',') cols.push(toks[i].k === 'ident' ? quoteIdent(toks[i].v) : text.slice(toks[i].s, toks[i].e));
+      copy.columns = cols;
+      i++;
+    }
+  }
+  const dir = toks[i]?.v, target = toks[i + 1];
+  const client = target && target.k === 'word' && (target.v === 'STDOUT' || target.v === 'STDIN');
+  if (!client || (dir === 'TO') !== (target.v === 'STDOUT')) {
+    return { ...plan, kind: 'refuse', error: notSupported('COPY to or from a file is not supported on this endpoint (no local file access)') };
+  }
+  copy.direction = dir === 'TO' ? 'out' : 'in';
+  i += 2;
+  if (toks[i]?.v === 'WITH') i++;
+  const opts = []; // [name, value|null]
+  if (toks[i]?.v === '(') {
+    for (i++; i < toks.length && toks[i].v !== ')';) {
+      const name = toks[i++].v.toLowerCase();
+      let value = null;
+      if (toks[i] && toks[i].v !== ',' && toks[i].v !== ')') value = toks[i++].v;
+      opts.push([name, value]);
+      if (toks[i]?.v === ',') i++;
+    }
+  } else { // legacy syntax: CSV HEADER DELIMITER [AS] 'x' NULL [AS] 'x' QUOTE [AS] 'x' BINARY
+    while (i < toks.length) {
+      const name = toks[i++].v.toLowerCase();
+      if (name === 'csv' || name === 'binary') { opts.push(['format', name]); continue; }
+      if (name === 'header') { opts.push(['header', null]); continue; }
+      if (toks[i]?.v === 'AS') i++;
+      opts.push([name, toks[i++]?.v ?? null]);
+    }
+  }
+  for (const [name, value] of opts) {
+    const v = value === null ? null : String(value);
+    switch (name) {
+      case 'format': copy.format = (v ?? '').toLowerCase(); break;
+      case 'header': copy.header = v === null || /^(true|on|1|match)$/i.test(v); break;
+      case 'delimiter': copy.delimiter = v; break;
+      case 'quote': copy.quote = v; break;
+      case 'null': copy.nullString = v; break;
+      default: return { ...plan, kind: 'refuse', error: new SqlError('42601', `COPY option "${name}" is not supported by this endpoint`) };
+    }
+  }
+  if (copy.format !== 'csv' && copy.format !== 'text') return { ...plan, kind: 'refuse', error: notSupported(`COPY format "${copy.format}" is not supported`) };
+  copy.delimiter ??= copy.format === 'csv' ? ',' : '\t';
+  return { ...plan, kind: 'copy', copy };
+}
+
+// =============================================================================================
+// DuckDB errors → SQLSTATE (first matching rule wins; the message is DuckDB's own).
+const SQLSTATE_RULES = [
+  [/^INTERRUPT Error/, '57014'],
+  [/^(Parser|Syntax) Error/, '42601'],
+  [/^Catalog Error: .* does not exist because schema .* does not exist/, '3F000'],
+  [/^Catalog Error: Schema with name .* does not exist/, '3F000'],
+  [/^Catalog Error: (\w+ )*Function with name .* does not exist/, '42883'],
+  [/^Catalog Error: (Table|View)( or View)? with name .* does not exist/, '42P01'],
+  [/^(Catalog|Binder) Error: Catalog .* does not exist/, '3D000'],
+  [/^Catalog Error: Type with name .* does not exist/, '42704'],
+  [/^Catalog Error: .* already exists/, '42P07'],
+  [/^Binder Error: Referenced column .* not found/, '42703'],
+  [/^Constraint Error: NOT NULL/, '23502'],
+  [/^Constraint Error: .*foreign key/i, '23503'],
+  [/^Constraint Error: CHECK/i, '23514'],
+  [/^Constraint Error/, '23505'],
+  [/[Dd]ivision by zero/, '22012'],
+  [/^Out of Range Error|^Conversion Error: .*out of range/, '22003'],
+  [/^(Conversion|Mismatch Type) Error|^Invalid Input Error: Could not convert/, '22P02'],
+  [/^(TransactionContext|Transaction) Error: .*[Cc]onflict/, '40001'],
+];
+function toSqlError(err) {
+  if (err instanceof SqlError) return err;
+  const msg = String(err?.message ?? err).replace(/^Failed to extract statements: /, '').trim();
+  const rule = SQLSTATE_RULES.find(([re]) => re.test(msg));
+  return new SqlError(rule ? rule[1] : 'XX000', msg);
+}
+
+// Statements whose DuckDB result is a single "Count" / "Success" column are commands, not queries.
+const CHANGES_ROWS = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.CREATE, StatementType.MERGE_INTO]);
+function returnsRows(stmtType, names) {
+  if (CHANGES_ROWS.has(stmtType)) return !(names.length === 1 && names[0] === 'Count');
+  if (stmtType !== StatementType.SELECT && names.length === 1 && names[0] === 'Success') return false;
+  return names.length > 0;
+}
+/** PostgreSQL-style command tag for a statement that returned no rows. */
+function commandTag(plan, stmtType, count) {
+  switch (stmtType) {
+    case StatementType.INSERT: return `INSERT 0 ${count}`;
+    case StatementType.UPDATE: return `UPDATE ${count}`;
+    case StatementType.DELETE: return `DELETE ${count}`;
+    case StatementType.MERGE_INTO: return `MERGE ${count}`;
+    case StatementType.SELECT: return `SELECT ${count}`;
+  }
+  const words = plan.toks.filter((t) => t.k === 'word').map((t) => t.v);
+  switch (words[0]) {
+    case 'BEGIN': return 'BEGIN';
+    case 'START': return 'START TRANSACTION';
+    case 'COMMIT': case 'END': return 'COMMIT';
+    case 'ROLLBACK': case 'ABORT': return 'ROLLBACK';
+    case 'CREATE': case 'DROP': case 'ALTER': { // (DuckDB reports no row count for CREATE TABLE AS)
+      const kind = words.slice(1).find((x) => ['TABLE', 'VIEW', 'SCHEMA', 'INDEX', 'SEQUENCE', 'MACRO', 'FUNCTION', 'TYPE', 'DATABASE', 'SECRET'].includes(x));
+      return kind ? `${words[0]} ${kind}` : words[0];
+    }
+  }
+  return words[0] ?? 'OK';
+}
+
+// =============================================================================================
+// Sessions: one per client connection, each with its own DuckDB connection.
+const sessions = new Map(); // pid → Session
+
+class CancelledError extends SqlError {}
+class ConnectionGone extends Error {}
+
+class Session {
+  constructor(socket, params) {
+    this.socket = socket;
+    this.params = params;
+    this.reader = new W.MessageReader(socket);
+    this.out = new W.Outbox(socket);
+    do { this.pid = crypto.randomInt(1, 2 ** 31 - 1); } while (sessions.has(this.pid));
+    this.secret = crypto.randomInt(-(2 ** 31), 2 ** 31 - 1);
+    this.txStatus = 'I'; // ReadyForQuery status: I idle, T in transaction, E failed transaction
+    this.statementTimeout = 0; // ms, 0 = off
+    this.timeZone = 'UTC';
+    this.statements = new Map(); // extended protocol: name → {plan, prepared, nparams, paramOids}
+    this.portals = new Map(); // name → {stmt, params, ...streaming state}
+    this.query = null; // the statement executing right now: {ac: AbortController, reason}
+    this.streamGen = 0; // bumped per DuckDB execution; a suspended portal is only valid for its own
+    this.skipToSync = false;
+  }
+
+  /** After a good password: set up DuckDB, send the start-up messages, run the message loop. */
+  async start() {
+    sessions.set(this.pid, this);
+    this.socket.on('close', () => this.cancel('disconnect'));
+    this.socket.on('error', () => {});
+    try {
+      this.duck = await duckInstance.connect();
+      let dbname = this.params.database ?? '';
+      if (dbname.startsWith('md:')) dbname = dbname.slice(3);
+      if (dbname === '') dbname = args.default;
+      if (!args.dbs.some((d) => d.name === dbname)) throw new SqlError('3D000', `database "${dbname}" does not exist`, 'FATAL');
+      await this.duck.run(`USE ${quoteIdent(dbname)}`);
+      await this.duck.run(`SET TimeZone = 'UTC'`);
+      await this.applyStartupOptions(this.params.options ?? '');
+    } catch (e) {
+      const err = toSqlError(e);
+      this.out.push(W.errorResponse({ severity: 'FATAL', code: err.code, message: err.message }));
+      this.out.flush();
+      this.socket.end();
+      this.close();
+      return;
+    }
+    const out = this.out;
+    out.push(W.authenticationOk());
+    const ps = {
+      server_version: `15.0 (MotherDuck stand-in, DuckDB ${duckVersion})`, server_encoding: 'UTF8', client_encoding: 'UTF8',
+      DateStyle: 'ISO', IntervalStyle: 'postgres', integer_datetimes: 'on', standard_conforming_strings: 'on', TimeZone: this.timeZone,
+      application_name: this.params.application_name ?? '', is_superuser: 'off', session_authorization: this.params.user,
+    };
+    for (const [k, v] of Object.entries(ps)) out.push(W.parameterStatus(k, v));
+    out.push(W.backendKeyData(this.pid, this.secret));
+    out.push(W.readyForQuery('I'));
+    out.flush();
+    await this.loop();
+  }
+
+  /** Start-up "options" such as -c statement_timeout=5000 (libpq's options= / PGOPTIONS). */
+  async applyStartupOptions(options) {
+    const re = /(?:-c\s*|--)([A-Za-z_.]+)=(\S+)/g;
+    for (let m; (m = re.exec(options));) {
+      const name = m[1].toLowerCase();
+      if (name === 'statement_timeout' || name === 'timezone') {
+        await this.runSet({ name, value: m[2], toks: [{ v: 'SET' }] });
+        this.out.queue = []; // no ParameterStatus before AuthenticationOk; start() reports TimeZone
+      }
+    }
+  }
+
+  async loop() {
+    try {
+      for (;;) {
+        const msg = await this.reader.next();
+        if (msg === null || msg.type === 'X') break;
+        await this.dispatch(msg);
+      }
+    } catch (e) {
+      if (e instanceof W.ProtocolError) {
+        this.out.push(W.errorResponse({ severity: 'FATAL', code: '08P01', message: e.message }));
+        this.out.flush();
+      } else if (!(e instanceof ConnectionGone)) {
+        log(`session ${this.pid}:`, e);
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    sessions.delete(this.pid);
+    this.socket.end();
+    try { this.duck?.closeSync(); } catch { /* already closed */ }
+  }
+
+  async dispatch({ type, body }) {
+    if (this.skipToSync && type !== 'S') return; // after an error in the extended protocol
+    try {
+      switch (type) {
+        case 'Q': return await this.simpleQuery(new W.BodyReader(body).cstring());
+        case 'P': return await this.parse(new W.BodyReader(body));
+        case 'B': return this.bind(new W.BodyReader(body));
+        case 'D': return await this.describe(new W.BodyReader(body));
+        case 'E': return await this.execute(new W.BodyReader(body));
+        case 'C': return this.closeMessage(new W.BodyReader(body));
+        case 'S':
+          this.skipToSync = false;
+          this.out.push(W.readyForQuery(this.txStatus));
+          return this.out.flush();
+        case 'H': return this.out.flush();
+        case 'd': case 'c': case 'f': return; // COPY messages outside COPY IN are ignored, as PostgreSQL does
+        default: throw new W.ProtocolError(`invalid frontend message type ${type.charCodeAt(0)}`);
+      }
+    } catch (e) {
+      if (e instanceof ConnectionGone || e instanceof W.ProtocolError) throw e;
+      if (this.socket.destroyed) throw new ConnectionGone();
+      this.sendError(e);
+      if (type !== 'Q') this.skipToSync = true;
+      this.out.flush();
+    }
+  }
+
+  sendError(e) {
+    const err = toSqlError(e);
+    if (!(e instanceof SqlError) && !/^[\w ]+ Error: /.test(String(e?.message))) log(`session ${this.pid}: unexpected error:`, e); // not DuckDB's
+    if (this.txStatus === 'T') this.txStatus = 'E';
+    this.out.push(W.errorResponse({ severity: err.severity, code: err.code, message: err.message }));
+  }
+
+  // ------------------------------------------------------------------ query lifecycle, cancel
+  beginQuery() {
+    const q = { ac: new AbortController(), reason: null, rows: 0 };
+    this.query = q;
+    stats.active_queries++;
+    stats.queries_total++;
+    if (this.statementTimeout > 0) q.timer = setTimeout(() => this.cancel('timeout'), this.statementTimeout);
+    return q;
+  }
+  endQuery(q) {
+    clearTimeout(q.timer);
+    if (this.query === q) this.query = null;
+    stats.active_queries--;
+  }
+  /** Cancel the running statement (CancelRequest, statement_timeout, client gone). */
+  cancel(reason) {
+    const q = this.query;
+    if (!q || q.reason) return;
+    q.reason = reason;
+    q.ac.abort();
+    try { this.duck?.interrupt(); } catch { /* connection closed */ }
+  }
+  /** Throw if the running statement was cancelled; call after every await. */
+  check(q) {
+    if (this.socket.destroyed && !q.reason) q.reason = 'disconnect';
+    if (!q.reason) return;
+    if (q.reason === 'disconnect') throw new ConnectionGone();
+    throw new CancelledError('57014', q.reason === 'timeout' ? 'canceling statement due to statement timeout' : 'canceling statement due to user request');
+  }
+  /** Run an async DuckDB call under query q, mapping an interrupt to the cancel reason. */
+  async duckCall(q, fn) {
+    try {
+      const r = await fn();
+      this.check(q);
+      return r;
+    } catch (e) {
+      this.check(q);
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ simple query protocol
+  async simpleQuery(sql) {
+    // A simple Query drops the unnamed statement and portal (as PostgreSQL does).
+    this.dropStatement('');
+    this.portals.delete('');
+    const plans = splitStatements(sql).map(classify);
+    try {
+      if (plans.length === 0) {
+        this.out.push(W.emptyQueryResponse());
+      } else {
+        // Parse everything first, so that a syntax error anywhere runs nothing (as PostgreSQL).
+        for (const p of plans) if (p.kind === 'sql') p.extracted = await this.duck.extractStatements(p.text).catch((e) => { throw toSqlError(e); });
+        for (const p of plans) await this.runPlan(p);
+      }
+    } catch (e) {
+      if (e instanceof ConnectionGone) throw e;
+      if (this.socket.destroyed) throw new ConnectionGone();
+      this.sendError(e);
+    }
+    this.out.push(W.readyForQuery(this.txStatus));
+    this.out.flush();
+  }
+
+  /** Transaction-state gate: in a failed transaction only ROLLBACK (or COMMIT, which rolls back) runs. */
+  gate(plan) {
+    if (this.txStatus === 'E' && !(plan.kind === 'sql' && (plan.tx === 'rollback' || plan.tx === 'commit'))) {
+      throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+    }
+  }
+
+  /** Run one statement of a simple Query, sending RowDescription/DataRows/CommandComplete. */
+  async runPlan(plan) {
+    this.gate(plan);
+    switch (plan.kind) {
+      case 'refuse': throw plan.error;
+      case 'set': this.out.push(W.commandComplete(await this.runSet(plan))); return;
+      case 'copy':
+        if (!config.copy) throw notSupported('COPY to/from the client is not supported');
+        return plan.copy.direction === 'out' ? this.copyOut(plan) : this.copyIn(plan);
+    }
+    if (this.txStatus === 'E') { this.out.push(W.commandComplete(await this.rollbackFailed())); return; }
+    for (let i = 0; i < plan.extracted.count; i++) {
+      const q = this.beginQuery();
+      let prepared;
+      try {
+        prepared = await this.duckCall(q, () => plan.extracted.prepare(i));
+        const ex = await this.startExecution(q, prepared);
+        if (ex.rows) {
+          this.out.push(W.rowDescription(ex.cols));
+          const n = await this.streamRows(q, ex, 0, W.encodeDataRows);
+          this.out.push(W.commandComplete(`SELECT ${n}`));
+        } else {
+          this.out.push(W.commandComplete(await this.finishCommand(q, plan, ex)));
+        }
+      } finally {
+        this.endQuery(q);
+        prepared?.destroySync();
+      }
+      this.trackTransaction(plan);
+    }
+  }
+
+  trackTransaction(plan) {
+    if (plan.tx === 'begin') this.txStatus = 'T';
+    else if (plan.tx === 'commit' || plan.tx === 'rollback') this.txStatus = 'I';
+  }
+  /** COMMIT/ROLLBACK of a failed transaction block: roll back, report ROLLBACK. */
+  async rollbackFailed() {
+    await this.duck.run('ROLLBACK').catch(() => {}); // DuckDB may have ended it already
+    this.txStatus = 'I';
+    return 'ROLLBACK';
+  }
+
+  /** Execute a prepared statement (streaming) and describe its result. */
+  async startExecution(q, prepared) {
+    this.streamGen++;
+    const result = await this.duckCall(q, () => prepared.stream());
+    const names = result.columnNames();
+    const stmtType = result.statementType;
+    const ex = { result, stmtType, gen: this.streamGen, chunk: null, cells: null, row: 0, nrows: 0, done: false };
+    ex.rows = result.returnType === ResultReturnType.QUERY_RESULT && returnsRows(stmtType, names);
+    if (ex.rows) {
+      const types = names.map((_, c) => result.columnType(c));
+      ex.cols = names.map((name, c) => ({ name, ...pgType(types[c]) }));
+      ex.fmts = types.map((t) => makeFormatter(t, this));
+    }
+    return ex;
+  }
+
+  /** Command tag of a statement without rows (reads the "Count" of INSERT/UPDATE/DELETE). */
+  async finishCommand(q, plan, ex) {
+    let count = 0;
+    if (ex.result.returnType === ResultReturnType.CHANGED_ROWS) {
+      const chunk = await this.duckCall(q, () => ex.result.fetchChunk());
+      if (chunk && chunk.rowCount > 0) count = Number(chunk.getColumnValues(0)[0]);
+    } else if (ex.result.returnType === ResultReturnType.QUERY_RESULT) {
+      while ((await this.duckCall(q, () => ex.result.fetchChunk()))?.rowCount) { /* drain */ }
+    }
+    return commandTag(plan, ex.stmtType, count);
+  }
+
+  /**
+   * Send result rows chunk by chunk: one DuckDB chunk (2048 rows) → one buffer of messages, then
+   * wait while the socket is backed up.  limit > 0: stop after that many rows (Execute max_rows).
+   * Returns the number of rows sent by this call.
+   */
+  async streamRows(q, ex, limit, encode) {
+    try {
+      return await this.streamRowsInner(q, ex, limit, encode);
+    } catch (e) {
+      // Never leave a fetch running on the DuckDB connection (it may be closed next).
+      if (ex.prefetch) { this.duck.interrupt(); await ex.prefetch.catch(() => {}); ex.prefetch = null; }
+      throw e;
+    }
+  }
+  async streamRowsInner(q, ex, limit, encode) {
+    let sent = 0;
+    for (;;) {
+      if (ex.row >= ex.nrows) {
+        if (config.batch_delay_ms > 0) await sleep(config.batch_delay_ms, undefined, { signal: q.ac.signal }).catch(() => {});
+        this.check(q);
+        const pending = ex.prefetch ?? ex.result.fetchChunk();
+        ex.prefetch = null;
+        const chunk = await this.duckCall(q, () => pending);
+        if (!chunk || chunk.rowCount === 0) { ex.done = true; break; }
+        if (ex.gen !== this.streamGen) throw new SqlError('0A000', 'the result was invalidated by another query on this connection');
+        ex.chunk = chunk; // keeps the vectors alive while their cells are encoded
+        ex.nrows = chunk.rowCount;
+        ex.row = 0;
+        ex.cells = ex.fmts.map((f, c) => f.cells(duckdb.data_chunk_get_vector(chunk.chunk, c), ex.nrows));
+        if (limit === 0) { // DuckDB computes the next chunk (on a worker thread) while this one is sent
+          ex.prefetch = ex.result.fetchChunk();
+          ex.prefetch.catch(() => {}); // an error is seen when it is awaited
+        }
+      }
+      let end = ex.nrows;
+      if (limit > 0) end = Math.min(end, ex.row + (limit - sent));
+      const cut = config.close_after_rows; // simulate the endpoint dying mid-stream
+      if (cut !== null && q.rows + (end - ex.row) >= cut) end = ex.row + Math.max(0, cut - q.rows);
+      this.out.push(encode(ex.cells, ex.row, end));
+      this.out.flush();
+      sent += end - ex.row;
+      q.rows += end - ex.row;
+      ex.row = end;
+      if (cut !== null && q.rows >= cut) {
+        this.socket.destroy();
+        throw new ConnectionGone();
+      }
+      await this.out.drain(q.ac.signal);
+      this.check(q);
+      if (limit > 0 && sent >= limit) break;
+    }
+    return sent;
+  }
+
+  // ------------------------------------------------------------------ SET handled here
+  async runSet(plan) {
+    const { name, value } = plan;
+    const tag = plan.toks[0].v; // SET or RESET
+    switch (name) {
+      case 'statement_timeout': this.statementTimeout = value === null ? 0 : parseTimeout(value); break;
+      case 'application_name':
+        this.params.application_name = value ?? '';
+        this.out.push(W.parameterStatus('application_name', value ?? ''));
+        break;
+      case 'timezone': {
+        let tz = value === null ? 'UTC' : value;
+        if (/^[+-]?\d+(\.\d+)?$/.test(tz)) tz = `Etc/GMT${+tz <= 0 ? '+' : '-'}${Math.abs(+tz)}`; // POSIX sign convention
+        try {
+          await this.duck.run(`SET TimeZone = ${quoteLit(tz)}`);
+        } catch (e) {
+          const msg = toSqlError(e).message;
+          if (/unrecognized configuration parameter/.test(msg)) break; // DuckDB without ICU: accept, ignore
+          throw new SqlError('22023', `invalid value for parameter "TimeZone": "${tz}" (${msg})`);
+        }
+        this.timeZone = tz;
+        this.out.push(W.parameterStatus('TimeZone', tz));
+        break;
+      }
+      case 'all': this.statementTimeout = 0; break;
+      default: break; // PostgreSQL client settings with no DuckDB meaning: accepted, ignored
+    }
+    return tag;
+  }
+
+  // ------------------------------------------------------------------ COPY (simple protocol only)
+  async copyOut(plan) {
+    const { copy } = plan;
+    const sql = copy.query ?? `SELECT ${copy.columns ? copy.columns.join(', ') : '*'} FROM ${copy.table}`;
+    const q = this.beginQuery();
+    let prepared;
+    try {
+      prepared = await this.duckCall(q, () => this.duck.prepare(sql));
+      const ex = await this.startExecution(q, prepared);
+      if (!ex.rows) throw new SqlError('42601', 'COPY query must return rows');
+      const opts = { csv: copy.format === 'csv', delimiter: copy.delimiter, quote: copy.quote };
+      this.out.push(W.copyResponse('H', ex.cols.length));
+      if (copy.header && opts.csv) this.out.push(W.encodeCopyHeader(ex.cols.map((c) => c.name), opts));
+      const n = await this.streamRows(q, ex, 0, (cells, s, e) => W.encodeCopyRows(cells, s, e, opts));
+      this.out.push(W.copyDone(), W.commandComplete(`COPY ${n}`));
+      this.out.flush();
+    } finally {
+      this.endQuery(q);
+      prepared?.destroySync();
+    }
+  }
+
+  async copyIn(plan) {
+    const { copy } = plan;
+    if (copy.format !== 'csv') throw notSupported('COPY FROM STDIN supports only FORMAT csv on this endpoint');
+    const target = copy.table + (copy.columns ? ` (${copy.columns.join(', ')})` : '');
+    // Check the table (and count its columns) before asking for data, as PostgreSQL does.
+    const probe = await this.duck.prepare(`SELECT ${copy.columns ? copy.columns.join(', ') : '*'} FROM ${copy.table} LIMIT 0`).catch((e) => { throw toSqlError(e); });
+    const ncols = probe.columnCount;
+    probe.destroySync();
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'standin-copy-'));
+    const file = path.join(dir, 'data.csv');
+    try {
+      this.out.push(W.copyResponse('G', ncols));
+      this.out.flush();
+      // Spool CopyData to a temp file (bounded memory), then let DuckDB load it.
+      const ws = fs.createWriteStream(file);
+      let failure = null;
+      for (;;) {
+        const msg = await this.reader.next();
+        if (msg === null) { ws.destroy(); throw new ConnectionGone(); }
+        if (msg.type === 'd') { if (!ws.write(msg.body)) await new Promise((r) => ws.once('drain', r)); } else if (msg.type === 'c') break;
+        else if (msg.type === 'f') { failure = new W.BodyReader(msg.body).cstring(); break; } else if (msg.type === 'H' || msg.type === 'S') continue;
+        else { failure = `unexpected message type 0x${msg.type.charCodeAt(0).toString(16)} during COPY from stdin`; break; }
+      }
+      await new Promise((resolve, reject) => ws.end((e) => (e ? reject(e) : resolve())));
+      if (failure !== null) throw new SqlError('57014', `COPY from stdin failed: ${failure}`);
+      await stripEndOfDataMarker(file);
+      const o = [`FORMAT csv`, 'AUTO_DETECT false', `HEADER ${copy.header}`, `DELIMITER ${quoteLit(copy.delimiter)}`, `QUOTE ${quoteLit(copy.quote)}`,
+        `NULL ${quoteLit(copy.nullString ?? '')}`, 'allow_quoted_nulls false'];
+      const q = this.beginQuery();
+      try {
+        const r = await this.duckCall(q, () => this.duck.run(`COPY ${target} FROM ${quoteLit(file)} (${o.join(', ')})`));
+        const rows = await r.getRows();
+        this.out.push(W.commandComplete(`COPY ${rows.length ? Number(rows[0][0]) : 0}`));
+      } finally {
+        this.endQuery(q);
+      }
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  // ------------------------------------------------------------------ extended query protocol
+  dropStatement(name) {
+    const st = this.statements.get(name);
+    if (!st) return;
+    this.statements.delete(name);
+    st.prepared?.destroySync();
+    for (const [pn, p] of this.portals) if (p.stmt === st) this.portals.delete(pn);
+  }
+
+  async parse(r) {
+    const name = r.cstring(), sql = r.cstring(), n = r.int16();
+    const paramOids = [];
+    for (let i = 0; i < n; i++) paramOids.push(r.int32());
+    if (name !== '' && this.statements.has(name)) throw new SqlError('42P05', `prepared statement "${name}" already exists`);
+    this.dropStatement(name);
+    const pieces = splitStatements(sql);
+    if (pieces.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
+    const plan = pieces.length ? classify(pieces[0]) : { kind: 'empty', toks: [] };
+    const st = { plan, paramOids, nparams: 0, prepared: null };
+    if (plan.kind === 'refuse') throw plan.error;
+    if (plan.kind === 'copy') throw notSupported('COPY is not supported in the extended query protocol');
+    if (plan.kind === 'sql') {
+      const prepare = (text) => this.duck.prepare(text).catch((e) => { throw toSqlError(e); });
+      st.prepared = await prepare(plan.text);
+      if (unresolved(st.prepared)) {
+        // DuckDB could not type some $n (e.g. SELECT $1), so it cannot describe the result before
+        // binding.  PostgreSQL would type them as text (or as declared in Parse): cast them so and
+        // prepare again.  If that fails too, the result shape is learnt by executing at Describe.
+        try {
+          const again = await prepare(castUntypedParams(plan, st.prepared, paramOids));
+          st.prepared.destroySync();
+          st.prepared = again;
+        } catch {
+          st.unresolved = true;
+        }
+      }
+      st.nparams = st.prepared.parameterCount;
+      const names = [];
+      for (let c = 0; c < st.prepared.columnCount; c++) names.push(st.prepared.columnName(c));
+      st.returnsRows = !st.unresolved && returnsRows(st.prepared.statementType, names);
+      if (st.returnsRows) st.cols = names.map((nm, c) => ({ name: nm, ...safePgType(() => st.prepared.columnType(c)) }));
+    }
+    this.statements.set(name, st);
+    this.out.push(W.parseComplete());
+  }
+
+  bind(r) {
+    const portalName = r.cstring(), stmtName = r.cstring();
+    const st = this.statements.get(stmtName);
+    if (!st) throw new SqlError('26000', `prepared statement "${stmtName}" does not exist`);
+    const nfmt = r.int16(), fmts = [];
+    for (let i = 0; i < nfmt; i++) fmts.push(r.int16());
+    const n = r.int16();
+    if (n !== st.nparams) throw new SqlError('08P01', `bind message supplies ${n} parameters, but prepared statement "${stmtName}" requires ${st.nparams}`);
+    const params = [];
+    for (let i = 0; i < n; i++) {
+      if ((nfmt === 1 ? fmts[0] : fmts[i] ?? 0) !== 0) throw notSupported('binary format parameters are not supported');
+      const len = r.int32();
+      params.push(len < 0 ? null : r.bytes(len).toString('utf8'));
+    }
+    const nres = r.int16();
+    for (let i = 0; i < nres; i++) if (r.int16() !== 0) throw notSupported('binary format results are not supported');
+    if (portalName !== '' && this.portals.has(portalName)) throw new SqlError('42P03', `portal "${portalName}" already exists`);
+    this.portals.set(portalName, { stmt: st, params, ex: null, done: false });
+    this.out.push(W.bindComplete());
+  }
+
+  async describe(r) {
+    const what = String.fromCharCode(r.byte()), name = r.cstring();
+    if (what === 'S') {
+      const st = this.statements.get(name);
+      if (!st) throw new SqlError('26000', `prepared statement "${name}" does not exist`);
+      const oids = [];
+      for (let i = 1; i <= st.nparams; i++) oids.push(st.paramOids[i - 1] || safePgType(() => st.prepared.parameterType(i)).oid);
+      this.out.push(W.parameterDescription(oids));
+      this.out.push(st.returnsRows ? W.rowDescription(st.cols) : W.noData());
+      return;
+    }
+    const p = this.portals.get(name);
+    if (!p) throw new SqlError('34000', `portal "${name}" does not exist`);
+    if (p.stmt.unresolved && !p.ex && this.txStatus !== 'E') { // see parse(): execute now to learn the result shape
+      const q = this.beginQuery();
+      try { await this.startPortal(q, p); } finally { this.endQuery(q); }
+    }
+    const cols = p.ex ? (p.ex.rows ? p.ex.cols : null) : (p.stmt.returnsRows ? p.stmt.cols : null);
+    this.out.push(cols ? W.rowDescription(cols) : W.noData());
+  }
+
+  closeMessage(r) {
+    const what = String.fromCharCode(r.byte()), name = r.cstring();
+    if (what === 'S') this.dropStatement(name);
+    else this.portals.delete(name);
+    this.out.push(W.closeComplete());
+  }
+
+  async execute(r) {
+    const name = r.cstring(), maxRows = r.int32();
+    const p = this.portals.get(name);
+    if (!p) throw new SqlError('34000', `portal "${name}" does not exist`);
+    const { plan } = p.stmt;
+    if (plan.kind === 'empty') { this.out.push(W.emptyQueryResponse()); return; }
+    this.gate(plan);
+    if (plan.kind === 'set') { this.out.push(W.commandComplete(await this.runSet(plan))); return; }
+    if (this.txStatus === 'E') { this.out.push(W.commandComplete(await this.rollbackFailed())); return; }
+    if (p.done) { this.out.push(W.commandComplete(p.ex?.rows ? 'SELECT 0' : p.tag)); return; }
+    const q = this.beginQuery();
+    try {
+      if (!p.ex) await this.startPortal(q, p);
+      else if (p.ex.gen !== this.streamGen) {
+        throw new SqlError('0A000', 'portal cannot be resumed: another query ran on this connection meanwhile');
+      }
+      if (!p.ex.rows) {
+        p.tag = await this.finishCommand(q, plan, p.ex);
+        p.done = true;
+        this.out.push(W.commandComplete(p.tag));
+        this.trackTransaction(plan);
+        return;
+      }
+      const n = await this.streamRows(q, p.ex, maxRows > 0 ? maxRows : 0, W.encodeDataRows);
+      if (p.ex.done) {
+        p.done = true;
+        this.out.push(W.commandComplete(`SELECT ${n}`));
+      } else {
+        this.out.push(W.portalSuspended());
+      }
+    } finally {
+      this.endQuery(q);
+    }
+  }
+
+  /** Bind the portal's parameters and start executing it. */
+  async startPortal(q, p) {
+    this.bindParams(p.stmt, p.params);
+    p.ex = await this.startExecution(q, p.stmt.prepared);
+  }
+
+  /** Text parameters: bound as VARCHAR and cast by DuckDB to the type it inferred; where DuckDB
+   *  inferred nothing, a declared PostgreSQL type (Parse) picks a typed binding instead. */
+  bindParams(st, params) {
+    const ps = st.prepared;
+    ps.clearBindings();
+    params.forEach((v, i) => {
+      const idx = i + 1;
+      if (v === null) return ps.bindNull(idx);
+      const known = ps.parameterTypeId(idx);
+      if (known !== DuckDBTypeId.ANY && known !== DuckDBTypeId.INVALID) return ps.bindVarchar(idx, v);
+      try {
+        switch (st.paramOids[i]) {
+          case 16: return ps.bindBoolean(idx, /^(t|true|y|yes|on|1)$/i.test(v.trim()));
+          case 21: case 23: case 20: return ps.bindBigInt(idx, BigInt(v.trim()));
+          case 700: case 701: return ps.bindDouble(idx, Number(v));
+          default: return ps.bindVarchar(idx, v);
+        }
+      } catch {
+        throw new SqlError('22P02', `invalid input syntax for parameter $${idx}: "${v}"`);
+      }
+    });
+  }
+}
+
+/** A prepared statement whose result DuckDB could not type yet (it reports one INVALID column). */
+const unresolved = (ps) => ps.columnCount === 1 && ps.columnTypeId(0) === DuckDBTypeId.INVALID;
+
+// DuckDB type for a parameter type OID declared in Parse; others (and 0 = unspecified) are text.
+const OID_TO_DUCKDB = { 16: 'BOOLEAN', 20: 'BIGINT', 21: 'SMALLINT', 23: 'INTEGER', 700: 'FLOAT', 701: 'DOUBLE',
+  1082: 'DATE', 1083: 'TIME', 1114: 'TIMESTAMP', 1184: 'TIMESTAMPTZ', 1186: 'INTERVAL', 2950: 'UUID', 17: 'BLOB' };
+
+/** SQL text with each untyped $n replaced by ($n::TYPE). */
+function castUntypedParams(plan, ps, paramOids) {
+  let out = '', pos = 0;
+  for (const t of tokenize(plan.text)) {
+    if (t.k !== 'param' || t.v.length < 2) continue;
+    const n = +t.v.slice(1);
+    if (n < 1 || n > ps.parameterCount) continue;
+    const id = ps.parameterTypeId(n);
+    if (id !== DuckDBTypeId.ANY && id !== DuckDBTypeId.INVALID) continue;
+    out += plan.text.slice(pos, t.s) + `(${t.v}::${OID_TO_DUCKDB[paramOids[n - 1]] ?? 'VARCHAR'})`;
+    pos = t.e;
+  }
+  return out + plan.text.slice(pos);
+}
+
+/** pgType of a prepared statement's column/parameter; types DuckDB has not resolved yet (a bare
+ *  `$1`) have no DuckDBType and are described as text. */
+function safePgType(getType) {
+  try {
+    const t = getType();
+    if (t.typeId !== DuckDBTypeId.ANY && t.typeId !== DuckDBTypeId.INVALID) return pgType(t);
+  } catch { /* unresolved */ }
+  return { oid: 25, size: -1, typmod: -1 };
+}
+
+/** statement_timeout value: integer milliseconds, or with a unit (ms, s, min, h, d). */
+function parseTimeout(v) {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(String(v));
+  if (!m) throw new SqlError('22023', `invalid value for parameter "statement_timeout": "${v}"`);
+  const mult = { ms: 1, s: 1000, min: 60000, h: 3600000, d: 86400000 }[(m[2] ?? 'ms').toLowerCase()];
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** psql may end COPY data with a "\." line; PostgreSQL ignores it, so drop it. */
+async function stripEndOfDataMarker(file) {
+  const { size } = await fsp.stat(file);
+  if (size < 2) return;
+  const fh = await fsp.open(file, 'r+');
+  try {
+    const n = Math.min(size, 4);
+    const tail = Buffer.alloc(n);
+    await fh.read(tail, 0, n, size - n);
+    const t = tail.toString('latin1');
+    for (const marker of ['\n\\.\r\n', '\n\\.\n', '\n\\.']) {
+      if (t.endsWith(marker)) return fh.truncate(size - marker.length + 1);
+    }
+    if (size <= 4 && /^\\\.\r?\n?$/.test(t)) return fh.truncate(0);
+  } finally {
+    await fh.close();
+  }
+}
+
+// =============================================================================================
+// TCP listener: CancelRequest is handled before pg-gateway sees the socket; pg-gateway does the
+// SSLRequest/TLS upgrade and parses the start-up message; the password message is handled here.
+const CANCEL_CODE = 80877102, GSSENC_CODE = 80877104;
+const errorAndClose = (socket, code, message) => {
+  socket.end(W.errorResponse({ severity: 'FATAL', code, message }));
+};
+
+function onConnection(raw) {
+  if (config.refuse_connections || shuttingDown) { raw.destroy(); return; }
+  raw.setNoDelay(true);
+  raw.on('error', () => {});
+  let head = Buffer.alloc(0);
+  const onData = (b) => {
+    head = Buffer.concat([head, b]);
+    while (head.length >= 8) {
+      const code = head.readInt32BE(4);
+      if (code === CANCEL_CODE) {
+        if (head.length < 16) return;
+        raw.off('data', onData);
+        handleCancel(head.readInt32BE(8), head.readInt32BE(12));
+        raw.end(); // PostgreSQL closes a cancel connection without a reply
+        return;
+      }
+      if (code === GSSENC_CODE) { raw.write('N'); head = head.subarray(8); continue; } // no GSSAPI encryption
+      raw.off('data', onData);
+      raw.pause();
+      raw.unshift(head);
+      startGateway(raw);
+      raw.resume();
+      return;
+    }
+  };
+  raw.on('data', onData);
+}
+
+function handleCancel(pid, secret) {
+  const s = sessions.get(pid);
+  if (!s || s.secret !== secret) return;
+  stats.cancels++;
+  s.cancel('user');
+}
+
+function startGateway(raw) {
+  const gw = new PostgresConnection(raw, {
+    authMode: 'cleartextPassword',
+    tls: { key: tlsKey, cert: tlsCert },
+    onStartup: () => {
+      if (!gw.secureSocket) { // the real endpoint requires TLS
+        errorAndClose(gw.socket, '28000', 'SSL required');
+        return true;
+      }
+      return false;
+    },
+    onMessage: (data, state) => {
+      if (!state.hasStarted || state.isAuthenticated || data[0] !== 0x70 /* 'p' */) return false;
+      const params = gw.clientInfo.parameters;
+      const password = new W.BodyReader(data.subarray(5)).cstring();
+      if (password !== args.token) {
+        errorAndClose(gw.socket, '28P01', `password authentication failed for user "${params.user}"`);
+        return true;
+      }
+      const socket = gw.detach(); // from here on, all messages are framed by Session
+      new Session(socket, { ...params }).start().catch((e) => log('session start:', e));
+      return true;
+    },
+  });
+}
+
+// =============================================================================================
+// Control port (tests only): POST /config, GET /config, GET /stats.
+function startControl(port) {
+  const srv = http.createServer((req, res) => {
+    const reply = (code, obj) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(obj) + '\n');
+    };
+    if (req.method === 'GET' && req.url === '/stats') {
+      return reply(200, { connections: sessions.size, ...stats, rss: process.memoryUsage().rss });
+    }
+    if (req.method === 'GET' && req.url === '/config') return reply(200, config);
+    if (req.method === 'POST' && req.url === '/config') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        let upd;
+        try { upd = JSON.parse(body || '{}'); } catch { return reply(400, { error: 'invalid JSON' }); }
+        const checks = {
+          copy: (v) => typeof v === 'boolean',
+          close_after_rows: (v) => v === null || (Number.isInteger(v) && v >= 0),
+          batch_delay_ms: (v) => Number.isFinite(v) && v >= 0,
+          refuse_connections: (v) => typeof v === 'boolean',
+        };
+        for (const [k, v] of Object.entries(upd ?? {})) {
+          if (!checks[k]) return reply(400, { error: `unknown key ${k}` });
+          if (!checks[k](v)) return reply(400, { error: `bad value for ${k}` });
+        }
+        Object.assign(config, upd);
+        return reply(200, config);
+      });
+      return;
+    }
+    reply(404, { error: 'not found' });
+  });
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => resolve(srv));
+  });
+}
+
+// =============================================================================================
+// Main
+let duckInstance, duckAdmin, duckVersion, tlsKey, tlsCert, server, control;
+let shuttingDown = false;
+
+async function shutdown(signal) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log(`${signal}: shutting down`);
+  server?.close();
+  control?.close();
+  for (const s of sessions.values()) { // as PostgreSQL's fast shutdown: cancel, tell, close
+    s.cancel('disconnect');
+    s.out.push(W.errorResponse({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }));
+    s.out.flush();
+    s.socket.end();
+    setTimeout(() => s.socket.destroy(), 200).unref();
+  }
+  // Let sessions finish (their DuckDB connections must close before the instance).
+  for (let i = 0; i < 100 && sessions.size > 0; i++) await sleep(20);
+  try {
+    for (const d of args.dbs) await duckAdmin.run(`CHECKPOINT ${quoteIdent(d.name)}`).catch((e) => log('checkpoint', d.name, e.message));
+    duckAdmin.closeSync();
+    duckInstance.closeSync();
+  } catch (e) {
+    log('closing DuckDB:', e.message);
+  }
+  process.exit(0);
+}
+
+async function main() {
+  tlsKey = fs.readFileSync(args.key);
+  tlsCert = fs.readFileSync(args.cert);
+  ({ instance: duckInstance, admin: duckAdmin, version: duckVersion } = await openDuckDB());
+  // A fixture shared by a whole test run should not die of one bad connection: log loudly, go on.
+  process.on('uncaughtException', (e) => log('UNCAUGHT EXCEPTION (bug):', e));
+  process.on('unhandledRejection', (e) => log('UNHANDLED REJECTION (bug):', e));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (args.controlPort !== null) control = await startControl(args.controlPort);
+  server = net.createServer(onConnection);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, '127.0.0.1', resolve);
+  });
+  process.stdout.write(`READY ${server.address().port}\n`);
+}
+
+main().catch((e) => {
+  console.error(`server.mjs: ${e.message}`);
+  process.exit(1);
+});
