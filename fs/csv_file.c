@@ -26,6 +26,7 @@ struct mdfs_csv_file {
 	int spool_fd;           /* -1: none yet / spooling off */
 	const char *spool_dir;
 	bool eof;
+	bool size_warned;
 	int error;              /* sticky -errno once the stream broke */
 };
 
@@ -174,6 +175,46 @@ ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off
 	rc = pull(f, buf, size);
 out:
 	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size)
+{
+	enum { CHUNK = 256 * 1024 };
+	char *buf = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&f->lock);
+	/* Only a spooled byte can be read again, so stop at spool_max. */
+	while (!f->eof && !f->error && f->spooled == f->streamed && f->streamed < f->spool_max) {
+		if (!buf && !(buf = malloc(CHUNK))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		size_t want = CHUNK;
+		if ((off_t)want > f->spool_max - f->streamed)
+			want = (size_t)(f->spool_max - f->streamed);
+		ssize_t n = pull(f, buf, want);
+		if (n < 0) {
+			rc = (int)n;
+			goto out;
+		}
+	}
+	if (f->error) {
+		rc = f->error;
+	} else if (f->eof) {
+		*size = f->streamed;
+	} else {
+		*size = 0;
+		if (!f->size_warned) {
+			mdc_log(LOG_WARNING, "%s: larger than spool_max (%lld MB): its size shows as 0",
+				f->what, (long long)(f->spool_max >> 20));
+			f->size_warned = true;
+		}
+	}
+out:
+	pthread_mutex_unlock(&f->lock);
+	free(buf);
 	return rc;
 }
 

@@ -2,7 +2,8 @@
  *
  * open() starts the query at once (errors such as a missing table surface
  * there) and keeps a pooled connection until the stream ends or the file is
- * released. Bytes go to the reader as they arrive (direct_io, size unknown)
+ * released. Bytes go to the reader as they arrive (direct_io, size unknown
+ * until someone asks with fstat, see mdfs_csv_size)
  * and are also written to an unnamed spool file (O_TMPFILE in spool_dir), up
  * to spool_max bytes, so that a re-read or a backward seek within that prefix
  * gives the very same bytes. A read behind the spooled prefix fails with EIO
@@ -24,6 +25,12 @@ int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char
 /* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
  * or -errno. */
 ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off);
+/* The file's exact size, for fstat() on the open file: readers that trust
+ * st_size (DuckDB's read_csv, Arrow, polars) need it. Streams the rest of the
+ * table into the spool first (the caller waits); when the table does not fit
+ * in spool_max, *size is 0 ("unknown") and reading still works to the end.
+ * Returns 0 or -EIO when the stream broke. */
+int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size);
 /* Cancels a stream still running, returns the connection, frees f. */
 void mdfs_csv_close(struct mdfs_csv_file *f);
 

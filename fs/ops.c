@@ -16,6 +16,7 @@
 
 #include "fs/csv_file.h"
 #include "fs/names.h"
+#include "fs/open_files.h"
 #include "mdclient/log.h"
 
 #define CSV_SUFFIX ".csv"
@@ -109,7 +110,8 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 	} else {
-		/* Size unknown until read: 0, served with direct_io (see open). */
+		/* Size unknown until read: 0, served with direct_io (see open);
+		 * fstat() of an open file gives the exact size. */
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		st->st_blksize = 128 * 1024;
@@ -125,11 +127,26 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		return rc;
 	if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, st);
+	} else if (p.depth == 3 && fi && fi->fh) {
+		/* A stat through the open file: its exact size (mdfs_csv_size). */
+		off_t size = 0;
+		fill_stat(m, MDFS_ENT_TABLE, st);
+		rc = mdfs_csv_size(mdfs_open_file((struct mdfs_open *)(uintptr_t)fi->fh), &size);
+		st->st_size = size;
 	} else {
 		struct mdfs_entry e;
 		rc = lookup(m, &p, &e);
 		if (rc == 0)
 			fill_stat(m, e.kind, st);
+		/* fstat() arrives here by path: the opener gets the exact size. */
+		off_t size = 0;
+		int orc;
+		if (rc == 0 && p.depth == 3 &&
+		    (orc = mdfs_open_size_for(path, fuse_get_context()->pid, &size)) != 0) {
+			if (orc < 0)
+				rc = orc;
+			st->st_size = size;
+		}
 	}
 	path_free(&p);
 	return rc;
@@ -191,7 +208,10 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	path_free(&p);
 	if (rc < 0)
 		return rc;
-	fi->fh = (uint64_t)(uintptr_t)f;
+	struct mdfs_open *o = mdfs_open_add(path, fuse_get_context()->pid, f);
+	if (!o)
+		return -ENOMEM;
+	fi->fh = (uint64_t)(uintptr_t)o;
 	fi->direct_io = 1;  /* size unknown: every reader reads to the real end */
 	fi->keep_cache = 0;
 	return 0;
@@ -199,14 +219,14 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 
 static int mdfs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct mdfs_csv_file *f = (struct mdfs_csv_file *)(uintptr_t)fi->fh;
+	struct mdfs_csv_file *f = mdfs_open_file((struct mdfs_open *)(uintptr_t)fi->fh);
 	ssize_t n = mdfs_csv_read(f, buf, size, off);
 	return (int)n;
 }
 
 static int mdfs_release(const char *path, struct fuse_file_info *fi)
 {
-	mdfs_csv_close((struct mdfs_csv_file *)(uintptr_t)fi->fh);
+	mdfs_open_release((struct mdfs_open *)(uintptr_t)fi->fh);
 	return 0;
 }
 
@@ -242,7 +262,10 @@ static void *mdfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct mdfs *m = ctx();
 	cfg->entry_timeout = m->opts.cache_timeout;
-	cfg->attr_timeout = m->opts.cache_timeout;
+	/* Attributes are not cached by the kernel, so that fstat() of an open
+	 * file reaches getattr (exact size). A stat costs no query: our own
+	 * catalog cache answers it. */
+	cfg->attr_timeout = 0;
 	cfg->negative_timeout = m->opts.cache_timeout > 0 ? 1 : 0;
 	cfg->kernel_cache = 0;
 	cfg->use_ino = 0;

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from conftest import REPO
+
 DUCK_EVERY_TYPE = r"""
 CREATE SCHEMA IF NOT EXISTS mt;
 CREATE OR REPLACE TABLE mt.every_type (
@@ -256,3 +258,32 @@ def test_one_catalog_query_per_listing(own_standin, mount_factory):
     subprocess.run(["ls", "-l", m.path("shop", "wide")], check=True, capture_output=True)
     assert len(entries) == 200
     assert s.handle.stats()["queries_total"] - before == 1
+
+
+def duckdb_query(sql):
+    """Rows (as JSON) of sql run by a real DuckDB engine in a separate process."""
+    import json
+    r = subprocess.run(["node", os.path.join(REPO, "tests", "standin", "duckdb_query.mjs"), sql],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_duckdb_read_csv_sees_the_whole_file(server, shop):
+    """DuckDB trusts st_size: fstat of an open file must give the exact size."""
+    m, base = shop
+    path = os.path.join(base, "numbers.csv")
+    assert duckdb_query(f"SELECT count(*), sum(n), max(label) FROM read_csv('{path}')") == \
+        [["100000", "4999950000", "label 99999"]]
+    rows = duckdb_query(f"SELECT id, s FROM read_csv('{os.path.join(base, 'every_type.csv')}') ORDER BY id")
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert rows[0][1] == 'comma, "quote"' and rows[3][1] == "ünïcødé ✓ 日本 🦆"
+    # Someone else's stat never waits for (or reports) another reader's stream.
+    with open(path, "rb") as f:
+        f.read(10)
+        other = subprocess.run(["stat", "-c", "%s", path], capture_output=True, text=True, check=True)
+        assert other.stdout.strip() == "0"
+        size = os.fstat(f.fileno()).st_size
+        assert size > 1_000_000
+        with open(path, "rb") as g:
+            assert len(g.read()) == size
