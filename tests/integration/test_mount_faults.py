@@ -187,3 +187,14 @@ def test_stream_cut_mid_way_is_never_a_short_file(own_standin, mount_factory):
     s.handle.control(close_after_rows=None)
     with open(m.path("shop", "main", "big.csv"), "rb") as f:
         assert f.read().count(b"\n") == 200_001
+
+
+def test_debug_log_shows_sql_never_the_token(md, mount_factory):
+    md.psql("CREATE OR REPLACE TABLE main.dbg AS SELECT 1 AS a", dbname="shop")
+    m = mount_factory(md, opts=("debug",), allowed_stderr=("",))
+    os.listdir(m.path("shop"))
+    with open(m.path("shop", "main", "dbg.csv"), "rb") as f:
+        assert f.read() == b"a\n1\n"
+    log = m.stderr()
+    assert "SELECT" in log and "duckdb_schemas" in log
+    assert md.token not in log
