@@ -17,7 +17,8 @@ int mdfs_fuse_errno(int rc)
 	}
 }
 
-int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_fn fn, void *arg)
+int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_fn fn, void *arg,
+		   mdc_error *errout)
 {
 	mdc_error err;
 	int rc = 0;
@@ -37,5 +38,7 @@ int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_f
 	}
 	if (rc < 0)
 		mdc_log(LOG_ERR, "%s: %s", what, err.message[0] ? err.message : "failed");
+	if (errout)
+		*errout = err;
 	return rc;
 }

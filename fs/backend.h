@@ -5,7 +5,8 @@
  * (a pooled connection to an endpoint that restarted), it is discarded and fn
  * runs once more on a fresh connection, so the mount recovers by itself. The
  * reason of a final failure is logged once at LOG_ERR. Returns fn's result
- * (0 or -errno); -EIO when no connection can be had.
+ * (0 or -errno); -EIO when no connection can be had. errout, when not
+ * NULL, receives the final failure's reason.
  */
 #ifndef MDFS_BACKEND_H
 #define MDFS_BACKEND_H
@@ -14,7 +15,8 @@
 
 typedef int (*mdfs_conn_fn)(mdc_conn *c, void *arg, mdc_error *err);
 
-int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_fn fn, void *arg);
+int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_fn fn, void *arg,
+		   mdc_error *errout);
 
 /* The errno a FUSE handler returns for an mdclient failure: connection-level
  * failures (timeouts included) become EIO; others pass through. */

@@ -174,7 +174,7 @@ static struct mdfs_dir *fetch(struct mdfs_cache *c, const char *db, const char *
 	} else {
 		struct fetch_args a = { db, schema, d };
 		rc = mdfs_with_conn(c->pool, db, !db ? "list databases" : !schema ? "list schemas" : "list tables",
-				    fetch_cb, &a);
+				    fetch_cb, &a, NULL);
 	}
 	if (rc < 0) {
 		dir_free(d);
