@@ -1,0 +1,1431 @@
+/* mdclient/parquet.c - the Parquet writer and table export (contract in parquet.h).
+ *
+ * Layout of a file: "PAR1", then per row group and per column one column
+ * chunk (dictionary page, then data pages v1), then the footer:
+ * FileMetaData (Thrift compact), its 4-byte little-endian length, "PAR1".
+ * Pages are encoded and compressed as rows arrive (parquet_encode.c); a
+ * row group's chunks wait in memory until the group is full, then go to fd
+ * one after the other, so the file is written strictly sequentially and
+ * memory is bounded by the row group size.
+ *
+ * Values arrive as the server's text (libpq text format) and are parsed
+ * per column type here; the type mapping is documented in parquet.h.
+ */
+#include "mdclient/parquet.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+#include <openssl/ssl.h>
+
+#include "mdfs_version.h"
+#include "mdclient/catalog.h"
+#include "mdclient/log.h"
+#include "mdclient/parquet_encode.h"
+#include "mdclient/pqutil.h"
+#include "mdclient/thrift_compact.h"
+
+#define CREATED_BY "mdfs version " MDFS_VERSION " (build mdclient)"
+#define POLL_SLICE_MS 200
+#define ROWS_PER_SIZE_CHECK 256
+
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+/* ---- the type mapping ---- */
+
+typedef enum kind {
+	K_BOOL, K_INT, K_FLOAT, K_DOUBLE, K_DECIMAL, K_DATE, K_TIME, K_TS,
+	K_UUID, K_BLOB, K_STRING, K_JSON,
+} kind;
+
+typedef struct coltype {
+	kind k;
+	pq_physical phys;
+	int type_length;
+	pq_order order;
+	int bits;          /* K_INT: 8/16/32/64 */
+	bool is_signed;    /* K_INT */
+	int precision, scale; /* K_DECIMAL */
+	bool utc;          /* K_TS, K_TIME */
+	bool nanos;        /* K_TS: NANOS else MICROS */
+} coltype;
+
+/* Upper-case copy of s with runs of blanks folded and ends trimmed. */
+static void normalize(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool space = false;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	for (; *s && n + 2 < cap; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = true;
+			continue;
+		}
+		if (space && n)
+			out[n++] = ' ';
+		space = false;
+		out[n++] = (char)toupper((unsigned char)*s);
+	}
+	out[n] = '\0';
+}
+
+static bool starts(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* Drop "(...)" groups (precision of timestamps, varchar lengths). */
+static void strip_parens(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	int depth = 0;
+	for (; *s && n + 1 < cap; s++) {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')')
+			depth = depth ? depth - 1 : 0;
+		else if (!depth)
+			out[n++] = *s;
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	/* "TIMESTAMP (3) WITH..." leaves a double blank: fold it */
+	char *d = strstr(out, "  ");
+	while (d) {
+		memmove(d, d + 1, strlen(d));
+		d = strstr(out, "  ");
+	}
+}
+
+static int decimal_bytes(int precision)
+{
+	/* smallest n with 2^(8n-1) - 1 >= 10^precision - 1 */
+	u128 p10 = 1;
+	for (int i = 0; i < precision; i++)
+		p10 *= 10;
+	for (int n = 1; n <= 16; n++) {
+		u128 max = ((u128)1 << (8 * n - 1)) - 1;
+		if (max >= p10 - 1)
+			return n;
+	}
+	return 16;
+}
+
+static void set_decimal(coltype *t, int p, int s)
+{
+	t->k = K_DECIMAL;
+	t->precision = p;
+	t->scale = s;
+	t->order = PQ_ORDER_SIGNED;
+	if (p <= 9) {
+		t->phys = PQ_INT32;
+	} else if (p <= 18) {
+		t->phys = PQ_INT64;
+	} else {
+		t->phys = PQ_FIXED_LEN_BYTE_ARRAY;
+		t->type_length = decimal_bytes(p);
+	}
+}
+
+static void set_int(coltype *t, int bits, bool is_signed)
+{
+	t->k = K_INT;
+	t->bits = bits;
+	t->is_signed = is_signed;
+	t->phys = bits == 64 ? PQ_INT64 : PQ_INT32;
+	t->order = is_signed ? PQ_ORDER_SIGNED : PQ_ORDER_UNSIGNED;
+}
+
+static bool in_list(const char *s, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(s, *names) == 0)
+			return true;
+	return false;
+}
+
+static void map_type(const char *text, coltype *t)
+{
+	char norm[256], base[256];
+	memset(t, 0, sizeof *t);
+	t->k = K_STRING;
+	t->phys = PQ_BYTE_ARRAY;
+	t->order = PQ_ORDER_UNSIGNED;
+	normalize(text ? text : "", norm, sizeof norm);
+	size_t len = strlen(norm);
+	if ((len && norm[len - 1] == ']') || starts(norm, "STRUCT(") || starts(norm, "MAP(") ||
+	    starts(norm, "UNION(") || starts(norm, "LIST(") || starts(norm, "STRUCT (") ||
+	    starts(norm, "MAP (") || starts(norm, "UNION (")) {
+		t->k = K_JSON;
+		return;
+	}
+	if (starts(norm, "DECIMAL(") || starts(norm, "NUMERIC(")) {
+		int p = 0, s = 0;
+		const char *a = strchr(norm, '(') + 1;
+		int n = sscanf(a, "%d , %d", &p, &s);
+		if (n < 2) {
+			n = sscanf(a, "%d,%d", &p, &s);
+			if (n == 1)
+				s = 0;
+		}
+		if (n >= 1 && p >= 1 && p <= 38 && s >= 0 && s <= p)
+			set_decimal(t, p, s);
+		return; /* odd precision (PostgreSQL allows up to 1000): STRING */
+	}
+	strip_parens(norm, base, sizeof base);
+	static const char *const b_bool[] = { "BOOLEAN", "BOOL", "LOGICAL", NULL };
+	static const char *const b_i8[] = { "TINYINT", "INT1", NULL };
+	static const char *const b_i16[] = { "SMALLINT", "INT2", "SHORT", NULL };
+	static const char *const b_i32[] = { "INTEGER", "INT", "INT4", "SIGNED", NULL };
+	static const char *const b_i64[] = { "BIGINT", "INT8", "LONG", NULL };
+	static const char *const b_float[] = { "REAL", "FLOAT", "FLOAT4", NULL };
+	static const char *const b_double[] = { "DOUBLE", "DOUBLE PRECISION", "FLOAT8", NULL };
+	static const char *const b_time[] = { "TIME", "TIME WITHOUT TIME ZONE", NULL };
+	static const char *const b_ts[] = { "TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE", "DATETIME",
+					    "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_US", NULL };
+	static const char *const b_tstz[] = { "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", NULL };
+	static const char *const b_blob[] = { "BLOB", "BYTEA", "BINARY", "VARBINARY", NULL };
+	if (in_list(base, b_bool)) {
+		t->k = K_BOOL;
+		t->phys = PQ_BOOLEAN;
+	} else if (in_list(base, b_i8)) {
+		set_int(t, 8, true);
+	} else if (in_list(base, b_i16)) {
+		set_int(t, 16, true);
+	} else if (in_list(base, b_i32)) {
+		set_int(t, 32, true);
+	} else if (in_list(base, b_i64)) {
+		set_int(t, 64, true);
+	} else if (strcmp(base, "UTINYINT") == 0) {
+		set_int(t, 8, false);
+	} else if (strcmp(base, "USMALLINT") == 0) {
+		set_int(t, 16, false);
+	} else if (strcmp(base, "UINTEGER") == 0) {
+		set_int(t, 32, false);
+	} else if (strcmp(base, "UBIGINT") == 0) {
+		set_int(t, 64, false);
+	} else if (strcmp(base, "HUGEINT") == 0 || strcmp(base, "INT128") == 0) {
+		set_decimal(t, 38, 0);
+	} else if (in_list(base, b_float)) {
+		t->k = K_FLOAT;
+		t->phys = PQ_FLOAT;
+		t->order = PQ_ORDER_SIGNED;
+	} else if (in_list(base, b_double)) {
+		t->k = K_DOUBLE;
+		t->phys = PQ_DOUBLE;
+		t->order = PQ_ORDER_SIGNED;
+	} else if (strcmp(base, "DATE") == 0) {
+		t->k = K_DATE;
+		t->phys = PQ_INT32;
+		t->order = PQ_ORDER_SIGNED;
+	} else if (in_list(base, b_time)) {
+		t->k = K_TIME;
+		t->phys = PQ_INT64;
+		t->order = PQ_ORDER_SIGNED;
+	} else if (in_list(base, b_ts) || in_list(base, b_tstz) || strcmp(base, "TIMESTAMP_NS") == 0) {
+		t->k = K_TS;
+		t->phys = PQ_INT64;
+		t->order = PQ_ORDER_SIGNED;
+		t->utc = in_list(base, b_tstz);
+		t->nanos = strcmp(base, "TIMESTAMP_NS") == 0;
+	} else if (strcmp(base, "UUID") == 0) {
+		t->k = K_UUID;
+		t->phys = PQ_FIXED_LEN_BYTE_ARRAY;
+		t->type_length = 16;
+	} else if (in_list(base, b_blob)) {
+		t->k = K_BLOB;
+	}
+	/* everything else (VARCHAR, text, numeric, UHUGEINT, INTERVAL, ENUM,
+	 * JSON, TIMETZ, BIT, composite types ...) stays STRING */
+}
+
+/* ---- text → value bytes ---- */
+
+static void le32(uint8_t *o, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		o[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void le64(uint8_t *o, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		o[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int parse_uint(const char **p, const char *end, int maxdigits, int64_t *out)
+{
+	int64_t v = 0;
+	int n = 0;
+	while (*p < end && isdigit((unsigned char)**p) && n < maxdigits) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = v;
+	return n;
+}
+
+/* "[-]YYYY-MM-DD" at *p; advances. Returns 0 or -EINVAL. */
+static int parse_date_part(const char **p, const char *end, int64_t *y, int64_t *m, int64_t *d)
+{
+	bool neg = false;
+	if (*p < end && **p == '-') {
+		neg = true;
+		(*p)++;
+	}
+	if (parse_uint(p, end, 9, y) < 1 || *p >= end || **p != '-')
+		return -EINVAL;
+	(*p)++;
+	if (parse_uint(p, end, 2, m) < 1 || *p >= end || **p != '-')
+		return -EINVAL;
+	(*p)++;
+	if (parse_uint(p, end, 2, d) < 1)
+		return -EINVAL;
+	if (neg)
+		*y = -*y;
+	if (*m < 1 || *m > 12 || *d < 1 || *d > 31)
+		return -EINVAL;
+	return 0;
+}
+
+/* "HH:MM:SS[.fffffffff]" → nanoseconds of the day. */
+static int parse_time_part(const char **p, const char *end, int64_t *nanos)
+{
+	int64_t h, mi, s = 0, frac = 0;
+	if (parse_uint(p, end, 2, &h) < 1 || *p >= end || **p != ':')
+		return -EINVAL;
+	(*p)++;
+	if (parse_uint(p, end, 2, &mi) < 1)
+		return -EINVAL;
+	if (*p < end && **p == ':') {
+		(*p)++;
+		if (parse_uint(p, end, 2, &s) < 1)
+			return -EINVAL;
+	}
+	if (*p < end && **p == '.') {
+		(*p)++;
+		int n = 0;
+		while (*p < end && isdigit((unsigned char)**p)) {
+			if (n < 9) {
+				frac = frac * 10 + (**p - '0');
+				n++;
+			}
+			(*p)++;
+		}
+		for (; n < 9; n++)
+			frac *= 10;
+	}
+	if (h > 24 || mi > 59 || s > 60)
+		return -EINVAL;
+	*nanos = ((h * 60 + mi) * 60 + s) * 1000000000LL + frac;
+	return 0;
+}
+
+/* Trailing " BC" (PostgreSQL) or " (BC)" (DuckDB): strip it, return true. */
+static bool strip_bc(const char *s, const char **end)
+{
+	size_t n = (size_t)(*end - s);
+	if (n >= 5 && memcmp(*end - 5, " (BC)", 5) == 0) {
+		*end -= 5;
+		return true;
+	}
+	if (n >= 3 && memcmp(*end - 3, " BC", 3) == 0) {
+		*end -= 3;
+		return true;
+	}
+	return false;
+}
+
+static bool is_word(const char *s, size_t len, const char *w)
+{
+	return strlen(w) == len && strncasecmp(s, w, len) == 0;
+}
+
+static int parse_date(const char *s, size_t len, int32_t *out)
+{
+	const char *p = s, *end = s + len;
+	if (is_word(s, len, "infinity")) {
+		*out = INT32_MAX;
+		return 0;
+	}
+	if (is_word(s, len, "-infinity")) {
+		*out = -INT32_MAX;
+		return 0;
+	}
+	bool bc = strip_bc(s, &end);
+	int64_t y, m, d;
+	if (parse_date_part(&p, end, &y, &m, &d) || p != end)
+		return -EINVAL;
+	if (bc)
+		y = 1 - y;
+	int64_t days = days_from_civil(y, (unsigned)m, (unsigned)d);
+	if (days <= -INT32_MAX || days >= INT32_MAX)
+		return -ERANGE;
+	*out = (int32_t)days;
+	return 0;
+}
+
+/* Timestamp text → micros (or nanos) since the epoch; tz: apply an offset. */
+static int parse_ts(const char *s, size_t len, bool nanos, int64_t *out)
+{
+	if (is_word(s, len, "infinity")) {
+		*out = INT64_MAX;
+		return 0;
+	}
+	if (is_word(s, len, "-infinity")) {
+		*out = -INT64_MAX;
+		return 0;
+	}
+	const char *p = s, *end = s + len;
+	bool bc = strip_bc(s, &end);
+	int64_t y, m, d, tod = 0;
+	if (parse_date_part(&p, end, &y, &m, &d))
+		return -EINVAL;
+	if (p < end && (*p == ' ' || *p == 'T')) {
+		p++;
+		if (parse_time_part(&p, end, &tod))
+			return -EINVAL;
+	}
+	int64_t off_s = 0;
+	if (p < end && (*p == '+' || *p == '-')) {
+		int sign = *p == '-' ? -1 : 1;
+		p++;
+		int64_t oh = 0, om = 0, os = 0;
+		if (parse_uint(&p, end, 2, &oh) < 1)
+			return -EINVAL;
+		if (p < end && *p == ':') {
+			p++;
+			if (parse_uint(&p, end, 2, &om) < 1)
+				return -EINVAL;
+			if (p < end && *p == ':') {
+				p++;
+				if (parse_uint(&p, end, 2, &os) < 1)
+					return -EINVAL;
+			}
+		}
+		off_s = sign * ((oh * 60 + om) * 60 + os);
+	} else if (p < end && *p == 'Z') {
+		p++;
+	}
+	if (p != end)
+		return -EINVAL;
+	if (bc)
+		y = 1 - y;
+	if (y > 1000000 || y < -1000000)
+		return -ERANGE;
+	int64_t days = days_from_civil(y, (unsigned)m, (unsigned)d);
+	/* In nanoseconds, i128 so nothing overflows before the range check. */
+	i128 ns = (i128)days * 86400 * 1000000000 + tod - (i128)off_s * 1000000000;
+	i128 v = nanos ? ns : (ns >= 0 ? ns / 1000 : -((-ns + 999) / 1000));
+	if (v >= INT64_MAX || v <= -INT64_MAX)
+		return -ERANGE;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int parse_time(const char *s, size_t len, int64_t *out)
+{
+	const char *p = s, *end = s + len;
+	int64_t ns;
+	if (parse_time_part(&p, end, &ns) || p != end)
+		return -EINVAL;
+	*out = ns / 1000;
+	return 0;
+}
+
+/* Decimal text "[-]digits[.digits]" → unscaled integer at scale. */
+static int parse_decimal(const char *s, size_t len, int scale, i128 *out)
+{
+	const char *p = s, *end = s + len;
+	bool neg = false;
+	if (p < end && (*p == '-' || *p == '+')) {
+		neg = *p == '-';
+		p++;
+	}
+	u128 v = 0;
+	const u128 lim = ((u128)1 << 127);
+	int digits = 0, frac = 0;
+	bool in_frac = false;
+	for (; p < end; p++) {
+		if (*p == '.' && !in_frac) {
+			in_frac = true;
+			continue;
+		}
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL; /* NaN, Infinity, exponents: not a decimal */
+		if (in_frac) {
+			if (frac == scale) {
+				if (*p != '0')
+					return -ERANGE; /* more scale than the type has */
+				continue;
+			}
+			frac++;
+		}
+		if (v > (lim - (u128)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (u128)(*p - '0');
+		digits++;
+	}
+	if (!digits)
+		return -EINVAL;
+	for (; frac < scale; frac++) {
+		if (v > lim / 10)
+			return -ERANGE;
+		v *= 10;
+	}
+	if (v > lim - (neg ? 0 : 1))
+		return -ERANGE;
+	*out = neg ? -(i128)(v - 1) - 1 : (i128)v;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_uuid(const char *s, size_t len, uint8_t out[16])
+{
+	int n = 0, hi = -1;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+		if (ch == '-' || ch == '{' || ch == '}')
+			continue;
+		int v = hexval((unsigned char)ch);
+		if (v < 0 || n >= 16)
+			return -EINVAL;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	return n == 16 && hi < 0 ? 0 : -EINVAL;
+}
+
+/* BLOB/bytea text → bytes in out. DuckDB: printable bytes as-is and \xHH
+ * escapes (DuckDB escapes '\\' itself). PostgreSQL: "\x" + hex
+ * (bytea_output = hex), else the escape format (\\ and \ooo). */
+static int parse_blob(const char *s, size_t len, mdc_dialect d, pq_buf *out)
+{
+	out->len = 0;
+	if (pq_buf_reserve(out, len + 1))
+		return -ENOMEM;
+	uint8_t *o = out->data;
+	size_t n = 0;
+	if (d == MDC_DIALECT_POSTGRES && len >= 2 && s[0] == '\\' && s[1] == 'x') {
+		if ((len - 2) % 2)
+			return -EINVAL;
+		for (size_t i = 2; i < len; i += 2) {
+			int a = hexval((unsigned char)s[i]), b = hexval((unsigned char)s[i + 1]);
+			if (a < 0 || b < 0)
+				return -EINVAL;
+			o[n++] = (uint8_t)(a << 4 | b);
+		}
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] != '\\') {
+				o[n++] = (uint8_t)s[i];
+				continue;
+			}
+			if (d == MDC_DIALECT_DUCKDB) {
+				int a, b;
+				if (i + 3 >= len + 0 || s[i + 1] != 'x' ||
+				    (a = hexval((unsigned char)s[i + 2])) < 0 ||
+				    (b = hexval((unsigned char)s[i + 3])) < 0)
+					return -EINVAL;
+				o[n++] = (uint8_t)(a << 4 | b);
+				i += 3;
+			} else if (i + 1 < len && s[i + 1] == '\\') {
+				o[n++] = '\\';
+				i++;
+			} else if (i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+				   s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+				o[n++] = (uint8_t)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+				i += 3;
+			} else {
+				return -EINVAL;
+			}
+		}
+	}
+	out->len = n;
+	return 0;
+}
+
+/* ---- the writer ---- */
+
+typedef struct chunk_meta {
+	int64_t num_values, unc, comp, data_off, dict_off; /* dict_off -1: none */
+	bool used_dict, used_plain;
+	bool has_minmax, min_exact, max_exact;
+	int64_t null_count;
+	uint8_t *min, *max;
+	size_t min_len, max_len;
+} chunk_meta;
+
+typedef struct rg_meta {
+	int64_t num_rows, total_unc, total_comp, file_offset;
+	chunk_meta *chunks; /* ncols */
+} rg_meta;
+
+typedef struct wcol {
+	char *name;
+	char *type;
+	coltype t;
+	pq_column enc;
+} wcol;
+
+struct mdc_parquet_writer {
+	int fd;
+	uint64_t off;
+	mdc_dialect dialect;
+	pq_codec codec;
+	int64_t rg_max_rows, rg_max_bytes;
+	size_t ncols;
+	wcol *cols;
+	int64_t rows, rg_rows;
+	rg_meta *rgs;
+	size_t nrgs, rgs_cap;
+	bool failed, finished;
+	pq_buf val;     /* parsed value scratch */
+	tc_writer th;   /* footer */
+};
+
+static int write_all(mdc_parquet_writer *w, const void *p, size_t n, mdc_error *err)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t r = write(w->fd, b, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			return mdc_error_set(err, e, "parquet: write: %s", strerror(e));
+		}
+		if (r == 0)
+			return mdc_error_set(err, EIO, "parquet: write returned 0");
+		b += r;
+		n -= (size_t)r;
+		w->off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static pq_codec codec_of(const mdc_parquet_options *o)
+{
+	if (!o)
+		return PQ_CODEC_ZSTD;
+	switch (o->codec) {
+	case MDC_PQ_SNAPPY: return PQ_CODEC_SNAPPY;
+	case MDC_PQ_NONE: return PQ_CODEC_UNCOMPRESSED;
+	case MDC_PQ_ZSTD: break;
+	}
+	return PQ_CODEC_ZSTD;
+}
+
+int mdc_parquet_writer_open(int fd, size_t ncols, const char *const *names,
+			    const char *const *types, mdc_parquet_text dialect,
+			    const mdc_parquet_options *o, mdc_parquet_writer **out,
+			    mdc_error *err)
+{
+	mdc_error_clear(err);
+	if (!out)
+		return mdc_error_set(err, EINVAL, "parquet: no output pointer");
+	*out = NULL;
+	if (fd < 0 || !ncols || !names || !types)
+		return mdc_error_set(err, EINVAL, "parquet: a file needs a descriptor and at least one column");
+	if (ncols > INT32_MAX / 2)
+		return mdc_error_set(err, EINVAL, "parquet: too many columns");
+	mdc_parquet_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+	w->fd = fd;
+	w->dialect = dialect;
+	w->codec = codec_of(o);
+	w->rg_max_rows = o && o->row_group_rows > 0 ? o->row_group_rows : MDC_PARQUET_DEFAULT_ROW_GROUP_ROWS;
+	w->rg_max_bytes = o && o->row_group_bytes > 0 ? o->row_group_bytes : MDC_PARQUET_DEFAULT_ROW_GROUP_BYTES;
+	tc_init(&w->th);
+	w->cols = calloc(ncols, sizeof *w->cols);
+	if (!w->cols) {
+		free(w);
+		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+	}
+	w->ncols = ncols;
+	for (size_t i = 0; i < ncols; i++) {
+		wcol *c = &w->cols[i];
+		c->name = strdup(names[i] ? names[i] : "");
+		c->type = strdup(types[i] ? types[i] : "");
+		map_type(c->type, &c->t);
+		pq_column_init(&c->enc, c->t.phys, c->t.type_length, c->t.order, w->codec, 0, 0);
+		if (!c->name || !c->type) {
+			mdc_parquet_writer_free(w);
+			return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		}
+	}
+	int rc = write_all(w, "PAR1", 4, err);
+	if (rc) {
+		mdc_parquet_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int mdc_parquet_writer_wants_json(const mdc_parquet_writer *w, size_t col)
+{
+	return w && col < w->ncols && w->cols[col].t.k == K_JSON;
+}
+
+uint64_t mdc_parquet_writer_size(const mdc_parquet_writer *w)
+{
+	return w ? w->off : 0;
+}
+
+int64_t mdc_parquet_writer_rows(const mdc_parquet_writer *w)
+{
+	return w ? w->rows : 0;
+}
+
+static void rg_meta_free(rg_meta *rg, size_t ncols)
+{
+	if (!rg->chunks)
+		return;
+	for (size_t i = 0; i < ncols; i++) {
+		free(rg->chunks[i].min);
+		free(rg->chunks[i].max);
+	}
+	free(rg->chunks);
+}
+
+void mdc_parquet_writer_free(mdc_parquet_writer *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->ncols; i++) {
+		free(w->cols[i].name);
+		free(w->cols[i].type);
+		pq_column_free(&w->cols[i].enc);
+	}
+	free(w->cols);
+	for (size_t i = 0; i < w->nrgs; i++)
+		rg_meta_free(&w->rgs[i], w->ncols);
+	free(w->rgs);
+	pq_buf_free(&w->val);
+	tc_free(&w->th);
+	free(w);
+}
+
+static int fail(mdc_parquet_writer *w, int rc)
+{
+	w->failed = true;
+	return rc;
+}
+
+/* Encode one value of column c from its text. */
+static int add_value(mdc_parquet_writer *w, wcol *c, const char *s, size_t len, mdc_error *err)
+{
+	uint8_t b[16];
+	int rc = 0;
+	const void *v = b;
+	size_t vlen = 0;
+	char tmp[128];
+	/* numeric parsers want a NUL-terminated copy (values are short) */
+	bool short_ok = len < sizeof tmp;
+	if (short_ok) {
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+	}
+	switch (c->t.k) {
+	case K_BOOL:
+		if (is_word(s, len, "t") || is_word(s, len, "true") || is_word(s, len, "1"))
+			b[0] = 1;
+		else if (is_word(s, len, "f") || is_word(s, len, "false") || is_word(s, len, "0"))
+			b[0] = 0;
+		else
+			rc = -EINVAL;
+		vlen = 1;
+		break;
+	case K_INT: {
+		if (!short_ok || !len) {
+			rc = -EINVAL;
+			break;
+		}
+		char *e;
+		errno = 0;
+		if (c->t.is_signed) {
+			long long x = strtoll(tmp, &e, 10);
+			long long lo = c->t.bits == 64 ? LLONG_MIN : -(1LL << (c->t.bits - 1));
+			long long hi = c->t.bits == 64 ? LLONG_MAX : (1LL << (c->t.bits - 1)) - 1;
+			if (*e || errno == ERANGE || x < lo || x > hi)
+				rc = *e ? -EINVAL : -ERANGE;
+			else if (c->t.bits == 64)
+				le64(b, (uint64_t)x), vlen = 8;
+			else
+				le32(b, (uint32_t)(int32_t)x), vlen = 4;
+		} else {
+			unsigned long long x = strtoull(tmp, &e, 10);
+			unsigned long long hi = c->t.bits == 64 ? ULLONG_MAX : (1ULL << c->t.bits) - 1;
+			if (*e || errno == ERANGE || tmp[0] == '-' || x > hi)
+				rc = *e ? -EINVAL : -ERANGE;
+			else if (c->t.bits == 64)
+				le64(b, (uint64_t)x), vlen = 8;
+			else
+				le32(b, (uint32_t)x), vlen = 4;
+		}
+		break;
+	}
+	case K_FLOAT:
+	case K_DOUBLE: {
+		if (!short_ok || !len) {
+			rc = -EINVAL;
+			break;
+		}
+		char *e;
+		if (c->t.k == K_FLOAT) {
+			float f = strtof(tmp, &e);
+			memcpy(b, &f, 4);
+			vlen = 4;
+		} else {
+			double dd = strtod(tmp, &e);
+			memcpy(b, &dd, 8);
+			vlen = 8;
+		}
+		if (*e)
+			rc = -EINVAL;
+		break;
+	}
+	case K_DECIMAL: {
+		i128 x;
+		if ((rc = parse_decimal(s, len, c->t.scale, &x)) != 0)
+			break;
+		if (c->t.phys == PQ_INT32) {
+			if (x > INT32_MAX || x < INT32_MIN) {
+				rc = -ERANGE;
+				break;
+			}
+			le32(b, (uint32_t)(int32_t)x);
+			vlen = 4;
+		} else if (c->t.phys == PQ_INT64) {
+			if (x > INT64_MAX || x < INT64_MIN) {
+				rc = -ERANGE;
+				break;
+			}
+			le64(b, (uint64_t)(int64_t)x);
+			vlen = 8;
+		} else {
+			int n = c->t.type_length;
+			if (n < 16) {
+				i128 lim = (i128)1 << (8 * n - 1);
+				if (x >= lim || x < -lim) {
+					rc = -ERANGE;
+					break;
+				}
+			}
+			u128 u = (u128)x;
+			for (int i = n - 1; i >= 0; i--) {
+				b[i] = (uint8_t)u;
+				u >>= 8;
+			}
+			vlen = (size_t)n;
+		}
+		break;
+	}
+	case K_DATE: {
+		int32_t d;
+		if ((rc = parse_date(s, len, &d)) == 0)
+			le32(b, (uint32_t)d), vlen = 4;
+		break;
+	}
+	case K_TIME: {
+		int64_t t;
+		if ((rc = parse_time(s, len, &t)) == 0)
+			le64(b, (uint64_t)t), vlen = 8;
+		break;
+	}
+	case K_TS: {
+		int64_t t;
+		if ((rc = parse_ts(s, len, c->t.nanos, &t)) == 0)
+			le64(b, (uint64_t)t), vlen = 8;
+		break;
+	}
+	case K_UUID:
+		rc = parse_uuid(s, len, b);
+		vlen = 16;
+		break;
+	case K_BLOB:
+		if ((rc = parse_blob(s, len, w->dialect, &w->val)) == 0) {
+			v = w->val.data;
+			vlen = w->val.len;
+		}
+		break;
+	case K_STRING:
+	case K_JSON:
+		v = s;
+		vlen = len;
+		break;
+	}
+	if (rc == -ENOMEM)
+		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+	if (rc) {
+		int shown = len > 60 ? 60 : (int)len;
+		return mdc_error_set(err, -rc, "parquet: column \"%s\" (%s): cannot store '%.*s%s'",
+				     c->name, c->type, shown, s, len > 60 ? "..." : "");
+	}
+	if ((rc = pq_column_add(&c->enc, v, vlen)) != 0)
+		return mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed (%s)",
+				     c->name, strerror(-rc));
+	return 0;
+}
+
+static int flush_row_group(mdc_parquet_writer *w, mdc_error *err)
+{
+	if (w->rg_rows == 0)
+		return 0;
+	if (w->nrgs == w->rgs_cap) {
+		size_t cap = w->rgs_cap ? w->rgs_cap * 2 : 8;
+		rg_meta *r = realloc(w->rgs, cap * sizeof *r);
+		if (!r)
+			return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		w->rgs = r;
+		w->rgs_cap = cap;
+	}
+	rg_meta *rg = &w->rgs[w->nrgs];
+	memset(rg, 0, sizeof *rg);
+	rg->chunks = calloc(w->ncols, sizeof *rg->chunks);
+	if (!rg->chunks)
+		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+	w->nrgs++;
+	rg->num_rows = w->rg_rows;
+	rg->file_offset = (int64_t)w->off;
+	for (size_t i = 0; i < w->ncols; i++) {
+		pq_column *e = &w->cols[i].enc;
+		chunk_meta *m = &rg->chunks[i];
+		int rc = pq_column_finish(e);
+		if (rc)
+			return mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed (%s)",
+					     w->cols[i].name, strerror(-rc));
+		m->num_values = e->num_values;
+		m->unc = e->uncompressed_size;
+		m->comp = (int64_t)(e->dict_page.len + e->pages.len);
+		m->dict_off = e->dict_page.len ? (int64_t)w->off : -1;
+		m->data_off = (int64_t)(w->off + e->dict_page.len);
+		m->used_dict = e->used_dict;
+		m->used_plain = e->used_plain;
+		m->null_count = e->stats.null_count;
+		m->has_minmax = e->stats.has_minmax;
+		m->min_exact = e->stats.min_exact;
+		m->max_exact = e->stats.max_exact;
+		if (m->has_minmax) {
+			m->min = malloc(e->stats.min.len ? e->stats.min.len : 1);
+			m->max = malloc(e->stats.max.len ? e->stats.max.len : 1);
+			if (!m->min || !m->max)
+				return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+			memcpy(m->min, e->stats.min.data, e->stats.min.len);
+			memcpy(m->max, e->stats.max.data, e->stats.max.len);
+			m->min_len = e->stats.min.len;
+			m->max_len = e->stats.max.len;
+		}
+		if ((rc = write_all(w, e->dict_page.data, e->dict_page.len, err)) != 0 ||
+		    (rc = write_all(w, e->pages.data, e->pages.len, err)) != 0)
+			return rc;
+		rg->total_unc += m->unc;
+		rg->total_comp += m->comp;
+		pq_column_reset(e);
+	}
+	w->rg_rows = 0;
+	return 0;
+}
+
+static size_t buffered(const mdc_parquet_writer *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->ncols; i++)
+		n += pq_column_buffered(&w->cols[i].enc);
+	return n;
+}
+
+int mdc_parquet_writer_add_row(mdc_parquet_writer *w, const char *const *values,
+			       const int *lens, mdc_error *err)
+{
+	mdc_error_clear(err);
+	if (!w || !values)
+		return mdc_error_set(err, EINVAL, "parquet: bad arguments");
+	if (w->failed || w->finished)
+		return mdc_error_set(err, EINVAL, "parquet: writer is finished or failed");
+	for (size_t i = 0; i < w->ncols; i++) {
+		wcol *c = &w->cols[i];
+		int rc;
+		if (!values[i]) {
+			if ((rc = pq_column_add_null(&c->enc)) != 0)
+				return fail(w, mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed",
+							     c->name));
+			continue;
+		}
+		size_t len = lens ? (size_t)lens[i] : strlen(values[i]);
+		if ((rc = add_value(w, c, values[i], len, err)) != 0)
+			return fail(w, rc);
+	}
+	w->rows++;
+	w->rg_rows++;
+	if (w->rg_rows >= w->rg_max_rows ||
+	    (w->rg_rows % ROWS_PER_SIZE_CHECK == 0 && buffered(w) >= (size_t)w->rg_max_bytes)) {
+		int rc = flush_row_group(w, err);
+		if (rc)
+			return fail(w, rc);
+	}
+	return 0;
+}
+
+/* ---- the footer ---- */
+
+static void put_logical_type(tc_writer *t, const coltype *ct)
+{
+	switch (ct->k) {
+	case K_STRING:
+	case K_JSON:
+		tc_field_struct(t, 10);
+		tc_field_struct(t, 1); /* STRING */
+		tc_struct_end(t);
+		tc_struct_end(t);
+		break;
+	case K_INT:
+		tc_field_struct(t, 10);
+		tc_field_struct(t, 10); /* INTEGER */
+		tc_field_i8(t, 1, (int8_t)ct->bits);
+		tc_field_bool(t, 2, ct->is_signed);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		break;
+	case K_DECIMAL:
+		tc_field_struct(t, 10);
+		tc_field_struct(t, 5); /* DECIMAL */
+		tc_field_i32(t, 1, ct->scale);
+		tc_field_i32(t, 2, ct->precision);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		break;
+	case K_DATE:
+		tc_field_struct(t, 10);
+		tc_field_struct(t, 6);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		break;
+	case K_TIME:
+	case K_TS:
+		tc_field_struct(t, 10);
+		tc_field_struct(t, ct->k == K_TIME ? 7 : 8);
+		tc_field_bool(t, 1, ct->utc);
+		tc_field_struct(t, 2); /* TimeUnit */
+		tc_field_struct(t, ct->nanos ? 3 : 2);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		break;
+	case K_UUID:
+		tc_field_struct(t, 10);
+		tc_field_struct(t, 14);
+		tc_struct_end(t);
+		tc_struct_end(t);
+		break;
+	case K_BOOL:
+	case K_FLOAT:
+	case K_DOUBLE:
+	case K_BLOB:
+		break;
+	}
+}
+
+/* ConvertedType for old readers, or -1. */
+static int converted_type(const coltype *ct)
+{
+	switch (ct->k) {
+	case K_STRING:
+	case K_JSON:
+		return 0; /* UTF8 */
+	case K_INT:
+		if (ct->is_signed)
+			return ct->bits == 8 ? 15 : ct->bits == 16 ? 16 : ct->bits == 32 ? 17 : 18;
+		return ct->bits == 8 ? 11 : ct->bits == 16 ? 12 : ct->bits == 32 ? 13 : 14;
+	case K_DECIMAL:
+		return 5;
+	case K_DATE:
+		return 6;
+	case K_TIME: /* the legacy types mean adjusted-to-UTC */
+		return ct->utc ? 8 : -1;
+	case K_TS:
+		return ct->utc && !ct->nanos ? 10 : -1;
+	default:
+		return -1;
+	}
+}
+
+static void put_stats(tc_writer *t, const chunk_meta *m)
+{
+	tc_field_struct(t, 12);
+	tc_field_i64(t, 3, m->null_count);
+	if (m->has_minmax) {
+		tc_field_binary(t, 5, m->max, m->max_len);
+		tc_field_binary(t, 6, m->min, m->min_len);
+		tc_field_bool(t, 7, m->max_exact);
+		tc_field_bool(t, 8, m->min_exact);
+	}
+	tc_struct_end(t);
+}
+
+static int write_footer(mdc_parquet_writer *w, mdc_error *err)
+{
+	tc_writer *t = &w->th;
+	tc_reset(t);
+	tc_struct_begin(t);
+	tc_field_i32(t, 1, 2); /* version */
+	tc_field_list(t, 2, TC_STRUCT, (uint32_t)w->ncols + 1);
+	tc_struct_begin(t); /* the root */
+	tc_field_string(t, 4, "schema");
+	tc_field_i32(t, 5, (int32_t)w->ncols);
+	tc_struct_end(t);
+	for (size_t i = 0; i < w->ncols; i++) {
+		const wcol *c = &w->cols[i];
+		tc_struct_begin(t);
+		tc_field_i32(t, 1, c->t.phys);
+		if (c->t.phys == PQ_FIXED_LEN_BYTE_ARRAY)
+			tc_field_i32(t, 2, c->t.type_length);
+		tc_field_i32(t, 3, 1); /* OPTIONAL */
+		tc_field_string(t, 4, c->name);
+		int ct = converted_type(&c->t);
+		if (ct >= 0)
+			tc_field_i32(t, 6, ct);
+		if (c->t.k == K_DECIMAL) {
+			tc_field_i32(t, 7, c->t.scale);
+			tc_field_i32(t, 8, c->t.precision);
+		}
+		put_logical_type(t, &c->t);
+		tc_struct_end(t);
+	}
+	tc_field_i64(t, 3, w->rows);
+	tc_field_list(t, 4, TC_STRUCT, (uint32_t)w->nrgs);
+	for (size_t r = 0; r < w->nrgs; r++) {
+		const rg_meta *rg = &w->rgs[r];
+		tc_struct_begin(t);
+		tc_field_list(t, 1, TC_STRUCT, (uint32_t)w->ncols);
+		for (size_t i = 0; i < w->ncols; i++) {
+			const chunk_meta *m = &rg->chunks[i];
+			tc_struct_begin(t);
+			tc_field_i64(t, 2, m->dict_off >= 0 ? m->dict_off : m->data_off);
+			tc_field_struct(t, 3);
+			tc_field_i32(t, 1, w->cols[i].t.phys);
+			uint32_t nenc = 1 + (m->used_plain || m->used_dict) + m->used_dict;
+			tc_field_list(t, 2, TC_I32, nenc);
+			tc_elem_i32(t, PQ_ENC_RLE);
+			if (m->used_plain || m->used_dict)
+				tc_elem_i32(t, PQ_ENC_PLAIN);
+			if (m->used_dict)
+				tc_elem_i32(t, PQ_ENC_RLE_DICTIONARY);
+			tc_field_list(t, 3, TC_BINARY, 1);
+			tc_elem_string(t, w->cols[i].name);
+			tc_field_i32(t, 4, w->codec);
+			tc_field_i64(t, 5, m->num_values);
+			tc_field_i64(t, 6, m->unc);
+			tc_field_i64(t, 7, m->comp);
+			tc_field_i64(t, 9, m->data_off);
+			if (m->dict_off >= 0)
+				tc_field_i64(t, 11, m->dict_off);
+			put_stats(t, m);
+			tc_struct_end(t); /* ColumnMetaData */
+			tc_struct_end(t); /* ColumnChunk */
+		}
+		tc_field_i64(t, 2, rg->total_unc);
+		tc_field_i64(t, 3, rg->num_rows);
+		tc_field_i64(t, 5, rg->file_offset);
+		tc_field_i64(t, 6, rg->total_comp);
+		if (r <= INT16_MAX)
+			tc_field_i16(t, 7, (int16_t)r);
+		tc_struct_end(t);
+	}
+	tc_field_string(t, 6, CREATED_BY);
+	tc_field_list(t, 7, TC_STRUCT, (uint32_t)w->ncols);
+	for (size_t i = 0; i < w->ncols; i++) {
+		tc_struct_begin(t);
+		tc_field_struct(t, 1); /* TYPE_ORDER */
+		tc_struct_end(t);
+		tc_struct_end(t);
+	}
+	tc_struct_end(t);
+	if (tc_failed(t) || t->len > UINT32_MAX)
+		return mdc_error_set(err, ENOMEM, "parquet: footer: out of memory");
+	uint8_t tail[8];
+	le32(tail, (uint32_t)t->len);
+	memcpy(tail + 4, "PAR1", 4);
+	int rc = write_all(w, t->data, t->len, err);
+	return rc ? rc : write_all(w, tail, 8, err);
+}
+
+int mdc_parquet_writer_finish(mdc_parquet_writer *w, mdc_error *err)
+{
+	mdc_error_clear(err);
+	if (!w)
+		return mdc_error_set(err, EINVAL, "parquet: no writer");
+	if (w->failed || w->finished)
+		return mdc_error_set(err, EINVAL, "parquet: writer is finished or failed");
+	int rc = flush_row_group(w, err);
+	if (!rc)
+		rc = write_footer(w, err);
+	if (rc)
+		return fail(w, rc);
+	w->finished = true;
+	return 0;
+}
+
+/* ---- the export ---- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until PQgetResult will not block (as stream.c does: PQconsumeInput
+ * only when libpq holds no complete result, TLS-buffered bytes read before
+ * polling). 0 or -errno with err. */
+static int wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error *err)
+{
+	int tls_spins = 0;
+	for (;;) {
+		if (!PQisBusy(pg))
+			return 0;
+		if (!PQconsumeInput(pg))
+			return mdc_pq_fail(err, pg, NULL, what);
+		if (!PQisBusy(pg))
+			return 0;
+		SSL *ssl = PQsslStruct(pg, "OpenSSL");
+		if (ssl && SSL_pending(ssl) > 0 && ++tls_spins < 8)
+			continue;
+		tls_spins = 0;
+		int fd = PQsocket(pg);
+		if (fd < 0)
+			return mdc_pq_fail(err, pg, NULL, what);
+		int slice = POLL_SLICE_MS;
+		if (deadline) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
+			if (left < slice)
+				slice = (int)left;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, slice) < 0 && errno != EINTR)
+			return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
+	}
+}
+
+/* After a failure: cancel what still runs and read the rest, for at most
+ * 5 s, so the connection can be reused. */
+static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what)
+{
+	if (PQstatus(pg) != CONNECTION_OK)
+		return;
+	if (!final_seen)
+		mdc_conn_cancel(c);
+	int64_t deadline = now_ms() + 5000;
+	for (;;) {
+		mdc_error e;
+		mdc_error_clear(&e);
+		if (wait_ready(pg, deadline, what, &e) != 0) {
+			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
+			return;
+		}
+		PGresult *res = PQgetResult(pg);
+		if (!res)
+			return;
+		PQclear(res);
+	}
+}
+
+/* "SELECT col, to_json(col)::text, ... FROM qname" */
+static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, mdc_error *err)
+{
+	pq_buf sql = { 0 };
+	static const char sel[] = "SELECT ";
+	int rc = pq_buf_put(&sql, sel, sizeof sel - 1);
+	for (size_t i = 0; !rc && i < w->ncols; i++) {
+		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
+		if (!id) {
+			pq_buf_free(&sql);
+			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
+			return NULL;
+		}
+		if (i)
+			rc = pq_buf_put(&sql, ", ", 2);
+		if (!rc && mdc_parquet_writer_wants_json(w, i))
+			rc = pq_buf_put(&sql, "CAST(to_json(", 13);
+		if (!rc)
+			rc = pq_buf_put(&sql, id, strlen(id));
+		if (!rc && mdc_parquet_writer_wants_json(w, i))
+			rc = pq_buf_put(&sql, ") AS TEXT)", 10);
+		PQfreemem(id);
+	}
+	if (!rc)
+		rc = pq_buf_put(&sql, " FROM ", 6);
+	if (!rc)
+		rc = pq_buf_put(&sql, qname, strlen(qname) + 1);
+	if (rc) {
+		pq_buf_free(&sql);
+		mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		return NULL;
+	}
+	return (char *)sql.data;
+}
+
+int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const char *rel,
+		       int fd, const mdc_parquet_options *o, mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	mdc_error_clear(err);
+	if (!c || !schema || !rel || fd < 0)
+		return mdc_error_set(err, EINVAL, "parquet export: missing connection, name or file");
+	PGconn *pg = mdc_conn_pg(c);
+	if (!pg || PQstatus(pg) != CONNECTION_OK)
+		return mdc_error_set(err, EIO, "parquet export: connection is not usable");
+	if (PQtransactionStatus(pg) == PQTRANS_ACTIVE)
+		return mdc_error_set(err, EBUSY, "parquet export: connection is busy with another query");
+
+	mdc_column_list cols = { 0 };
+	int rc = mdc_list_columns(c, db, schema, rel, &cols, err);
+	if (rc)
+		return rc;
+	if (cols.n == 0) {
+		mdc_column_list_free(&cols);
+		return mdc_error_set(err, ENOTSUP, "parquet export: %s.%s has no columns", schema, rel);
+	}
+	const char **names = calloc(cols.n, sizeof *names);
+	const char **types = calloc(cols.n, sizeof *types);
+	const char **vals = calloc(cols.n, sizeof *vals);
+	int *lens = calloc(cols.n, sizeof *lens);
+	mdc_parquet_writer *w = NULL;
+	char *qname = NULL, *sql = NULL, *what = NULL;
+	bool sent = false, final_seen = false;
+	if (!names || !types || !vals || !lens) {
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < cols.n; i++) {
+		names[i] = cols.cols[i].name;
+		types[i] = cols.cols[i].type;
+	}
+	if ((rc = mdc_parquet_writer_open(fd, cols.n, names, types, mdc_conn_dialect(c), o, &w, err)) != 0)
+		goto out;
+	if (!(qname = mdc_pq_qualified(pg, db, schema, rel, err))) {
+		rc = err->errnum ? -err->errnum : -EINVAL;
+		goto out;
+	}
+	if (!(sql = build_select(pg, w, qname, err))) {
+		rc = -err->errnum;
+		goto out;
+	}
+	if (asprintf(&what, "parquet export of %s", qname) < 0) {
+		what = NULL;
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	if (!PQsendQuery(pg, sql)) {
+		rc = mdc_pq_fail(err, pg, NULL, what);
+		goto out;
+	}
+	sent = true;
+	if (!PQsetSingleRowMode(pg)) {
+		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", what);
+		goto out;
+	}
+	for (;;) {
+		if ((rc = wait_ready(pg, 0, what, err)) != 0)
+			goto out;
+		PGresult *res = PQgetResult(pg);
+		if (!res) {
+			sent = false;
+			if (!final_seen) {
+				rc = mdc_error_set(err, EIO, "%s: results ended without a final status", what);
+				goto out;
+			}
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE && !final_seen) {
+			if ((size_t)PQnfields(res) != cols.n) {
+				PQclear(res);
+				rc = mdc_error_set(err, EIO, "%s: the table changed (columns) during the export", what);
+				goto out;
+			}
+			for (size_t i = 0; i < cols.n; i++) {
+				if (PQgetisnull(res, 0, (int)i)) {
+					vals[i] = NULL;
+				} else {
+					vals[i] = PQgetvalue(res, 0, (int)i);
+					lens[i] = PQgetlength(res, 0, (int)i);
+				}
+			}
+			rc = mdc_parquet_writer_add_row(w, vals, lens, err);
+			PQclear(res);
+			if (rc)
+				goto out;
+		} else if (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE) {
+			final_seen = true;
+			PQclear(res);
+		} else {
+			rc = mdc_pq_fail(err, pg, res, what);
+			PQclear(res);
+			final_seen = true;
+			goto out;
+		}
+	}
+	rc = mdc_parquet_writer_finish(w, err);
+	if (!rc)
+		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
+			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
+out:
+	if (sent)
+		end_query(c, pg, final_seen, what ? what : "parquet export");
+	mdc_parquet_writer_free(w);
+	free(what);
+	free(sql);
+	free(qname);
+	free(names);
+	free(types);
+	free(vals);
+	free(lens);
+	mdc_column_list_free(&cols);
+	return rc;
+}

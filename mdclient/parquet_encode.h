@@ -1,0 +1,138 @@
+/* mdclient/parquet_encode.h - Parquet column-chunk encoding (internal to mdclient).
+ *
+ * pq_buf: a growing byte buffer. pq_rle_encode: the RLE / bit-packing
+ * hybrid (definition levels, dictionary indices). pq_column: one column
+ * chunk being built - values go in one at a time, pages are cut at about
+ * page_bytes of plain-encoded values, dictionary-encoded (RLE_DICTIONARY,
+ * dictionary page PLAIN) until the dictionary passes dict_max bytes or does
+ * not pay (after the first page, more than half of the values were new),
+ * then PLAIN for the rest of the chunk; every page is compressed with the
+ * chunk's codec as soon as it is cut, so a chunk holds only compressed pages
+ * plus one open page. Statistics: min/max in the column's sort order,
+ * null_count.
+ */
+#ifndef MDCLIENT_PARQUET_ENCODE_H
+#define MDCLIENT_PARQUET_ENCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mdclient/common.h"
+#include "mdclient/thrift_compact.h"
+
+/* Parquet's physical types (parquet.thrift Type). */
+typedef enum pq_physical {
+	PQ_BOOLEAN = 0,
+	PQ_INT32 = 1,
+	PQ_INT64 = 2,
+	PQ_FLOAT = 4,
+	PQ_DOUBLE = 5,
+	PQ_BYTE_ARRAY = 6,
+	PQ_FIXED_LEN_BYTE_ARRAY = 7,
+} pq_physical;
+
+/* parquet.thrift CompressionCodec values. */
+typedef enum pq_codec {
+	PQ_CODEC_UNCOMPRESSED = 0,
+	PQ_CODEC_SNAPPY = 1,
+	PQ_CODEC_ZSTD = 6,
+} pq_codec;
+
+/* parquet.thrift Encoding values used here. */
+enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_RLE_DICTIONARY = 8 };
+
+/* How min/max compare (the logical type's type-defined order). */
+typedef enum pq_order {
+	PQ_ORDER_SIGNED,    /* ints, decimals (FLBA big-endian two's complement), floats */
+	PQ_ORDER_UNSIGNED,  /* unsigned ints, strings, binary, UUID: unsigned bytes */
+	PQ_ORDER_NONE,      /* no statistics besides null_count (e.g. INTERVAL) */
+} pq_order;
+
+typedef struct pq_buf {
+	uint8_t *data;
+	size_t len, cap;
+} pq_buf;
+
+void pq_buf_free(pq_buf *b);
+int pq_buf_reserve(pq_buf *b, size_t n) MDC_MUSTCHECK;   /* 0 or -ENOMEM */
+int pq_buf_put(pq_buf *b, const void *p, size_t n) MDC_MUSTCHECK;
+
+/* Append the RLE/bit-packed hybrid encoding of vals[0..n) (each < 2^bit_width,
+ * bit_width 0..32) to out, without a length prefix. Runs of 8 or more equal
+ * values become RLE runs, the rest bit-packed groups of 8 (the last group
+ * padded with zeros). 0 or -ENOMEM. */
+int pq_rle_encode(pq_buf *out, const uint32_t *vals, size_t n, int bit_width) MDC_MUSTCHECK;
+/* Bits needed for values up to max_value (0 for 0). */
+int pq_bit_width(uint32_t max_value);
+
+/* Compress src into dst (replacing its content). 0, -ENOMEM or -EIO. */
+int pq_compress(pq_codec codec, const uint8_t *src, size_t n, pq_buf *dst, void **zctx) MDC_MUSTCHECK;
+/* Free the zstd context pq_compress may have created in *zctx. */
+void pq_compress_free(void **zctx);
+
+typedef struct pq_stats {
+	bool has_minmax;
+	bool min_exact, max_exact;
+	int64_t null_count;
+	pq_buf min, max;    /* plain value bytes (BYTE_ARRAY without the length) */
+} pq_stats;
+
+typedef struct pq_column {
+	/* configuration */
+	pq_physical phys;
+	int type_length;            /* FLBA width */
+	pq_order order;
+	pq_codec codec;
+	size_t page_bytes, dict_max;
+	/* the chunk so far */
+	pq_buf dict_page;           /* header + compressed dictionary page (at the end) */
+	pq_buf pages;               /* header + compressed data pages */
+	int64_t num_values;         /* values incl. NULLs */
+	int64_t uncompressed_size;  /* of pages incl. headers */
+	bool used_dict, used_plain;
+	pq_stats stats;
+	/* dictionary */
+	bool dict_on;
+	pq_buf dict;                /* plain-encoded dictionary values */
+	uint32_t dict_n;
+	uint32_t *dict_off;         /* entry → offset of its plain bytes in dict */
+	uint32_t dict_off_cap;
+	uint32_t *slots;            /* hash table: entry + 1, 0 = empty */
+	uint32_t nslots;
+	int64_t chunk_nonnull, pages_done;
+	/* the open page */
+	pq_buf defs;                /* one byte per value: 0 NULL, 1 present */
+	pq_buf idx;                 /* uint32 dictionary indices (dict mode) */
+	pq_buf plain;               /* plain-encoded values (plain mode; BOOLEAN: 1 byte each) */
+	size_t page_plain_bytes;    /* plain size of the page's values (cut criterion) */
+	int32_t page_values;
+	/* scratch */
+	pq_buf scratch, scratch2;
+	tc_writer th;               /* page headers */
+	void *zctx;
+} pq_column;
+
+/* Set up an empty chunk. page_bytes 0 → 1 MiB, dict_max 0 → 1 MiB. */
+void pq_column_init(pq_column *c, pq_physical phys, int type_length, pq_order order,
+		    pq_codec codec, size_t page_bytes, size_t dict_max);
+void pq_column_free(pq_column *c);
+
+/* Add a NULL, or a value: v/len are the value's bytes (BOOLEAN: 1 byte 0/1;
+ * INT32/FLOAT: 4 little-endian bytes; INT64/DOUBLE: 8; FLBA: type_length
+ * bytes; BYTE_ARRAY: the payload). 0 or -ENOMEM/-EIO. */
+int pq_column_add_null(pq_column *c) MDC_MUSTCHECK;
+int pq_column_add(pq_column *c, const void *v, size_t len) MDC_MUSTCHECK;
+
+/* Cut the open page and the dictionary page: after this, dict_page + pages
+ * are the chunk's bytes, in that order. 0 or -errno. */
+int pq_column_finish(pq_column *c) MDC_MUSTCHECK;
+/* Bytes the chunk holds in memory now (compressed pages + open page + dictionary). */
+size_t pq_column_buffered(const pq_column *c);
+/* Start the next chunk (keeps configuration and buffers' memory). */
+void pq_column_reset(pq_column *c);
+
+/* Compare two plain values in order (memcmp-like result). */
+int pq_compare(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
+	       const uint8_t *b, size_t blen);
+
+#endif
