@@ -824,6 +824,13 @@ static size_t fmt_number(const num *x, int integral, char *buf)
 		*p++ = '.';
 		memcpy(p, x->digits + ip, x->nd - ip);
 		p += x->nd - ip;
+	} else if (x->exp < 0 && -x->exp <= 20) {
+		*p++ = '0';
+		*p++ = '.';
+		for (long long i = 0; i < -x->exp - (long long)x->nd; i++)
+			*p++ = '0';
+		memcpy(p, x->digits, x->nd);
+		p += x->nd;
 	} else {
 		memcpy(p, x->digits, x->nd);
 		p += x->nd;
