@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs/seed_cmd.h"
 #include "mdclient/conn.h"
 #include "mdclient/log.h"
 #include "mdfs_version.h"
@@ -65,6 +66,10 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *loop_cfg = NULL;
 	mdc_error err;
 	int ret = 1;
+
+	/* `mdfs seed ...`: the same loader as the mount, without one. */
+	if (argc > 1 && strcmp(argv[1], "seed") == 0)
+		return mdfs_seed_main(argc - 1, argv + 1);
 
 	memset(&m, 0, sizeof m);
 	if (mdfs_opts_parse(&args, &m.opts) < 0)

@@ -4,19 +4,26 @@
  * Tree: /                       databases
  *       /<db>                   schemas
  *       /<db>/<schema>          relations as <name>.csv
- * Names are encoded by fs/names.h. Until loading lands every write is EROFS.
+ * Names are encoded by fs/names.h. Writing "<name>.csv" loads a table
+ * (fs/writes.h); other names written there live in the spool only. With
+ * -o ro every change is EROFS.
  */
 #include "fs/mdfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "fs/backend.h"
 #include "fs/csv_file.h"
 #include "fs/names.h"
 #include "fs/open_files.h"
+#include "fs/writes.h"
+#include "mdclient/ddl.h"
 #include "mdclient/log.h"
 
 #define CSV_SUFFIX ".csv"
@@ -26,7 +33,9 @@ static struct mdfs *ctx(void)
 	return fuse_get_context()->private_data;
 }
 
-/* A path split into decoded catalog names. depth 0 = root ... 3 = relation file. */
+/* A path split into decoded catalog names. depth 0 = root ... 3 = a file in
+ * a schema directory; rel is its relation name, NULL when the file name is
+ * not "<encoded name>.csv". */
 struct mdfs_path {
 	int depth;
 	char *db, *schema, *rel;
@@ -54,21 +63,26 @@ static int path_parse(const char *path, struct mdfs_path *p)
 			goto noent;
 		if (!(p->fname[p->depth] = strndup(s, len)))
 			goto nomem;
-		size_t dlen = len;
 		if (p->depth == 2) {
+			/* A file in a schema directory: any name may be spooled there;
+			 * only "<encoded name>.csv" names a relation (rel). */
 			size_t sl = strlen(CSV_SUFFIX);
-			if (len <= sl || memcmp(s + len - sl, CSV_SUFFIX, sl) != 0)
-				goto noent;
-			dlen = len - sl;
+			if (len > sl && memcmp(s + len - sl, CSV_SUFFIX, sl) == 0 &&
+			    !(p->rel = mdfs_name_decode(s, len - sl)) && errno == ENOMEM)
+				goto nomem;
+			p->depth++;
+			s += len;
+			while (*s == '/')
+				s++;
+			continue;
 		}
-		char *name = mdfs_name_decode(s, dlen);
+		char *name = mdfs_name_decode(s, len);
 		if (!name) {
 			if (errno == ENOMEM)
 				goto nomem;
 			goto noent;
 		}
-		char **slot = p->depth == 0 ? &p->db : p->depth == 1 ? &p->schema : &p->rel;
-		*slot = name;
+		*(p->depth == 0 ? &p->db : &p->schema) = name;
 		p->depth++;
 		s += len;
 		while (*s == '/')
@@ -118,6 +132,38 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st
 	}
 }
 
+/* What fi->fh holds. */
+enum fh_kind { FH_TABLE = 1, FH_WRITE, FH_TEXT };
+struct mdfs_fh {
+	enum fh_kind kind;
+	union {
+		struct mdfs_open *table;  /* streaming a table */
+		struct mdfs_wfile *w;     /* a spooled file */
+		char *text;               /* an error file's text */
+	} u;
+};
+
+static struct mdfs_fh *fh_of(const struct fuse_file_info *fi)
+{
+	return (struct mdfs_fh *)(uintptr_t)fi->fh;
+}
+
+static int fh_new(struct fuse_file_info *fi, enum fh_kind kind, void *p)
+{
+	struct mdfs_fh *h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->kind = kind;
+	if (kind == FH_TABLE)
+		h->u.table = p;
+	else if (kind == FH_WRITE)
+		h->u.w = p;
+	else
+		h->u.text = p;
+	fi->fh = (uint64_t)(uintptr_t)h;
+	return 0;
+}
+
 static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
@@ -127,11 +173,13 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		return rc;
 	if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, st);
-	} else if (p.depth == 3 && fi && fi->fh) {
+	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
+		/* a file being written, or an error file */
+	} else if (p.depth == 3 && fi && fi->fh && fh_of(fi)->kind == FH_TABLE) {
 		/* A stat through the open file: its exact size (mdfs_csv_size). */
 		off_t size = 0;
 		fill_stat(m, MDFS_ENT_TABLE, st);
-		rc = mdfs_csv_size(mdfs_open_file((struct mdfs_open *)(uintptr_t)fi->fh), &size);
+		rc = mdfs_csv_size(mdfs_open_file(fh_of(fi)->u.table), &size);
 		st->st_size = size;
 	} else {
 		struct mdfs_entry e;
@@ -152,11 +200,48 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 	return rc;
 }
 
+/* Names of spooled and error files in one directory, sorted. */
+struct extra {
+	size_t n, cap;
+	char **names;
+	struct stat *st;
+};
+
+static int extra_add(void *ud, const char *fname, const struct stat *st)
+{
+	struct extra *x = ud;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 8;
+		char **names = realloc(x->names, cap * sizeof *names);
+		if (!names)
+			return 1;
+		x->names = names;
+		struct stat *sts = realloc(x->st, cap * sizeof *sts);
+		if (!sts)
+			return 1;
+		x->st = sts;
+		x->cap = cap;
+	}
+	if (!(x->names[x->n] = strdup(fname)))
+		return 1;
+	x->st[x->n++] = *st;
+	return 0;
+}
+
+static bool extra_has(const struct extra *x, const char *fname)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (strcmp(x->names[i], fname) == 0)
+			return true;
+	return false;
+}
+
 static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 			struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct mdfs *m = ctx();
 	struct mdfs_path p;
+	struct extra x = { 0 };
 	int rc = path_parse(path, &p);
 	if (rc < 0)
 		return rc;
@@ -175,17 +260,54 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	rc = mdfs_cache_get(m->cache, p.depth >= 1 ? p.db : NULL, p.depth >= 2 ? p.schema : NULL, &d);
 	if (rc < 0)
 		goto out;
+	if (p.depth == 2)
+		mdfs_w_list(m, p.db, p.schema, extra_add, &x);
 	struct stat st;
 	fill_stat(m, MDFS_ENT_DIR, &st);
 	filler(buf, ".", &st, 0, FUSE_FILL_DIR_PLUS);
 	filler(buf, "..", NULL, 0, 0);
-	for (size_t i = 0; i < d->n; i++) {
+	bool full = false;
+	for (size_t i = 0; i < d->n && !full; i++) {
+		if (x.n && extra_has(&x, d->ents[i].fname))
+			continue; /* being rewritten: the spooled file shows */
 		fill_stat(m, d->ents[i].kind, &st);
-		if (filler(buf, d->ents[i].fname, &st, 0, FUSE_FILL_DIR_PLUS))
-			break;
+		full = filler(buf, d->ents[i].fname, &st, 0, FUSE_FILL_DIR_PLUS) != 0;
 	}
+	for (size_t i = 0; i < x.n && !full; i++)
+		full = filler(buf, x.names[i], &x.st[i], 0, FUSE_FILL_DIR_PLUS) != 0;
 	mdfs_dir_put(m->cache, d);
 out:
+	for (size_t i = 0; i < x.n; i++)
+		free(x.names[i]);
+	free(x.names);
+	free(x.st);
+	path_free(&p);
+	return rc;
+}
+
+static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct mdfs *m = ctx();
+	if (m->opts.ro)
+		return -EROFS;
+	struct mdfs_path p;
+	int rc = path_parse(path, &p);
+	if (rc < 0)
+		return rc == -ENOENT ? -EPERM : rc; /* not a name mdfs can hold */
+	if (p.depth != 3) {
+		path_free(&p);
+		return p.depth < 3 ? -EEXIST : -EPERM;
+	}
+	/* The schema directory must exist. */
+	struct mdfs_path dir = { .depth = 2, .db = p.db, .schema = p.schema,
+				 .fname = { p.fname[0], p.fname[1] } };
+	struct mdfs_entry e;
+	rc = lookup(m, &dir, &e);
+	struct mdfs_wfile *w = NULL;
+	if (rc == 0)
+		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, &w);
+	if (rc == 0 && (rc = fh_new(fi, FH_WRITE, w)) < 0)
+		mdfs_w_release(m, w);
 	path_free(&p);
 	return rc;
 }
@@ -193,8 +315,7 @@ out:
 static int mdfs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		return -EROFS;
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	struct mdfs_path p;
 	int rc = path_parse(path, &p);
 	if (rc < 0)
@@ -203,31 +324,235 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 		path_free(&p);
 		return -EISDIR;
 	}
-	struct mdfs_csv_file *f = NULL;
-	rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, m->spool_dir, m->spool_max, &f);
+	struct mdfs_wfile *w = NULL;
+	char *text = NULL;
+	if (writing && m->opts.ro) {
+		rc = -EROFS;
+	} else if ((rc = mdfs_w_open(m, path, fi->flags, &w)) == 0) {
+		if ((rc = fh_new(fi, FH_WRITE, w)) < 0)
+			mdfs_w_release(m, w);
+	} else if ((text = mdfs_w_error_text(m, path))) {
+		rc = writing ? -EACCES : fh_new(fi, FH_TEXT, text);
+		if (rc < 0)
+			free(text);
+	} else if (writing) {
+		/* Rewriting a table: only as a whole (O_TRUNC), never in place. */
+		struct mdfs_entry e;
+		rc = lookup(m, &p, &e);
+		if (rc == 0 && (!(fi->flags & O_TRUNC) || e.kind == MDFS_ENT_VIEW))
+			rc = -EPERM;
+		else if (rc == 0 || rc == -ENOENT)
+			/* A table replaced whole, or a name the kernel still
+			 * remembers from before its spooled file went away. */
+			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, &w);
+		if (rc == 0 && (rc = fh_new(fi, FH_WRITE, w)) < 0)
+			mdfs_w_release(m, w);
+	} else if (!p.rel) {
+		rc = -ENOENT;
+	} else {
+		struct mdfs_csv_file *f = NULL;
+		rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, m->spool_dir, m->spool_max, &f);
+		struct mdfs_open *o = NULL;
+		if (rc == 0 && !(o = mdfs_open_add(path, fuse_get_context()->pid, f)))
+			rc = -ENOMEM;
+		if (rc == 0 && (rc = fh_new(fi, FH_TABLE, o)) < 0)
+			mdfs_open_release(o);
+		if (rc == 0) {
+			fi->direct_io = 1; /* size unknown: every reader reads to the real end */
+			fi->keep_cache = 0;
+		}
+	}
+	if (rc == 0 && fh_of(fi)->kind != FH_TABLE)
+		fi->direct_io = 1;
 	path_free(&p);
-	if (rc < 0)
-		return rc;
-	struct mdfs_open *o = mdfs_open_add(path, fuse_get_context()->pid, f);
-	if (!o)
-		return -ENOMEM;
-	fi->fh = (uint64_t)(uintptr_t)o;
-	fi->direct_io = 1;  /* size unknown: every reader reads to the real end */
-	fi->keep_cache = 0;
-	return 0;
+	return rc;
 }
 
 static int mdfs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct mdfs_csv_file *f = mdfs_open_file((struct mdfs_open *)(uintptr_t)fi->fh);
-	ssize_t n = mdfs_csv_read(f, buf, size, off);
-	return (int)n;
+	struct mdfs_fh *h = fh_of(fi);
+	switch (h->kind) {
+	case FH_TABLE:
+		return (int)mdfs_csv_read(mdfs_open_file(h->u.table), buf, size, off);
+	case FH_WRITE:
+		return mdfs_w_read(h->u.w, buf, size, off);
+	case FH_TEXT: {
+		size_t len = strlen(h->u.text);
+		if ((size_t)off >= len)
+			return 0;
+		if (size > len - (size_t)off)
+			size = len - (size_t)off;
+		memcpy(buf, h->u.text + off, size);
+		return (int)size;
+	}
+	}
+	return -EBADF;
+}
+
+static int mdfs_write(const char *path, const char *buf, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	struct mdfs_fh *h = fh_of(fi);
+	return h->kind == FH_WRITE ? mdfs_w_write(h->u.w, buf, size, off) : -EBADF;
+}
+
+/* Every close() of a descriptor: a written "<name>.csv" loads here, and this
+ * is what close() returns. */
+static int mdfs_flush(const char *path, struct fuse_file_info *fi)
+{
+	struct mdfs_fh *h = fh_of(fi);
+	return h->kind == FH_WRITE ? mdfs_w_flush(ctx(), h->u.w) : 0;
 }
 
 static int mdfs_release(const char *path, struct fuse_file_info *fi)
 {
-	mdfs_open_release((struct mdfs_open *)(uintptr_t)fi->fh);
+	struct mdfs_fh *h = fh_of(fi);
+	if (h->kind == FH_TABLE)
+		mdfs_open_release(h->u.table);
+	else if (h->kind == FH_WRITE)
+		mdfs_w_release(ctx(), h->u.w);
+	else
+		free(h->u.text);
+	free(h);
 	return 0;
+}
+
+static int mdfs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct mdfs *m = ctx();
+	if (m->opts.ro)
+		return -EROFS;
+	if (fi && fi->fh && fh_of(fi)->kind == FH_WRITE)
+		return mdfs_w_truncate(fh_of(fi)->u.w, size);
+	int rc = mdfs_w_truncate_path(m, path, size);
+	return rc == -ENOENT ? -EPERM : rc; /* a table is replaced whole, not truncated */
+}
+
+struct ddl_args {
+	const char *db, *schema, *table;
+};
+
+static int create_schema_cb(mdc_conn *c, void *arg, mdc_error *err)
+{
+	struct ddl_args *a = arg;
+	return mdc_create_schema(c, a->db, a->schema, err);
+}
+
+static int drop_table_cb(mdc_conn *c, void *arg, mdc_error *err)
+{
+	struct ddl_args *a = arg;
+	return mdc_drop_table(c, a->db, a->schema, a->table, err);
+}
+
+static int mdfs_create_schema(struct mdfs *m, const char *db, const char *schema)
+{
+	struct ddl_args a = { db, schema, NULL };
+	int rc = mdfs_with_conn(m->pool, db, "create schema", create_schema_cb, &a, NULL);
+	mdfs_cache_invalidate(m->cache, db, NULL);
+	return mdfs_fuse_errno(rc);
+}
+
+static int mdfs_drop_table(struct mdfs *m, const char *db, const char *schema, const char *table)
+{
+	struct ddl_args a = { db, schema, table };
+	int rc = mdfs_with_conn(m->pool, db, "drop table", drop_table_cb, &a, NULL);
+	mdfs_cache_invalidate(m->cache, db, schema);
+	return mdfs_fuse_errno(rc);
+}
+
+static int mdfs_unlink(const char *path)
+{
+	struct mdfs *m = ctx();
+	if (m->opts.ro)
+		return -EROFS;
+	if (mdfs_w_unlink(m, path) == 0)
+		return 0;
+	struct mdfs_path p;
+	int rc = path_parse(path, &p);
+	if (rc < 0)
+		return rc;
+	struct mdfs_entry e;
+	if (p.depth != 3)
+		rc = -EISDIR;
+	else if ((rc = lookup(m, &p, &e)) == 0 && (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE))
+		rc = -EPERM; /* dropping a table needs -o allow_drop */
+	else if (rc == 0)
+		rc = mdfs_drop_table(m, p.db, p.schema, p.rel);
+	path_free(&p);
+	return rc;
+}
+
+static int mdfs_rename(const char *from, const char *to, unsigned int flags)
+{
+	struct mdfs *m = ctx();
+	if (m->opts.ro)
+		return -EROFS;
+	if (flags & RENAME_EXCHANGE)
+		return -EINVAL;
+	struct mdfs_path pt;
+	int rc = path_parse(to, &pt);
+	if (rc < 0)
+		return rc == -ENOENT ? -EPERM : rc;
+	if (pt.depth != 3) {
+		path_free(&pt);
+		return -EPERM;
+	}
+	if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
+		rc = -EEXIST;
+	else
+		rc = mdfs_w_rename(m, from, to, pt.db, pt.schema, pt.fname[2]);
+	if (rc == -ENOENT) {
+		/* Not a spooled file: a table, which is never renamed, or nothing. */
+		struct mdfs_path pf;
+		struct mdfs_entry e;
+		if (path_parse(from, &pf) == 0) {
+			rc = pf.depth == 3 && lookup(m, &pf, &e) == 0 ? -EPERM : -ENOENT;
+			path_free(&pf);
+		}
+	}
+	path_free(&pt);
+	return rc;
+}
+
+static int mdfs_mkdir(const char *path, mode_t mode)
+{
+	struct mdfs *m = ctx();
+	if (m->opts.ro)
+		return -EROFS;
+	struct mdfs_path p;
+	int rc = path_parse(path, &p);
+	if (rc < 0)
+		return rc == -ENOENT ? -EPERM : rc;
+	if (p.depth == 2)
+		rc = mdfs_create_schema(m, p.db, p.schema);
+	else
+		rc = -EPERM; /* databases are made in MotherDuck; tables are files */
+	path_free(&p);
+	return rc;
+}
+
+static int mdfs_rmdir(const char *path)
+{
+	return ctx()->opts.ro ? -EROFS : -EPERM;
+}
+
+/* Attributes: spooled files accept what cp -p and mv set; tables and
+ * directories take times silently and refuse the rest. */
+static int mdfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct mdfs *m = ctx();
+	return m->opts.ro ? -EROFS : mdfs_w_exists(m, path) ? 0 : -EPERM;
+}
+
+static int mdfs_chown(const char *path, uid_t u, gid_t g, struct fuse_file_info *fi)
+{
+	struct mdfs *m = ctx();
+	return m->opts.ro ? -EROFS : mdfs_w_exists(m, path) ? 0 : -EPERM;
+}
+
+static int mdfs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	return ctx()->opts.ro ? -EROFS : 0;
 }
 
 static int mdfs_statfs(const char *path, struct statvfs *sv)
@@ -243,32 +568,29 @@ static int mdfs_opendir(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
-/* Every change is refused until the seed loader lands. */
-static int erofs_path(const char *path, mode_t mode) { return -EROFS; }
-static int erofs_create(const char *path, mode_t mode, struct fuse_file_info *fi) { return -EROFS; }
-static int erofs_unlink(const char *path) { return -EROFS; }
-static int erofs_rename(const char *from, const char *to, unsigned int flags) { return -EROFS; }
-static int erofs_link(const char *from, const char *to) { return -EROFS; }
-static int erofs_truncate(const char *path, off_t size, struct fuse_file_info *fi) { return -EROFS; }
-static int erofs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi) { return -EROFS; }
-static int erofs_chown(const char *path, uid_t u, gid_t g, struct fuse_file_info *fi) { return -EROFS; }
-static int erofs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+static int erofs_link(const char *from, const char *to)
 {
-	return -EROFS;
+	return ctx()->opts.ro ? -EROFS : -EPERM;
 }
-static int erofs_mknod(const char *path, mode_t mode, dev_t dev) { return -EROFS; }
+
+static int erofs_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	return ctx()->opts.ro ? -EROFS : -EPERM;
+}
 
 static void *mdfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct mdfs *m = ctx();
 	cfg->entry_timeout = m->opts.cache_timeout;
 	/* Attributes are not cached by the kernel, so that fstat() of an open
-	 * file reaches getattr (exact size). A stat costs no query: our own
-	 * catalog cache answers it. */
+	 * file reaches getattr (exact size) and written files show their size.
+	 * A stat costs no query: our own catalog cache answers it. */
 	cfg->attr_timeout = 0;
-	cfg->negative_timeout = m->opts.cache_timeout > 0 ? 1 : 0;
+	/* Names come and go as files are written and loaded. */
+	cfg->negative_timeout = 0;
 	cfg->kernel_cache = 0;
 	cfg->use_ino = 0;
+	cfg->hard_remove = 1;
 	conn->max_read = 0;
 	return m;
 }
@@ -278,20 +600,22 @@ const struct fuse_operations mdfs_ops = {
 	.getattr = mdfs_getattr,
 	.opendir = mdfs_opendir,
 	.readdir = mdfs_readdir,
+	.create = mdfs_create,
 	.open = mdfs_open,
 	.read = mdfs_read,
+	.write = mdfs_write,
+	.flush = mdfs_flush,
 	.release = mdfs_release,
+	.truncate = mdfs_truncate,
+	.unlink = mdfs_unlink,
+	.rename = mdfs_rename,
+	.mkdir = mdfs_mkdir,
+	.rmdir = mdfs_rmdir,
+	.chmod = mdfs_chmod,
+	.chown = mdfs_chown,
+	.utimens = mdfs_utimens,
 	.statfs = mdfs_statfs,
-	.mkdir = erofs_path,
-	.rmdir = erofs_unlink,
-	.create = erofs_create,
 	.mknod = erofs_mknod,
-	.unlink = erofs_unlink,
-	.rename = erofs_rename,
 	.link = erofs_link,
 	.symlink = erofs_link,
-	.truncate = erofs_truncate,
-	.chmod = erofs_chmod,
-	.chown = erofs_chown,
-	.utimens = erofs_utimens,
 };

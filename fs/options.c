@@ -25,6 +25,7 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("cache_timeout=%d", cache_timeout),
 	MDFS_OPT("spool_dir=%s", spool_dir),
 	MDFS_OPT("spool_max=%lld", spool_max_mb),
+	MDFS_OPT("allow_drop", allow_drop),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -80,6 +81,7 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 void mdfs_opts_usage(const char *progname)
 {
 	printf("usage: %s SOURCE MOUNTPOINT [-o option[,option]...] [-f] [-d]\n"
+	       "       %s seed --source SOURCE [--schema S] [options] FILE...   (see mdfs seed --help)\n"
 	       "\n"
 	       "SOURCE: md: (every database of the workspace), md:DB, a postgresql:// URI\n"
 	       "        or a 'key=value' libpq DSN. Never put a password in SOURCE.\n"
@@ -99,12 +101,13 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o statement_timeout=S server-side statement deadline (default none)\n"
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
+	       "    -o allow_drop          rm TABLE.csv drops the table (else EPERM)\n"
 	       "    -o ro                  read-only mount\n"
 	       "    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: foreground, FUSE debug, log every SQL statement\n"
 	       "    -h, --help             this help; -V, --version: the version\n"
 	       "\n"
-	       "FUSE options (see mount.fuse3(8)) are passed on.\n", progname);
+	       "FUSE options (see mount.fuse3(8)) are passed on.\n", progname, progname);
 }
 
 int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)

@@ -18,6 +18,7 @@ struct mdfs_opts {
 	char *spool_dir;        /* default $TMPDIR or /var/tmp */
 	long long spool_max_mb; /* re-read spool per open file, MiB, default 1024 */
 	int ro;                 /* -o ro: every write is EROFS */
+	int allow_drop;         /* -o allow_drop: rm <table>.csv drops the table */
 	int foreground;         /* -f */
 	int debug;              /* -d: FUSE debug + SQL at LOG_DEBUG */
 	int show_help, show_version;

@@ -1,0 +1,73 @@
+/* fs/writes.h - files written through the mount: the seed drop-in.
+ *
+ * Writing "<name>.csv" in a schema directory loads it as table <name> the
+ * way `dbt seed --full-refresh` does (mdclient/seed.h). The bytes go to an
+ * unnamed spool file first; the load runs at the flush that follows writes
+ * (the close() of the writer), and that close() returns its outcome:
+ *   - a created or truncated file is "dirty"; every flush of a dirty file
+ *     loads it, then it is clean until written again. bash's `>` closes a
+ *     duplicate before the program writes: that flush sees a 0-byte file and
+ *     fails without touching the table; the program's own close loads it.
+ *   - rename(tmp, "<name>.csv") (rsync, editors, `mv` within the mount) loads
+ *     at the rename, which returns the outcome.
+ * Other names (hidden ".x", "x~", "x.swp", "x.tmp", anything not ending in
+ * .csv, and "<name>.seed" option files) live only in the spool, for as long
+ * as the mount, and are never loaded.
+ * "<name>.seed" beside a CSV holds its load options, one per line:
+ *     delimiter=|
+ *     quote_columns=false
+ *     column_type.<column>=<SQL type>
+ * A failed load leaves the previous table as it was, logs the reason and
+ * shows it in "<name>.csv.error" beside the table until a load succeeds or the
+ * error file is removed.
+ */
+#ifndef MDFS_WRITES_H
+#define MDFS_WRITES_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct mdfs;
+struct mdfs_wfile;
+
+/* Create (or truncate) the file at path, a direct child of a schema
+ * directory db/schema with raw (encoded) file name fname. Returns 0 and *out
+ * (one open reference), or -errno. */
+int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
+		  const char *fname, mode_t mode, struct mdfs_wfile **out);
+/* Open an existing spooled file (-ENOENT when path has none). O_TRUNC empties
+ * it (and makes it dirty). */
+int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile **out);
+int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off);
+int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off);
+int mdfs_w_truncate(struct mdfs_wfile *w, off_t size);
+/* Load now if dirty and loadable; returns the load's outcome (0 or -errno). */
+int mdfs_w_flush(struct mdfs *m, struct mdfs_wfile *w);
+/* Drop an open reference. A loadable file that is no longer open leaves the
+ * spool (its table, or its .error file, is what remains). */
+void mdfs_w_release(struct mdfs *m, struct mdfs_wfile *w);
+
+/* By path: 0 and *st for a spooled file or an error file; -ENOENT else. */
+int mdfs_w_getattr(struct mdfs *m, const char *path, struct stat *st);
+/* Truncate or set times by path on a spooled file (-ENOENT: none). */
+int mdfs_w_truncate_path(struct mdfs *m, const char *path, off_t size);
+bool mdfs_w_exists(struct mdfs *m, const char *path);
+/* Remove a spooled file or an error file (-ENOENT: none). */
+int mdfs_w_unlink(struct mdfs *m, const char *path);
+/* Rename a spooled file. Onto a loadable name: loads it, returns the outcome.
+ * -ENOENT when from is not spooled. */
+int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *to_db,
+		  const char *to_schema, const char *to_fname);
+/* The read-only text of an error file at path: malloc'd (caller frees), or
+ * NULL when there is none. */
+char *mdfs_w_error_text(struct mdfs *m, const char *path);
+
+/* Call fn for every spooled file and error file directly in db/schema whose
+ * name is not in the catalog listing (fn returns non-zero to stop). */
+void mdfs_w_list(struct mdfs *m, const char *db, const char *schema,
+		 int (*fn)(void *ud, const char *fname, const struct stat *st), void *ud);
+
+void mdfs_w_free_all(struct mdfs *m);
+
+#endif

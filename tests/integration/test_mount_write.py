@@ -1,0 +1,313 @@
+"""The seed drop-in on a real mount, on both servers: dbt's own fixtures give
+the tables dbt says they give; every way of copying a file in works; bad
+input fails through close() and the error file, leaving the old table as it
+was."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+import testbed as tb
+from conftest import REPO, Mount
+
+FIXTURES = os.path.normpath(os.path.join(REPO, "..", "shared", "fixtures", "dbt-seeds"))
+DERIVED = os.path.join(FIXTURES, "agate_inferred_postgres_types.json")
+
+# information_schema.columns.data_type of each engine, in dbt's words.
+TYPE_NAMES = {
+    "INTEGER": "integer", "integer": "integer", "BIGINT": "bigint", "bigint": "bigint",
+    "VARCHAR": "text", "text": "text", "BOOLEAN": "boolean", "boolean": "boolean",
+    "DATE": "date", "date": "date", "DOUBLE": "float8", "double precision": "float8",
+    "TIMESTAMP": "timestamp without time zone",
+    "timestamp without time zone": "timestamp without time zone",
+    "FLOAT": "real", "real": "real",
+}
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def wm(request, tmp_path_factory):
+    """A writable mount of one server, shared by this module's tests, with a
+    fresh schema `seeds` made by mkdir."""
+    server = request.getfixturevalue("md" if request.param == "duckdb" else "pg")
+    server.psql("DROP SCHEMA IF EXISTS seeds CASCADE", dbname="shop")
+    m = Mount(server, tmp_path_factory.mktemp("wmnt") / "mnt",
+              allowed_stderr=("loaded ", "not loaded", "load ", "failed", "warning"))
+    m.start()
+    os.mkdir(m.path("shop", "seeds"))
+    m.dir = m.path("shop", "seeds")
+    yield m
+    m.stop()
+
+
+def columns(server, table, schema="seeds"):
+    r = server.psql("SELECT column_name, data_type FROM information_schema.columns "
+                    f"WHERE table_schema = '{schema}' AND table_name = '{table}' "
+                    "ORDER BY ordinal_position", dbname="shop", args=("-A", "-t", "-F", "\t"))
+    return [(c, TYPE_NAMES.get(t, t)) for c, t in
+            (line.split("\t") for line in r.stdout.splitlines() if line)]
+
+
+def query(server, sql):
+    r = server.psql(sql, dbname="shop", args=("-A", "-t", "-F", "\t"))
+    return [line.split("\t") for line in r.stdout.splitlines()]
+
+
+def qident(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def count(server, table, schema="seeds"):
+    return int(query(server, f"SELECT count(*) FROM {qident(schema)}.{qident(table)}")[0][0])
+
+
+def put(m, src, name, sidecar=None):
+    """cp src into the mount as name (with an optional .seed sidecar first,
+    removed afterwards: a sidecar stays in the spool for the mount's life)."""
+    sc = os.path.join(m.dir, name[:-4] + ".seed")
+    if sidecar is not None:
+        with open(sc, "w") as f:
+            f.write(sidecar)
+    try:
+        return subprocess.run(["cp", src, os.path.join(m.dir, name)], capture_output=True, text=True)
+    finally:
+        if sidecar is not None:
+            os.unlink(sc)
+
+
+def derived_cases():
+    with open(DERIVED) as f:
+        d = json.load(f)
+    cases = []
+    for key, exp in d.items():
+        path, _, extra = key.partition(" [")
+        overrides = {}
+        if extra.startswith("text_columns="):
+            overrides = {c: "text" for c in extra[len("text_columns="):-1].split(",")}
+        cases.append(pytest.param(path, overrides, exp, id=key))
+    return cases
+
+
+@pytest.mark.parametrize("path,overrides,exp", derived_cases())
+def test_dbt_fixture_gives_dbts_table(wm, path, overrides, exp):
+    src = os.path.join(FIXTURES, path)
+    name = os.path.basename(path)
+    sidecar = "".join(f"column_type.{c}={t}\n" for c, t in overrides.items())
+    if "pipe_separated" in name:
+        sidecar += "delimiter=|\n"
+    table = name[: -len(".csv")]
+    r = put(wm, src, name, sidecar or None)
+    if "error" in exp:
+        assert r.returncode != 0, "the load must fail"
+        assert "has 5 values" in r.stderr or "5 values" in open(
+            os.path.join(wm.dir, name + ".error")).read()
+        assert not os.path.exists(os.path.join(wm.dir, name)) or table not in [
+            c for c, in query(wm.server, "SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_schema = 'seeds'")]
+        return
+    assert r.returncode == 0, r.stderr
+    assert columns(wm.server, table) == [tuple(c) for c in exp["columns"]]
+    assert count(wm.server, table) == exp["rows"]
+    if "nulls_per_col" in exp:
+        nulls = query(wm.server, "SELECT " + ", ".join(
+            f"count(*) - count({qident(c)})" for c, _ in exp["columns"]) +
+            f" FROM seeds.{qident(table)}")[0] if exp["rows"] else [0] * len(exp["columns"])
+        assert [int(n) for n in nulls] == exp["nulls_per_col"]
+
+
+def test_seed_actual_values_match_dbts_expected_rows(wm):
+    src = os.path.join(FIXTURES, "dbt-labs__dbt-adapters@802d40f/dbt-tests-adapter/simple_seed/seed_actual.csv")
+    assert put(wm, src, "seed_actual.csv").returncode == 0
+    with open(os.path.join(os.path.dirname(src), "seed_expected.json")) as f:
+        want = json.load(f)["rows"]
+    got = query(wm.server, "SELECT seed_id, coalesce(first_name, '<null>'), email, ip_address, "
+                           "CAST(birthday AS VARCHAR) FROM seeds.seed_actual ORDER BY seed_id")
+    assert len(got) == len(want) == 500
+    for g, w in zip(got, want):
+        assert [int(g[0]), None if g[1] == "<null>" else g[1], g[2], g[3], g[4]] == w
+    # ...and the table reads back through the mount at once.
+    with open(os.path.join(wm.dir, "seed_actual.csv")) as f:
+        assert f.readline() == "seed_id,first_name,email,ip_address,birthday\n"
+        assert sum(1 for _ in f) == 500
+
+
+def test_overrides_and_unknown_keys(wm):
+    base = os.path.join(FIXTURES, "dbt-labs__dbt-core@1.latest-defa080fb5/tests/functional/seeds")
+    r = put(wm, os.path.join(base, "my_seed.csv"), "my_seed.csv",
+            "column_type.id=integer\ncolumn_type.name=text\ncolumn_type.value=float\n"
+            "column_type.non_existent_column=integer\n")
+    assert r.returncode == 0, r.stderr
+    assert [c for c, _ in columns(wm.server, "my_seed")] == ["id", "name", "value"]
+    assert columns(wm.server, "my_seed")[2][1] in ("real", "float8")
+    assert query(wm.server, "SELECT id, name, CAST(value AS INTEGER) FROM seeds.my_seed ORDER BY id")[0] == \
+        ["1", "john", "100"]
+    # dbt's own test: with delimiter ';' and unquoted column names the
+    # pipe-separated seed must fail (its one "name" is not an identifier).
+    src = os.path.join(FIXTURES, "dbt-labs__dbt-adapters@802d40f/dbt-tests-adapter/simple_seed/"
+                                 "seed_pipe_separated.csv")
+    r = put(wm, src, "pipe_wrong.csv", "delimiter=;\nquote_columns=false\n")
+    assert r.returncode != 0
+
+
+def test_column_quoting_keeps_case(wm):
+    src = os.path.join(FIXTURES, "dbt-labs__dbt-core@1.latest-defa080fb5/tests/functional/column_quoting/seed.csv")
+    assert put(wm, src, "quoting.csv").returncode == 0
+    assert [c for c, _ in columns(wm.server, "quoting")] == ["col_A", "col_B"]
+
+
+def test_jaffle_shop_round_trips(wm):
+    for name in ("raw_customers", "raw_orders", "raw_payments"):
+        src = os.path.join(FIXTURES, "dbt-labs__jaffle_shop@b0b77aa/seeds", name + ".csv")
+        assert put(wm, src, name + ".csv").returncode == 0
+        with open(src, newline="") as f:
+            original = [ln.rstrip("\r\n") for ln in f.read().splitlines()]
+        with open(os.path.join(wm.dir, name + ".csv")) as f:
+            back = f.read().splitlines()
+        assert back[0] == original[0]
+        assert sorted(back[1:]) == sorted(original[1:])
+
+
+# ---- every way of putting a file there ------------------------------------
+
+SMALL = "id,name\n1,one\n2,two\n3,three\n"
+
+
+def loaded(wm, table, rows=3):
+    return count(wm.server, table) == rows
+
+
+def test_copy_patterns(wm, tmp_path):
+    src = tmp_path / "small.csv"
+    src.write_text(SMALL)
+    d = wm.dir
+
+    def sh(cmd):
+        r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, f"{cmd}: {r.stderr}"
+
+    sh(f"cp '{src}' '{d}/p_cp.csv'")
+    sh(f"cat '{src}' > '{d}/p_cat.csv'")
+    sh(f"printf 'id,name\\n1,one\\n2,two\\n3,three\\n' > '{d}/p_redirect.csv'")
+    other = tmp_path / "p_mv.csv"
+    shutil.copy(src, other)
+    sh(f"mv '{other}' '{d}/p_mv.csv'")
+    sh(f"rsync '{src}' '{d}/p_rsync.csv'")
+    sh(f"dd if='{src}' of='{d}/p_dd.csv' bs=7 status=none")
+    # an editor saving through a temp file and rename (like most GUI editors)
+    sh(f"cp '{src}' '{d}/.p_editor.csv.tmp' && mv '{d}/.p_editor.csv.tmp' '{d}/p_editor.csv'")
+    for t in ("p_cp", "p_cat", "p_redirect", "p_mv", "p_rsync", "p_dd", "p_editor"):
+        assert loaded(wm, t), t
+    # sed -i edits a table in place: it reads the CSV and renames its temp file over it.
+    sh(f"sed -i 's/two/TWO/' '{d}/p_cp.csv'")
+    assert query(wm.server, "SELECT name FROM seeds.p_cp WHERE id = 2") == [["TWO"]]
+    # Temp and hidden names live in the spool only and are never loaded.
+    sh(f"cp '{src}' '{d}/.hidden.csv'; cp '{src}' '{d}/notes.txt'; cp '{src}' '{d}/backup.csv~'")
+    names = os.listdir(d)
+    assert ".hidden.csv" in names and "notes.txt" in names
+    tables = [t for t, in query(wm.server, "SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'seeds'")]
+    assert not any(t in tables for t in (".hidden", "notes", "backup.csv~", "backup"))
+    with open(os.path.join(d, "notes.txt")) as f:
+        assert f.read() == SMALL
+    os.unlink(os.path.join(d, "notes.txt"))
+    assert "notes.txt" not in os.listdir(d)
+
+
+def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, md, mount_factory, tmp_path):
+    src = tmp_path / "small.csv"
+    src.write_text(SMALL)
+    assert put(wm, str(src), "keep.csv").returncode == 0
+    with pytest.raises(PermissionError):
+        os.unlink(os.path.join(wm.dir, "keep.csv"))
+    assert loaded(wm, "keep")
+    if wm.server.engine == "duckdb":
+        ro = mount_factory(md, opts=("ro",))
+        with pytest.raises(OSError) as e:
+            open(ro.path("shop", "seeds", "x.csv"), "w")
+        assert e.value.errno == 30
+        with pytest.raises(OSError) as e:
+            os.mkdir(ro.path("shop", "newschema"))
+        assert e.value.errno == 30
+        dropper = mount_factory(md, opts=("allow_drop",))
+        os.unlink(dropper.path("shop", "seeds", "keep.csv"))
+        assert "keep" not in [t for t, in query(md, "SELECT table_name FROM information_schema.tables "
+                                                    "WHERE table_schema = 'seeds'")]
+
+
+# ---- bad input -------------------------------------------------------------
+
+def fails_and_keeps_old(wm, name, data, reason):
+    """Load a good table, then the bad file over it: close() fails, the error
+    file says why, the old table is intact."""
+    table = name[:-4]
+    with open(os.path.join(wm.dir, name), "w") as f:
+        f.write(SMALL)
+    assert loaded(wm, table)
+    path = os.path.join(wm.dir, name)
+    with pytest.raises(OSError):
+        with open(path, "wb") as f:
+            f.write(data)
+    with open(path + ".error") as f:
+        text = f.read()
+    assert reason in text, text
+    assert query(wm.server, f"SELECT name FROM seeds.{qident(table)} ORDER BY id") == \
+        [["one"], ["two"], ["three"]]
+
+
+def test_bad_input_fails_through_close(wm):
+    fails_and_keeps_old(wm, "b_ragged.csv", b"id,name\n1,one\n2,two,extra\n", "values")
+    fails_and_keeps_old(wm, "b_utf8.csv", b"id,name\n1,caf\xe9\n", "UTF-8")
+    fails_and_keeps_old(wm, "b_empty.csv", b"", "empty")
+    fails_and_keeps_old(wm, "b_junk.csv", bytes(range(256)) * 64, "")
+    fails_and_keeps_old(wm, "b_huge.csv", b"id,name\n1," + b"x" * (65 * 1024 * 1024) + b"\n", "too large")
+
+
+def test_repeated_header_and_nasty_names(wm):
+    with open(os.path.join(wm.dir, "b_repeat.csv"), "w") as f:
+        f.write("x,x,,x\n1,2,3,4\n")
+    assert [c for c, _ in columns(wm.server, "b_repeat")] == ["x", "x_2", "c", "x_3"]
+    nasty = 'we"ird; DROP TABLE seeds.keep; ünï'
+    with open(os.path.join(wm.dir, nasty + ".csv"), "w") as f:
+        f.write('a"b;c,ü\n1,2\n')
+    assert count(wm.server, nasty) == 1
+    assert [c for c, _ in columns(wm.server, nasty)] == ['a"b;c', "ü"]
+    assert nasty + ".csv" in os.listdir(wm.dir)
+
+
+def test_error_file_clears_after_a_good_load(wm):
+    path = os.path.join(wm.dir, "b_fix.csv")
+    with pytest.raises(OSError):
+        with open(path, "w") as f:
+            f.write("id,name\n1,one,extra\n")
+    assert os.path.exists(path + ".error")
+    with open(path, "w") as f:
+        f.write(SMALL)
+    assert not os.path.exists(path + ".error")
+    assert loaded(wm, "b_fix")
+
+
+def test_endpoint_stopped_mid_load_keeps_the_old_table(own_standin, mount_factory, tmp_path):
+    s = own_standin
+    m = mount_factory(s, allowed_stderr=("loaded ", "not loaded", "load ", "failed", "connection", "server closed",
+                                         "EOF", "SSL", "Connection refused"))
+    os.mkdir(m.path("shop", "kill"))
+    d = m.path("shop", "kill")
+    with open(os.path.join(d, "big.csv"), "w") as f:
+        f.write(SMALL)
+    big = tmp_path / "big.csv"
+    with open(big, "w") as f:
+        f.write("id,name\n")
+        for i in range(2_000_000):
+            f.write(f"{i},name number {i}\n")
+    before = s.handle.stats()["queries_total"]
+    cp = subprocess.Popen(["cp", str(big), os.path.join(d, "big.csv")], stderr=subprocess.PIPE, text=True)
+    # Kill the endpoint once the load's inserts are under way.
+    tb.wait_for(lambda: cp.poll() is not None or s.handle.stats()["queries_total"] >= before + 6, 60,
+                "the load to start inserting")
+    port, control = s.handle.port, s.handle.control_port
+    s.handle.kill()
+    assert cp.wait(60) != 0
+    s.handle.start(port, control)
+    assert query(s, "SELECT name FROM kill.big ORDER BY id") == [["one"], ["two"], ["three"]]
