@@ -16,6 +16,7 @@ struct mdfs_cache {
 	mdc_pool *pool;
 	double timeout;
 	char *only_db;
+	int csv, parquet;       /* which files a relation shows */
 	pthread_mutex_t lock;
 	struct mdfs_dir *dirs;  /* singly linked; few directories are live at once */
 };
@@ -56,12 +57,15 @@ static void dir_free(struct mdfs_dir *d)
 	free(d);
 }
 
-struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db)
+struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db,
+				  int csv, int parquet)
 {
 	struct mdfs_cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->pool = pool;
+	c->csv = csv;
+	c->parquet = parquet;
 	c->timeout = timeout_s;
 	if (only_db && !(c->only_db = strdup(only_db))) {
 		free(c);
@@ -115,6 +119,7 @@ static int add_entry(struct mdfs_dir *d, const char *name, const char *suffix,
 struct fetch_args {
 	const char *db, *schema;
 	struct mdfs_dir *dir;
+	int csv, parquet;
 };
 
 static int fetch_names(struct mdfs_dir *d, mdc_name_list *l)
@@ -147,13 +152,16 @@ static int fetch_cb(mdc_conn *conn, void *arg, mdc_error *err)
 	mdc_rel_list l = { 0 };
 	rc = mdc_list_relations(conn, a->db, a->schema, &l, err);
 	if (rc == 0) {
-		d->ents = calloc(l.n ? l.n : 1, sizeof *d->ents);
+		d->ents = calloc(l.n ? 2 * l.n : 1, sizeof *d->ents);
 		if (!d->ents)
 			rc = -ENOMEM;
-		for (size_t i = 0; rc == 0 && i < l.n; i++)
-			rc = add_entry(d, l.rels[i].name, ".csv",
-				       l.rels[i].kind == MDC_REL_VIEW ? MDFS_ENT_VIEW : MDFS_ENT_TABLE,
-				       l.rels[i].est_rows);
+		for (size_t i = 0; rc == 0 && i < l.n; i++) {
+			enum mdfs_entry_kind k = l.rels[i].kind == MDC_REL_VIEW ? MDFS_ENT_VIEW : MDFS_ENT_TABLE;
+			if (a->csv)
+				rc = add_entry(d, l.rels[i].name, ".csv", k, l.rels[i].est_rows);
+			if (rc == 0 && a->parquet)
+				rc = add_entry(d, l.rels[i].name, ".parquet", k, l.rels[i].est_rows);
+		}
 	}
 	mdc_rel_list_free(&l);
 	return rc;
@@ -172,7 +180,7 @@ static struct mdfs_dir *fetch(struct mdfs_cache *c, const char *db, const char *
 		rc = (d->ents = calloc(1, sizeof *d->ents)) ? add_entry(d, c->only_db, "", MDFS_ENT_DIR, -1)
 							    : -ENOMEM;
 	} else {
-		struct fetch_args a = { db, schema, d };
+		struct fetch_args a = { db, schema, d, c->csv, c->parquet };
 		rc = mdfs_with_conn(c->pool, db, !db ? "list databases" : !schema ? "list schemas" : "list tables",
 				    fetch_cb, &a, NULL);
 	}

@@ -2,7 +2,7 @@
  * query each, kept for cache_timeout seconds.
  *
  * A directory is the root (databases), a database (schemas) or a schema
- * (relations as "<name>.csv"). Listing one costs at most one catalog query;
+ * (relations as "<name>.csv" and/or "<name>.parquet"). Listing one costs at most one catalog query;
  * stat of anything listed costs none. Entries are sorted by file name.
  * Thread-safe. A directory handed out is reference-counted: release it with
  * mdfs_dir_put().
@@ -17,7 +17,7 @@
 enum mdfs_entry_kind { MDFS_ENT_DIR = 1, MDFS_ENT_TABLE = 2, MDFS_ENT_VIEW = 3 };
 
 struct mdfs_entry {
-	char *fname;            /* file name as shown (encoded, with ".csv" for relations) */
+	char *fname;            /* file name as shown (encoded, with ".csv"/".parquet" for relations) */
 	char *name;             /* catalog name (decoded) */
 	enum mdfs_entry_kind kind;
 	int64_t est_rows;       /* -1 unknown; relations only */
@@ -36,8 +36,10 @@ struct mdfs_dir {
 struct mdfs_cache;
 
 /* only_db: when not NULL, the root lists only that database (md:<db> and
- * DSN sources); NULL lists every database the endpoint shows. */
-struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db);
+ * DSN sources); NULL lists every database the endpoint shows. csv/parquet:
+ * which files each relation shows. */
+struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db,
+				  int csv, int parquet);
 void mdfs_cache_free(struct mdfs_cache *c);
 
 /* Get the listing of a directory: db == NULL → root; schema == NULL → the

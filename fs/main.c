@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs/parquet_file.h"
 #include "fs/seed_cmd.h"
+#include "fs/writes.h"
 #include "mdclient/conn.h"
 #include "mdclient/log.h"
 #include "mdfs_version.h"
@@ -118,7 +120,8 @@ int main(int argc, char **argv)
 	}
 	const char *db = mdc_config_dbname(m.cfg);
 	m.cache = mdfs_cache_new(m.pool, m.opts.cache_timeout,
-				 mdc_config_is_motherduck(m.cfg) && !*db ? NULL : db);
+				 mdc_config_is_motherduck(m.cfg) && !*db ? NULL : db,
+				 m.opts.show_csv, m.opts.show_parquet);
 	if (!m.cache) {
 		fprintf(stderr, "mdfs: out of memory\n");
 		goto out_pool;
@@ -129,6 +132,9 @@ int main(int argc, char **argv)
 	m.spool_dir = m.opts.spool_dir ? m.opts.spool_dir
 		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
 	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
+	mdfs_pq_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
+		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PQ_ZSTD
+		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PQ_SNAPPY : MDC_PQ_NONE);
 
 	if (add_fsname(&args, mdc_config_display(m.cfg)) < 0 ||
 	    (m.opts.ro && fuse_opt_add_arg(&args, "-oro") < 0)) {
@@ -166,6 +172,8 @@ out_unmount:
 out_fuse:
 	fuse_destroy(fuse);
 out_cache:
+	mdfs_w_free_all(&m);
+	mdfs_pq_free_all();
 	mdfs_cache_free(m.cache);
 out_pool:
 	mdc_pool_free(m.pool);

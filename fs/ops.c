@@ -3,7 +3,9 @@
  *
  * Tree: /                       databases
  *       /<db>                   schemas
- *       /<db>/<schema>          relations as <name>.csv
+ *       /<db>/<schema>          relations as <name>.csv and <name>.parquet
+ * Each relation shows as <name>.csv (streamed) and <name>.parquet (produced
+ * on open, fs/parquet_file.h), as -o formats says.
  * Names are encoded by fs/names.h. Writing "<name>.csv" loads a table
  * (fs/writes.h); other names written there live in the spool only. With
  * -o ro every change is EROFS.
@@ -22,11 +24,13 @@
 #include "fs/csv_file.h"
 #include "fs/names.h"
 #include "fs/open_files.h"
+#include "fs/parquet_file.h"
 #include "fs/writes.h"
 #include "mdclient/ddl.h"
 #include "mdclient/log.h"
 
 #define CSV_SUFFIX ".csv"
+#define PARQUET_SUFFIX ".parquet"
 
 static struct mdfs *ctx(void)
 {
@@ -35,9 +39,12 @@ static struct mdfs *ctx(void)
 
 /* A path split into decoded catalog names. depth 0 = root ... 3 = a file in
  * a schema directory; rel is its relation name, NULL when the file name is
- * not "<encoded name>.csv". */
+ * not "<encoded name>.csv" or "<encoded name>.parquet". */
+enum mdfs_format { FMT_NONE = 0, FMT_CSV, FMT_PARQUET };
+
 struct mdfs_path {
 	int depth;
+	enum mdfs_format fmt;    /* of rel */
 	char *db, *schema, *rel;
 	char *fname[3];          /* the raw (encoded) components */
 };
@@ -66,10 +73,17 @@ static int path_parse(const char *path, struct mdfs_path *p)
 		if (p->depth == 2) {
 			/* A file in a schema directory: any name may be spooled there;
 			 * only "<encoded name>.csv" names a relation (rel). */
-			size_t sl = strlen(CSV_SUFFIX);
-			if (len > sl && memcmp(s + len - sl, CSV_SUFFIX, sl) == 0 &&
-			    !(p->rel = mdfs_name_decode(s, len - sl)) && errno == ENOMEM)
-				goto nomem;
+			static const struct { const char *suffix; enum mdfs_format fmt; } kinds[] = {
+				{ CSV_SUFFIX, FMT_CSV }, { PARQUET_SUFFIX, FMT_PARQUET } };
+			for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+				size_t sl = strlen(kinds[k].suffix);
+				if (len <= sl || memcmp(s + len - sl, kinds[k].suffix, sl) != 0)
+					continue;
+				if ((p->rel = mdfs_name_decode(s, len - sl)))
+					p->fmt = kinds[k].fmt;
+				else if (errno == ENOMEM)
+					goto nomem;
+			}
 			p->depth++;
 			s += len;
 			while (*s == '/')
@@ -133,13 +147,14 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st
 }
 
 /* What fi->fh holds. */
-enum fh_kind { FH_TABLE = 1, FH_WRITE, FH_TEXT };
+enum fh_kind { FH_TABLE = 1, FH_WRITE, FH_TEXT, FH_PARQUET };
 struct mdfs_fh {
 	enum fh_kind kind;
 	union {
 		struct mdfs_open *table;  /* streaming a table */
 		struct mdfs_wfile *w;     /* a spooled file */
 		char *text;               /* an error file's text */
+		struct mdfs_pq *pq;       /* a produced Parquet file */
 	} u;
 };
 
@@ -158,6 +173,8 @@ static int fh_new(struct fuse_file_info *fi, enum fh_kind kind, void *p)
 		h->u.table = p;
 	else if (kind == FH_WRITE)
 		h->u.w = p;
+	else if (kind == FH_PARQUET)
+		h->u.pq = p;
 	else
 		h->u.text = p;
 	fi->fh = (uint64_t)(uintptr_t)h;
@@ -175,6 +192,16 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		fill_stat(m, MDFS_ENT_DIR, st);
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
 		/* a file being written, or an error file */
+	} else if (p.depth == 3 && p.fmt == FMT_PARQUET) {
+		/* The real size once produced (and while fresh), else 0. */
+		struct mdfs_entry e;
+		rc = lookup(m, &p, &e);
+		if (rc == 0) {
+			fill_stat(m, e.kind, st);
+			st->st_size = fi && fi->fh && fh_of(fi)->kind == FH_PARQUET
+					      ? mdfs_pq_handle_size(fh_of(fi)->u.pq)
+					      : mdfs_pq_known_size(path);
+		}
 	} else if (p.depth == 3 && fi && fi->fh && fh_of(fi)->kind == FH_TABLE) {
 		/* A stat through the open file: its exact size (mdfs_csv_size). */
 		off_t size = 0;
@@ -339,7 +366,7 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 		/* Rewriting a table: only as a whole (O_TRUNC), never in place. */
 		struct mdfs_entry e;
 		rc = lookup(m, &p, &e);
-		if (rc == 0 && (!(fi->flags & O_TRUNC) || e.kind == MDFS_ENT_VIEW))
+		if (rc == 0 && (!(fi->flags & O_TRUNC) || e.kind == MDFS_ENT_VIEW || p.fmt != FMT_CSV))
 			rc = -EPERM;
 		else if (rc == 0 || rc == -ENOENT)
 			/* A table replaced whole, or a name the kernel still
@@ -349,6 +376,15 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			mdfs_w_release(m, w);
 	} else if (!p.rel) {
 		rc = -ENOENT;
+	} else if (p.fmt == FMT_PARQUET) {
+		struct mdfs_entry e;
+		struct mdfs_pq *pq = NULL;
+		if ((rc = lookup(m, &p, &e)) == 0 &&
+		    (rc = mdfs_pq_open(path, p.db, p.schema, p.rel, &pq)) == 0 &&
+		    (rc = fh_new(fi, FH_PARQUET, pq)) < 0)
+			mdfs_pq_release(pq);
+		if (rc == 0)
+			fi->direct_io = 1; /* the kernel may still think the size is 0 */
 	} else {
 		struct mdfs_csv_file *f = NULL;
 		rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, m->spool_dir, m->spool_max, &f);
@@ -376,6 +412,8 @@ static int mdfs_read(const char *path, char *buf, size_t size, off_t off, struct
 		return (int)mdfs_csv_read(mdfs_open_file(h->u.table), buf, size, off);
 	case FH_WRITE:
 		return mdfs_w_read(h->u.w, buf, size, off);
+	case FH_PARQUET:
+		return mdfs_pq_read(h->u.pq, buf, size, off);
 	case FH_TEXT: {
 		size_t len = strlen(h->u.text);
 		if ((size_t)off >= len)
@@ -411,6 +449,8 @@ static int mdfs_release(const char *path, struct fuse_file_info *fi)
 		mdfs_open_release(h->u.table);
 	else if (h->kind == FH_WRITE)
 		mdfs_w_release(ctx(), h->u.w);
+	else if (h->kind == FH_PARQUET)
+		mdfs_pq_release(h->u.pq);
 	else
 		free(h->u.text);
 	free(h);

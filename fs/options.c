@@ -9,7 +9,7 @@
 
 #define MDFS_OPT(t, p) { t, offsetof(struct mdfs_opts, p), 1 }
 
-enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_RO };
+enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_RO, KEY_CSV, KEY_PARQUET };
 
 static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("host=%s", host),
@@ -26,7 +26,12 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("spool_dir=%s", spool_dir),
 	MDFS_OPT("spool_max=%lld", spool_max_mb),
 	MDFS_OPT("allow_drop", allow_drop),
+	MDFS_OPT("formats=%s", formats),
+	MDFS_OPT("parquet_codec=%s", parquet_codec),
 	FUSE_OPT_KEY("ro", KEY_RO),
+	/* "-o formats=csv,parquet": the comma makes "parquet" an option of its own */
+	FUSE_OPT_KEY("csv", KEY_CSV),
+	FUSE_OPT_KEY("parquet", KEY_PARQUET),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -60,6 +65,12 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_RO:
 		o->ro = 1;
 		return 1; /* FUSE mounts read-only too */
+	case KEY_CSV:
+		o->more_csv = 1;
+		return 0;
+	case KEY_PARQUET:
+		o->more_parquet = 1;
+		return 0;
 	case KEY_HELP:
 		o->show_help = 1;
 		return 0;
@@ -102,6 +113,8 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
 	       "    -o allow_drop          rm TABLE.csv drops the table (else EPERM)\n"
+	       "    -o formats=LIST        files per table: csv,parquet (default both)\n"
+	       "    -o parquet_codec=C     zstd (default), snappy or none\n"
 	       "    -o ro                  read-only mount\n"
 	       "    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: foreground, FUSE debug, log every SQL statement\n"
@@ -117,6 +130,7 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 	o->connections = 4;
 	o->cache_timeout = 20;
 	o->spool_max_mb = 1024;
+	o->show_csv = o->show_parquet = 1;
 	if (fuse_opt_parse(args, o, mdfs_opt_table, opt_proc) == -1)
 		return -1;
 	if (o->show_help || o->show_version)
@@ -127,6 +141,32 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 	}
 	if (o->connections < 1 || o->connections > 64) {
 		fprintf(stderr, "mdfs: connections must be between 1 and 64\n");
+		return -1;
+	}
+	if (o->formats) {
+		char *dup = strdup(o->formats), *save = NULL;
+		o->show_csv = o->show_parquet = 0;
+		for (char *t = dup ? strtok_r(dup, ":+", &save) : NULL; t; t = strtok_r(NULL, ":+", &save)) {
+			if (strcmp(t, "csv") == 0)
+				o->show_csv = 1;
+			else if (strcmp(t, "parquet") == 0)
+				o->show_parquet = 1;
+			else
+				o->show_csv = o->show_parquet = -1;
+		}
+		free(dup);
+		if (o->show_csv >= 0) {
+			o->show_csv |= o->more_csv;
+			o->show_parquet |= o->more_parquet;
+		}
+		if (o->show_csv < 0 || (!o->show_csv && !o->show_parquet)) {
+			fprintf(stderr, "mdfs: formats takes csv and/or parquet, e.g. formats=csv:parquet\n");
+			return -1;
+		}
+	}
+	if (o->parquet_codec && strcmp(o->parquet_codec, "zstd") && strcmp(o->parquet_codec, "snappy") &&
+	    strcmp(o->parquet_codec, "none")) {
+		fprintf(stderr, "mdfs: parquet_codec is zstd, snappy or none\n");
 		return -1;
 	}
 	if (o->connect_timeout < 1 || o->cache_timeout < 0 || o->statement_timeout < 0 ||
@@ -140,7 +180,8 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 void mdfs_opts_free(struct mdfs_opts *o)
 {
 	char **strs[] = { &o->source, &o->mountpoint, &o->host, &o->region, &o->port, &o->user,
-			  &o->sslmode, &o->sslrootcert, &o->token_file, &o->spool_dir };
+			  &o->sslmode, &o->sslrootcert, &o->token_file, &o->spool_dir,
+			  &o->formats, &o->parquet_codec };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;

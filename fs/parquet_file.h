@@ -1,0 +1,36 @@
+/* fs/parquet_file.h - "<table>.parquet": produced whole into the spool on
+ * open, then served with its exact size.
+ *
+ * A reader needs the footer, so the file cannot stream: open() runs
+ * mdc_parquet_export into an unnamed spool file (bounded memory: one row
+ * group) and only a complete file is ever served - a failed export makes
+ * open() fail with EIO and the partial spool is dropped. A produced file is
+ * reused by later opens for cache_timeout seconds, and stat shows its real
+ * size meanwhile. Spools nobody has open are evicted, oldest first, once
+ * their total passes the budget (spool_max). Thread-safe.
+ */
+#ifndef MDFS_PARQUET_FILE_H
+#define MDFS_PARQUET_FILE_H
+
+#include <sys/types.h>
+#include "mdclient/parquet.h"
+#include "mdclient/pool.h"
+
+struct mdfs_pq;
+
+/* Settings, once at start-up. */
+void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int timeout_s,
+		   mdc_parquet_codec codec);
+/* Open path (the relation db.schema.rel): waits for a production under way,
+ * reuses a fresh file, or produces one. 0 and *out, or -errno. */
+int mdfs_pq_open(const char *path, const char *db, const char *schema, const char *rel,
+		 struct mdfs_pq **out);
+int mdfs_pq_read(struct mdfs_pq *h, char *buf, size_t size, off_t off);
+off_t mdfs_pq_handle_size(const struct mdfs_pq *h);
+void mdfs_pq_release(struct mdfs_pq *h);
+/* The size of a fresh produced file at path; 0 when there is none. */
+off_t mdfs_pq_known_size(const char *path);
+/* Drop every spool (at unmount). */
+void mdfs_pq_free_all(void);
+
+#endif
