@@ -950,8 +950,10 @@ static int flush_row_group(mdc_parquet_writer *w, mdc_error *err)
 			m->max = malloc(e->stats.max.len ? e->stats.max.len : 1);
 			if (!m->min || !m->max)
 				return mdc_error_set(err, ENOMEM, "parquet: out of memory");
-			memcpy(m->min, e->stats.min.data, e->stats.min.len);
-			memcpy(m->max, e->stats.max.data, e->stats.max.len);
+			if (e->stats.min.len) /* an empty min/max has no buffer at all */
+				memcpy(m->min, e->stats.min.data, e->stats.min.len);
+			if (e->stats.max.len)
+				memcpy(m->max, e->stats.max.data, e->stats.max.len);
 			m->min_len = e->stats.min.len;
 			m->max_len = e->stats.max.len;
 		}

@@ -61,7 +61,7 @@ def test_parquet_beside_csv_and_read_from_the_mount(server, shop):
     assert rows[3][1] == "ünïcødé ✓ 日本 🦆"
     meta = duck(f"SELECT DISTINCT compression FROM parquet_metadata('{path}')")
     assert meta == [["ZSTD"]]
-    stats = duck(f"SELECT stats_min, stats_max, stats_null_count FROM parquet_metadata('{path}') "
+    stats = duck(f"SELECT stats_min_value, stats_max_value, stats_null_count FROM parquet_metadata('{path}') "
                  "WHERE path_in_schema = 'n'")
     assert stats[0] == ["0", "99999", "0"]
 
