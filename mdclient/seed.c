@@ -27,6 +27,7 @@
 #define DEFAULT_BATCH_BYTES ((size_t)8 << 20)
 #define COPY_CHUNK ((size_t)1 << 20)
 #define PROGRESS_STEP ((int64_t)4 << 20)
+#define DUCKDB_COPY_MAX_LINE ((size_t)1 << 20)
 
 /* ------------------------------------------------------------ buffers */
 
@@ -147,6 +148,7 @@ typedef struct plan {
 	size_t n;
 	int64_t rows;
 	int64_t size;
+	size_t max_record;     /* bytes of the longest record's fields */
 } plan;
 
 static void plan_clear(plan *p)
@@ -286,8 +288,13 @@ static int do_plan(const char *path, const mdc_seed_options *o, plan *p, mdc_err
 					   (long long)p->rows, (long long)mdc_csv_record_line(r), n, p->n);
 			goto out;
 		}
-		for (size_t i = 0; i < n; i++)
+		size_t rec = 0;
+		for (size_t i = 0; i < n; i++) {
 			mdc_seed_infer_add(&p->cols[i].inf, f[i].ptr, f[i].len);
+			rec += f[i].len + 1;
+		}
+		if (rec > p->max_record)
+			p->max_record = rec;
 		if (mdc_csv_bytes_read(r) >= next_report) {
 			report(o, mdc_csv_bytes_read(r), 2 * size, p->rows);
 			next_report = mdc_csv_bytes_read(r) + PROGRESS_STEP;
@@ -932,8 +939,10 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 			L.method = MDC_SEED_COPY;
 			try_copy = 1;
 		} else {
+			/* DuckDB's CSV reader (behind the stand-in's COPY, and probably
+			 * MotherDuck's) refuses lines above 2 MB: then split. */
 			L.method = MDC_SEED_SPLIT;
-			try_copy = 1;
+			try_copy = p.max_record < DUCKDB_COPY_MAX_LINE;
 		}
 	} else if (L.method == MDC_SEED_COPY) {
 		try_copy = 1;

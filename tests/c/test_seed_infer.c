@@ -11,6 +11,7 @@
 #include "mdclient/seed.h"
 #include "mdclient/seed_infer.h"
 #include "testutil.h"
+#include "seed_json.h"
 
 #define I (1u << MDC_SEED_KIND_INTEGER)
 #define N (1u << MDC_SEED_KIND_NUMBER)
@@ -62,119 +63,12 @@ static void conv(mdc_seed_kind k, const char *type, const char *cell, const char
 	free(buf);
 }
 
-/* ---- a minimal JSON reader for the fixtures' expectations ---- */
-typedef struct jv {
-	char t; /* 's' string, 'n' number, 'a' array, 'o' object */
-	char *s;
-	double n;
-	struct jv *kids; /* arrays: items; objects: key (string) then value, pairwise */
-	size_t nk;
-} jv;
-
-static const char *jp;
-
-static void jws(void)
-{
-	while (*jp == ' ' || *jp == '\n' || *jp == '\r' || *jp == '\t')
-		jp++;
-}
-
-static jv jparse(void)
-{
-	jv v;
-	memset(&v, 0, sizeof v);
-	jws();
-	if (*jp == '"') {
-		v.t = 's';
-		jp++;
-		size_t cap = 64, n = 0;
-		v.s = malloc(cap);
-		while (*jp && *jp != '"') {
-			char c = *jp++;
-			if (c == '\\') {
-				c = *jp++;
-				if (c == 'n')
-					c = '\n';
-				else if (c == 't')
-					c = '\t';
-				else if (c == 'u') {
-					unsigned cp = (unsigned)strtoul((char[5]){ jp[0], jp[1], jp[2], jp[3], 0 }, NULL, 16);
-					jp += 4;
-					if (n + 4 >= cap)
-						v.s = realloc(v.s, cap *= 2);
-					if (cp < 0x80)
-						v.s[n++] = (char)cp;
-					else if (cp < 0x800) {
-						v.s[n++] = (char)(0xC0 | (cp >> 6));
-						v.s[n++] = (char)(0x80 | (cp & 0x3F));
-					} else {
-						v.s[n++] = (char)(0xE0 | (cp >> 12));
-						v.s[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-						v.s[n++] = (char)(0x80 | (cp & 0x3F));
-					}
-					continue;
-				}
-			}
-			if (n + 4 >= cap)
-				v.s = realloc(v.s, cap *= 2);
-			v.s[n++] = c;
-		}
-		v.s[n] = '\0';
-		jp++;
-	} else if (*jp == '[' || *jp == '{') {
-		char close = *jp == '[' ? ']' : '}';
-		v.t = *jp == '[' ? 'a' : 'o';
-		jp++;
-		for (;;) {
-			jws();
-			if (*jp == close) {
-				jp++;
-				break;
-			}
-			if (*jp == ',' || *jp == ':') {
-				jp++;
-				continue;
-			}
-			v.kids = realloc(v.kids, (v.nk + 1) * sizeof *v.kids);
-			v.kids[v.nk++] = jparse();
-		}
-	} else {
-		v.t = 'n';
-		v.n = strtod(jp, (char **)&jp);
-	}
-	return v;
-}
-
-static void jfree(jv *v)
-{
-	free(v->s);
-	for (size_t i = 0; i < v->nk; i++)
-		jfree(&v->kids[i]);
-	free(v->kids);
-}
-
-static const jv *jget(const jv *o, const char *key)
-{
-	for (size_t i = 0; o && o->t == 'o' && i + 1 < o->nk; i += 2)
-		if (strcmp(o->kids[i].s, key) == 0)
-			return &o->kids[i + 1];
-	return NULL;
-}
-
 static void fixtures(const char *dir)
 {
 	char path[2048];
 	snprintf(path, sizeof path, "%s/agate_inferred_postgres_types.json", dir);
-	FILE *f = fopen(path, "r");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	static char text[1 << 20];
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	jp = text;
-	jv root = jparse();
+	jv root = jload(path);
+	CHECK(root.t == 'o');
 	int files = 0;
 	for (size_t i = 0; i + 1 < root.nk; i += 2) {
 		const char *key = root.kids[i].s;

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import build_path
 
-PROGRAMS = ["test_catalog", "test_stream"]
+PROGRAMS = ["test_catalog", "test_stream", "test_seed"]
 
 
 def run(server, argv, timeout=600):
