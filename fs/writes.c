@@ -276,8 +276,8 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 	if (rc == 0) {
 		struct load_args a = { .w = w, .o = &so.o };
 		snprintf(a.path, sizeof a.path, "/proc/self/fd/%d", w->fd);
-		char what[64];
-		snprintf(what, sizeof what, "load %.40s", w->fname);
+		char what[256];
+		snprintf(what, sizeof what, "load %.240s", w->path);
 		rc = mdfs_with_conn(m->pool, w->db, what, load_cb, &a, &err);
 		if (rc == 0)
 			mdc_log(LOG_NOTICE, "loaded %s (%s)", w->path, a.res.summary ? a.res.summary : "");
@@ -296,7 +296,8 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 		time_t now = time(NULL);
 		struct tm tm;
 		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-		mdc_log(LOG_ERR, "load %s failed: %s", w->path, msg);
+		if (rc != -err.errnum) /* mdfs_with_conn logged the load's own failures */
+			mdc_log(LOG_ERR, "load %s: %s", w->path, msg);
 		if (asprintf(&text, "%s %s: not loaded: %s\n", stamp, w->fname, msg) >= 0) {
 			set_error(w, text);
 			free(text);
