@@ -277,8 +277,12 @@ static int parse_number(const char *s, size_t n, num *x)
 		n--;
 		neg = 1;
 	}
-	for (size_t i = 0; i < sizeof currency / sizeof currency[0]; i++)
-		strip_str(&s, &n, currency[i]);
+	/* Every symbol starts with '$' or a non-ASCII byte and ends in '$' or a
+	 * continuation byte: when neither end can hold one, skip the loop. */
+	if (n && (s[0] == '$' || (unsigned char)s[0] >= 0x80 || s[n - 1] == '$' ||
+		  (unsigned char)s[n - 1] >= 0x80))
+		for (size_t i = 0; i < sizeof currency / sizeof currency[0]; i++)
+			strip_str(&s, &n, currency[i]);
 	char small[128];
 	char *t = n <= sizeof small ? small : malloc(n);
 	if (!t)
@@ -840,12 +844,25 @@ static size_t fmt_number(const num *x, int integral, char *buf)
 	return (size_t)(p - buf);
 }
 
+static char *put_num(char *p, long long v, int width)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < 24);
+	while (n < width)
+		tmp[n++] = '0';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 static size_t fmt_dt(const dt *d, int with_time, char *buf)
 {
-	if (!with_time)
-		return (size_t)sprintf(buf, "%04lld-%02d-%02d", d->y, d->mo, d->d);
 	dt u = *d;
-	if (u.has_tz && u.tz_min) {
+	if (with_time && u.has_tz && u.tz_min) {
 		long long t = days_from_civil(u.y, u.mo, u.d) * 1440 + u.h * 60 + u.mi - u.tz_min;
 		long long days = t >= 0 ? t / 1440 : -((-t + 1439) / 1440);
 		long long mins = t - days * 1440;
@@ -853,10 +870,26 @@ static size_t fmt_dt(const dt *d, int with_time, char *buf)
 		u.h = (int)(mins / 60);
 		u.mi = (int)(mins % 60);
 	}
-	int n = sprintf(buf, "%04lld-%02d-%02d %02d:%02d:%02d", u.y, u.mo, u.d, u.h, u.mi, u.s);
-	if (u.us)
-		n += sprintf(buf + n, ".%06d", u.us);
-	return (size_t)n;
+	char *p = buf;
+	p = put_num(p, u.y, 4);
+	*p++ = '-';
+	p = put_num(p, u.mo, 2);
+	*p++ = '-';
+	p = put_num(p, u.d, 2);
+	if (with_time) {
+		*p++ = ' ';
+		p = put_num(p, u.h, 2);
+		*p++ = ':';
+		p = put_num(p, u.mi, 2);
+		*p++ = ':';
+		p = put_num(p, u.s, 2);
+		if (u.us) {
+			*p++ = '.';
+			p = put_num(p, u.us, 6);
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
 }
 
 int mdc_seed_convert(mdc_seed_kind k, const char *sql_type, const char *s, size_t len,
