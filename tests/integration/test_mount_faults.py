@@ -198,3 +198,23 @@ def test_debug_log_shows_sql_never_the_token(md, mount_factory):
     log = m.stderr()
     assert "SELECT" in log and "duckdb_schemas" in log
     assert md.token not in log
+
+
+def test_head_on_ten_million_rows_postgres(pg, mount_factory):
+    pg.psql("DROP TABLE IF EXISTS public.big10m; CREATE UNLOGGED TABLE public.big10m AS "
+            "SELECT g AS id, 'row ' || g AS label FROM generate_series(1, 10000000) g", dbname="shop")
+    m = mount_factory(pg)
+    path = m.path("shop", "public", "big10m.csv")
+    started = time.monotonic()
+    r = subprocess.run(["head", "-n", "3", path], capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert r.returncode == 0 and r.stdout.splitlines() == ["id,label", "1,row 1", "2,row 2"]
+    assert elapsed < 2.0, f"head took {elapsed:.2f}s"
+
+    def gone():
+        q = pg.psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                    "AND query LIKE '%big10m%' AND pid <> pg_backend_pid()", dbname="shop", args=("-A", "-t"))
+        return q.stdout.strip() == "0"
+
+    tb.wait_for(gone, 10, "the server-side query to be cancelled")
+    pg.psql("DROP TABLE public.big10m", dbname="shop")

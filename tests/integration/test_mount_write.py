@@ -151,6 +151,14 @@ def test_overrides_and_unknown_keys(wm):
     assert r.returncode != 0
 
 
+def test_override_naming_a_missing_column_warns_and_loads(wm):
+    src = os.path.join(FIXTURES, "dbt-labs__dbt-core@1.latest-defa080fb5/tests/functional/seeds/"
+                                 "mismatched_columns.csv")
+    r = put(wm, src, "mismatched_columns.csv", "column_type.col_d=integer\n")
+    assert r.returncode == 0, r.stderr
+    assert [c for c, _ in columns(wm.server, "mismatched_columns")] == ["col_a", "col_b", "col_c"]
+
+
 def test_column_quoting_keeps_case(wm):
     src = os.path.join(FIXTURES, "dbt-labs__dbt-core@1.latest-defa080fb5/tests/functional/column_quoting/seed.csv")
     assert put(wm, src, "quoting.csv").returncode == 0

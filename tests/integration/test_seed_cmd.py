@@ -1,0 +1,58 @@
+"""`mdfs seed`: the mount's loader without a mount, on both servers: several
+files at once, one summary line per table, non-zero exit when any file
+failed, and never a partial table."""
+import os
+import subprocess
+
+from conftest import build_path
+from test_mount_write import FIXTURES, columns, count, query
+
+JAFFLE = os.path.join(FIXTURES, "dbt-labs__jaffle_shop@b0b77aa", "seeds")
+
+
+def mdfs_seed(server, *args, schema="seedcmd"):
+    argv = [build_path("fs", "mdfs"), "seed", "--source", server.dsn("shop"), "--schema", schema, *args]
+    env = dict(os.environ, MOTHERDUCK_TOKEN=server.token)
+    env.pop("PGPASSWORD", None)
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_several_files_one_summary_each(server):
+    server.psql("DROP SCHEMA IF EXISTS seedcmd CASCADE; CREATE SCHEMA seedcmd", dbname="shop")
+    files = [os.path.join(JAFFLE, f"raw_{n}.csv") for n in ("customers", "orders", "payments")]
+    r = mdfs_seed(server, *files)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("seedcmd.raw_customers: 100 rows, 3 columns")
+    assert lines[1].startswith("seedcmd.raw_orders: 99 rows, 4 columns")
+    assert lines[2].startswith("seedcmd.raw_payments: 113 rows, 4 columns")
+    assert columns(server, "raw_orders", "seedcmd")[2] == ("order_date", "date")
+
+
+def test_a_failed_file_fails_the_command_and_leaves_no_partial_table(server, tmp_path):
+    server.psql("DROP SCHEMA IF EXISTS seedcmd CASCADE; CREATE SCHEMA seedcmd", dbname="shop")
+    good = tmp_path / "good.csv"
+    good.write_text("id,name\n1,one\n")
+    bad = tmp_path / "good2.csv"
+    # A cast that fails only at the end of the file: the load must roll back.
+    bad.write_text("id,v\n" + "".join(f"{i},{i}\n" for i in range(20000)) + "20000,not-a-number\n")
+    assert mdfs_seed(server, str(bad), "--column-type", "v=integer").returncode != 0
+    r = mdfs_seed(server, str(good), str(bad), "--column-type", "v=integer")
+    assert r.returncode != 0
+    assert r.stdout.startswith("seedcmd.good: 1 rows")
+    assert "good2" in r.stderr
+    assert count(server, "good", "seedcmd") == 1
+    assert query(server, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'seedcmd' "
+                         "AND table_name = 'good2'") == [["0"]]
+
+
+def test_options_like_dbt(server, tmp_path):
+    server.psql("DROP SCHEMA IF EXISTS seedcmd CASCADE; CREATE SCHEMA seedcmd", dbname="shop")
+    pipe = tmp_path / "piped.csv"
+    pipe.write_text("id|code\n1|007\n2|010\n")
+    r = mdfs_seed(server, "--delimiter", "|", "--column-type", "code=text", str(pipe))
+    assert r.returncode == 0, r.stderr
+    assert query(server, "SELECT code FROM seedcmd.piped ORDER BY id") == [["007"], ["010"]]
+    r = mdfs_seed(server, "--no-quote-columns", str(tmp_path / "missing.csv"))
+    assert r.returncode != 0 and "missing.csv" in r.stderr
