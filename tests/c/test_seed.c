@@ -9,6 +9,7 @@
  * ../shared/fixtures/dbt-seeds next to the repository).
  */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +125,21 @@ static int load(const char *path, const char *table, const mdc_seed_options *o, 
 	return rc;
 }
 
+static char dir[64]; /* the test's scratch directory, removed at the end */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void remove_tmp_dir(void)
+{
+	if (dir[0])
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static char *write_tmp_n(const char *name, const char *data, size_t len)
 {
-	static char dir[64];
 	if (!dir[0]) {
 		strcpy(dir, "/tmp/test_seed_XXXXXX");
 		if (!mkdtemp(dir))
@@ -551,5 +564,6 @@ int main(void)
 
 	mdc_conn_close(conn);
 	mdc_config_free(cfg);
+	remove_tmp_dir();
 	return testutil_finish("test_seed");
 }
