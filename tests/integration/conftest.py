@@ -6,6 +6,7 @@ stopped by PID at the end. Tests that kill or reconfigure the stand-in use the
 function-scoped `own_standin` instead, so they never disturb the shared one.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,7 @@ def testbed():
         yield bed
     finally:
         bed.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
