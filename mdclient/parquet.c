@@ -8,13 +8,20 @@
  * one after the other, so the file is written strictly sequentially and
  * memory is bounded by the row group size.
  *
- * Values arrive as the server's text (libpq text format) and are parsed
- * per column type here; the type mapping is documented in parquet.h.
+ * Values arrive as the server's text (libpq text format, single-row mode)
+ * and are parsed per column type here; the type mapping is documented in
+ * parquet.h. On PostgreSQL the export reads COPY (SELECT ...) TO STDOUT
+ * (FORMAT binary) instead: libpq's single-row mode costs a PGresult (malloc,
+ * column descriptors copied) per row, and text parsing (strtod, dates) was
+ * most of the rest; the binary forms of the built-in types decode to the
+ * same Parquet values (numeric via numeric_out's text, so parse_decimal's
+ * rules apply), every other type comes as its output function's text.
  */
 #include "mdclient/parquet.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -36,6 +43,8 @@
 #define CREATED_BY "mdfs version " MDFS_VERSION " (build mdclient)"
 #define POLL_SLICE_MS 200
 #define ROWS_PER_SIZE_CHECK 256
+
+#define IS_DIGIT(ch) ((unsigned)((ch) - '0') < 10u)
 
 __extension__ typedef __int128 i128;
 __extension__ typedef unsigned __int128 u128;
@@ -279,7 +288,7 @@ static int parse_uint(const char **p, const char *end, int maxdigits, int64_t *o
 {
 	int64_t v = 0;
 	int n = 0;
-	while (*p < end && isdigit((unsigned char)**p) && n < maxdigits) {
+	while (*p < end && IS_DIGIT(**p) && n < maxdigits) {
 		v = v * 10 + (**p - '0');
 		(*p)++;
 		n++;
@@ -328,7 +337,7 @@ static int parse_time_part(const char **p, const char *end, int64_t *nanos)
 	if (*p < end && **p == '.') {
 		(*p)++;
 		int n = 0;
-		while (*p < end && isdigit((unsigned char)**p)) {
+		while (*p < end && IS_DIGIT(**p)) {
 			if (n < 9) {
 				frac = frac * 10 + (**p - '0');
 				n++;
@@ -364,10 +373,18 @@ static bool is_word(const char *s, size_t len, const char *w)
 	return strlen(w) == len && strncasecmp(s, w, len) == 0;
 }
 
+/* Could s be "infinity" or "-infinity" (any case)? Cheap test before is_word. */
+static inline bool maybe_infinity(const char *s, size_t len)
+{
+	return len >= 8 && (s[0] == 'i' || s[0] == 'I' || (s[0] == '-' && (s[1] == 'i' || s[1] == 'I')));
+}
+
 static int parse_date(const char *s, size_t len, int32_t *out)
 {
 	const char *p = s, *end = s + len;
-	if (is_word(s, len, "infinity")) {
+	if (!maybe_infinity(s, len)) {
+		/* the common case: no special word */
+	} else if (is_word(s, len, "infinity")) {
 		*out = INT32_MAX;
 		return 0;
 	}
@@ -391,7 +408,9 @@ static int parse_date(const char *s, size_t len, int32_t *out)
 /* Timestamp text → micros (or nanos) since the epoch; tz: apply an offset. */
 static int parse_ts(const char *s, size_t len, bool nanos, int64_t *out)
 {
-	if (is_word(s, len, "infinity")) {
+	if (!maybe_infinity(s, len)) {
+		/* the common case: no special word */
+	} else if (is_word(s, len, "infinity")) {
 		*out = INT64_MAX;
 		return 0;
 	}
@@ -437,6 +456,12 @@ static int parse_ts(const char *s, size_t len, bool nanos, int64_t *out)
 	if (y > 1000000 || y < -1000000)
 		return -ERANGE;
 	int64_t days = days_from_civil(y, (unsigned)m, (unsigned)d);
+	if (!nanos && y > -200000 && y < 200000) {
+		/* |days| < 7.4e7, so micros stay far inside int64: the same
+		 * floor as below (tod >= 0, the rest are whole micros). */
+		*out = days * 86400000000LL + tod / 1000 - off_s * 1000000;
+		return 0;
+	}
 	/* In nanoseconds, i128 so nothing overflows before the range check. */
 	i128 ns = (i128)days * 86400 * 1000000000 + tod - (i128)off_s * 1000000000;
 	i128 v = nanos ? ns : (ns >= 0 ? ns / 1000 : -((-ns + 999) / 1000));
@@ -474,7 +499,7 @@ static int parse_decimal(const char *s, size_t len, int scale, i128 *out)
 			in_frac = true;
 			continue;
 		}
-		if (!isdigit((unsigned char)*p))
+		if (!IS_DIGIT(*p))
 			return -EINVAL; /* NaN, Infinity, exponents: not a decimal */
 		if (in_frac) {
 			if (frac == scale) {
@@ -484,9 +509,11 @@ static int parse_decimal(const char *s, size_t len, int scale, i128 *out)
 			}
 			frac++;
 		}
-		if (v > (lim - (u128)(*p - '0')) / 10)
+		unsigned dg = (unsigned)(*p - '0');
+		/* v * 10 + dg > lim? (lim / 10 and lim % 10 are constants) */
+		if (v >= lim / 10 && (v > lim / 10 || dg > (unsigned)(lim % 10)))
 			return -ERANGE;
-		v = v * 10 + (u128)(*p - '0');
+		v = v * 10 + dg;
 		digits++;
 	}
 	if (!digits)
@@ -751,6 +778,111 @@ static int fail(mdc_parquet_writer *w, int rc)
 	return rc;
 }
 
+/* "[-+]digits" with at most 18 digits (cannot overflow int64): 1 and *out,
+ * else 0 (the caller falls back to strtoll and its exact error rules). */
+static inline int fast_int(const char *s, size_t len, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (len && (s[0] == '-' || s[0] == '+')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len || len - i > 18)
+		return 0;
+	int64_t v = 0;
+	for (; i < len; i++) {
+		unsigned dg = (unsigned)(s[i] - '0');
+		if (dg > 9)
+			return 0;
+		v = v * 10 + (int64_t)dg;
+	}
+	*out = neg ? -v : v;
+	return 1;
+}
+
+static const double pow10_d[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+				  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+static const float pow10_f[] = { 1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f };
+
+/* Clinger's fast path: "[-]digits[.digits][e[+-]dd]" whose digits form an
+ * integer m exactly representable (m <= 2^53, or 2^24 for float) and whose
+ * decimal exponent k has an exact power of ten (|k| <= 22, or 10): then
+ * m * 10^k or m / 10^-k is one correctly rounded operation, the same value
+ * strtod/strtof give. Returns 1 and the value, or 0 (use strtod). */
+static int fast_float(const char *s, size_t len, bool single, double *d, float *f)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (len && s[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	uint64_t m = 0;
+	int digits = 0, k = 0;
+	bool dot = false, any = false;
+	for (; i < len; i++) {
+		char ch = s[i];
+		unsigned dg = (unsigned)(ch - '0');
+		if (dg <= 9) {
+			any = true;
+			if (m == 0 && dg == 0) {
+				if (dot)
+					k--;
+				continue; /* leading zeros are not significant */
+			}
+			if (++digits > 19)
+				return 0;
+			m = m * 10 + dg;
+			if (dot)
+				k--;
+		} else if (ch == '.' && !dot) {
+			dot = true;
+		} else {
+			break;
+		}
+	}
+	if (!any)
+		return 0;
+	if (i < len) {
+		if (s[i] != 'e' && s[i] != 'E')
+			return 0;
+		i++;
+		bool eneg = false;
+		if (i < len && (s[i] == '-' || s[i] == '+')) {
+			eneg = s[i] == '-';
+			i++;
+		}
+		int e = 0, ed = 0;
+		for (; i < len; i++) {
+			unsigned dg = (unsigned)(s[i] - '0');
+			if (dg > 9 || ++ed > 4)
+				return 0;
+			e = e * 10 + (int)dg;
+		}
+		if (!ed)
+			return 0;
+		k += eneg ? -e : e;
+	}
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+	return 0; /* excess precision would round twice */
+#endif
+	if (single) {
+		if (m > (1u << 24) || k < -10 || k > 10)
+			return 0;
+		float x = (float)m;
+		x = k < 0 ? x / pow10_f[-k] : x * pow10_f[k];
+		*f = neg ? -x : x;
+	} else {
+		if (m > (1ULL << 53) || k < -22 || k > 22)
+			return 0;
+		double x = (double)m;
+		x = k < 0 ? x / pow10_d[-k] : x * pow10_d[k];
+		*d = neg ? -x : x;
+	}
+	return 1;
+}
+
 /* Encode one value of column c from its text. */
 static int add_value(mdc_parquet_writer *w, wcol *c, const char *s, size_t len, mdc_error *err)
 {
@@ -759,15 +891,13 @@ static int add_value(mdc_parquet_writer *w, wcol *c, const char *s, size_t len, 
 	const void *v = b;
 	size_t vlen = 0;
 	char tmp[128];
-	/* numeric parsers want a NUL-terminated copy (values are short) */
+	/* strtoll/strtod want a NUL-terminated copy (values are short) */
 	bool short_ok = len < sizeof tmp;
-	if (short_ok) {
-		memcpy(tmp, s, len);
-		tmp[len] = '\0';
-	}
 	switch (c->t.k) {
 	case K_BOOL:
-		if (is_word(s, len, "t") || is_word(s, len, "true") || is_word(s, len, "1"))
+		if (len == 1 && (s[0] == 't' || s[0] == 'f')) /* PostgreSQL's t/f */
+			b[0] = s[0] == 't';
+		else if (is_word(s, len, "t") || is_word(s, len, "true") || is_word(s, len, "1"))
 			b[0] = 1;
 		else if (is_word(s, len, "f") || is_word(s, len, "false") || is_word(s, len, "0"))
 			b[0] = 0;
@@ -780,6 +910,20 @@ static int add_value(mdc_parquet_writer *w, wcol *c, const char *s, size_t len, 
 			rc = -EINVAL;
 			break;
 		}
+		int64_t fx;
+		if (c->t.is_signed && fast_int(s, len, &fx)) {
+			int64_t lo = c->t.bits == 64 ? INT64_MIN : -(INT64_C(1) << (c->t.bits - 1));
+			int64_t hi = c->t.bits == 64 ? INT64_MAX : (INT64_C(1) << (c->t.bits - 1)) - 1;
+			if (fx < lo || fx > hi)
+				rc = -ERANGE;
+			else if (c->t.bits == 64)
+				le64(b, (uint64_t)fx), vlen = 8;
+			else
+				le32(b, (uint32_t)(int32_t)fx), vlen = 4;
+			break;
+		}
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
 		char *e;
 		errno = 0;
 		if (c->t.is_signed) {
@@ -810,13 +954,25 @@ static int add_value(mdc_parquet_writer *w, wcol *c, const char *s, size_t len, 
 			rc = -EINVAL;
 			break;
 		}
+		float f;
+		double dd;
+		bool single = c->t.k == K_FLOAT;
+		if (fast_float(s, len, single, &dd, &f)) {
+			if (single)
+				memcpy(b, &f, 4), vlen = 4;
+			else
+				memcpy(b, &dd, 8), vlen = 8;
+			break;
+		}
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
 		char *e;
-		if (c->t.k == K_FLOAT) {
-			float f = strtof(tmp, &e);
+		if (single) {
+			f = strtof(tmp, &e);
 			memcpy(b, &f, 4);
 			vlen = 4;
 		} else {
-			double dd = strtod(tmp, &e);
+			dd = strtod(tmp, &e);
 			memcpy(b, &dd, 8);
 			vlen = 8;
 		}
@@ -976,6 +1132,20 @@ static size_t buffered(const mdc_parquet_writer *w)
 	return n;
 }
 
+/* After a row's values: count it, close the row group when it is full. */
+static int row_done(mdc_parquet_writer *w, mdc_error *err)
+{
+	w->rows++;
+	w->rg_rows++;
+	if (w->rg_rows >= w->rg_max_rows ||
+	    (w->rg_rows % ROWS_PER_SIZE_CHECK == 0 && buffered(w) >= (size_t)w->rg_max_bytes)) {
+		int rc = flush_row_group(w, err);
+		if (rc)
+			return fail(w, rc);
+	}
+	return 0;
+}
+
 int mdc_parquet_writer_add_row(mdc_parquet_writer *w, const char *const *values,
 			       const int *lens, mdc_error *err)
 {
@@ -997,15 +1167,282 @@ int mdc_parquet_writer_add_row(mdc_parquet_writer *w, const char *const *values,
 		if ((rc = add_value(w, c, values[i], len, err)) != 0)
 			return fail(w, rc);
 	}
-	w->rows++;
-	w->rg_rows++;
-	if (w->rg_rows >= w->rg_max_rows ||
-	    (w->rg_rows % ROWS_PER_SIZE_CHECK == 0 && buffered(w) >= (size_t)w->rg_max_bytes)) {
-		int rc = flush_row_group(w, err);
-		if (rc)
-			return fail(w, rc);
+	return row_done(w, err);
+}
+
+/* ---- PostgreSQL's binary COPY format (export only) ---- */
+
+static inline uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+/* How a column's value arrives in COPY BINARY: the type's own send format
+ * (decoded here), or text bytes (text/varchar/char as they are; every other
+ * type through format('%s'), i.e. its output function; nested types as
+ * to_json()::text), fed to add_value like the text path's values. */
+typedef enum bin_kind {
+	BIN_TEXT, BIN_BOOL, BIN_I16, BIN_I32, BIN_I64, BIN_F32, BIN_F64, BIN_NUMERIC,
+	BIN_DATE, BIN_TIME, BIN_TS, BIN_UUID, BIN_BYTES,
+} bin_kind;
+
+/* The binary kind of a column from PostgreSQL's own spelling of its type
+ * (format_type). Only built-in types are decoded; *as_text says whether a
+ * BIN_TEXT column needs the format('%s') conversion. */
+static bin_kind pg_bin_kind(const wcol *c, bool *as_text)
+{
+	char norm[256], base[256];
+	normalize(c->type, norm, sizeof norm);
+	strip_parens(norm, base, sizeof base);
+	*as_text = false;
+	switch (c->t.k) {
+	case K_BOOL:
+		if (strcmp(base, "BOOLEAN") == 0)
+			return BIN_BOOL;
+		break;
+	case K_INT:
+		if (c->t.is_signed && c->t.bits == 16 && strcmp(base, "SMALLINT") == 0)
+			return BIN_I16;
+		if (c->t.is_signed && c->t.bits == 32 && strcmp(base, "INTEGER") == 0)
+			return BIN_I32;
+		if (c->t.is_signed && c->t.bits == 64 && strcmp(base, "BIGINT") == 0)
+			return BIN_I64;
+		break;
+	case K_FLOAT:
+		if (strcmp(base, "REAL") == 0)
+			return BIN_F32;
+		break;
+	case K_DOUBLE:
+		if (strcmp(base, "DOUBLE PRECISION") == 0)
+			return BIN_F64;
+		break;
+	case K_DECIMAL:
+		if (strcmp(base, "NUMERIC") == 0)
+			return BIN_NUMERIC;
+		break;
+	case K_DATE:
+		if (strcmp(base, "DATE") == 0)
+			return BIN_DATE;
+		break;
+	case K_TIME:
+		if (strcmp(base, "TIME WITHOUT TIME ZONE") == 0)
+			return BIN_TIME;
+		break;
+	case K_TS:
+		if (!c->t.nanos && ((!c->t.utc && strcmp(base, "TIMESTAMP WITHOUT TIME ZONE") == 0) ||
+				    (c->t.utc && strcmp(base, "TIMESTAMP WITH TIME ZONE") == 0)))
+			return BIN_TS;
+		break;
+	case K_UUID:
+		if (strcmp(base, "UUID") == 0)
+			return BIN_UUID;
+		break;
+	case K_BLOB:
+		if (strcmp(base, "BYTEA") == 0)
+			return BIN_BYTES;
+		break;
+	case K_STRING:
+		if (strcmp(base, "TEXT") == 0 || strcmp(base, "CHARACTER VARYING") == 0 ||
+		    strcmp(base, "CHARACTER") == 0 || strcmp(base, "BPCHAR") == 0)
+			return BIN_TEXT; /* textsend: the same bytes as the text output */
+		break;
+	case K_JSON:
+		return BIN_TEXT; /* CAST(to_json(col) AS TEXT) */
 	}
+	*as_text = true;
+	return BIN_TEXT;
+}
+
+/* numeric's binary form (ndigits, weight, sign, dscale, base-10000 digits)
+ * → numeric_out's text, so that parse_decimal applies the text path's rules. */
+static int numeric_text(const uint8_t *p, size_t len, char *out, size_t cap, size_t *outlen)
+{
+	if (len < 8)
+		return -EIO;
+	int ndigits = (int16_t)be16(p), weight = (int16_t)be16(p + 2);
+	uint16_t sign = be16(p + 4);
+	int dscale = (int16_t)be16(p + 6);
+	if (ndigits < 0 || dscale < 0 || len != 8 + 2 * (size_t)ndigits)
+		return -EIO;
+	const char *special = sign == 0xC000 ? "NaN" : sign == 0xD000 ? "Infinity" :
+			      sign == 0xF000 ? "-Infinity" : NULL;
+	if (special) {
+		*outlen = strlen(special);
+		memcpy(out, special, *outlen);
+		return 0;
+	}
+	if (sign != 0 && sign != 0x4000)
+		return -EIO;
+	size_t need = 2 + 4 * (size_t)(weight >= 0 ? weight + 1 : 1) + 1 + (size_t)dscale;
+	if (need > cap)
+		return -ERANGE; /* more digits than any DECIMAL holds */
+	size_t n = 0;
+	if (sign == 0x4000)
+		out[n++] = '-';
+	if (weight < 0) {
+		out[n++] = '0';
+	} else {
+		for (int i = 0; i <= weight; i++) {
+			unsigned d = i < ndigits ? be16(p + 8 + 2 * i) : 0;
+			if (d > 9999)
+				return -EIO;
+			char g[4] = { (char)('0' + d / 1000), (char)('0' + d / 100 % 10),
+				      (char)('0' + d / 10 % 10), (char)('0' + d % 10) };
+			int skip = 0;
+			if (i == 0)
+				while (skip < 3 && g[skip] == '0')
+					skip++;
+			memcpy(out + n, g + skip, (size_t)(4 - skip));
+			n += (size_t)(4 - skip);
+		}
+	}
+	if (dscale > 0) {
+		out[n++] = '.';
+		int left = dscale;
+		for (int i = weight + 1; left > 0; i++) {
+			unsigned d = i >= 0 && i < ndigits ? be16(p + 8 + 2 * i) : 0;
+			if (d > 9999)
+				return -EIO;
+			char g[4] = { (char)('0' + d / 1000), (char)('0' + d / 100 % 10),
+				      (char)('0' + d / 10 % 10), (char)('0' + d % 10) };
+			int k = left < 4 ? left : 4;
+			memcpy(out + n, g, (size_t)k);
+			n += (size_t)k;
+			left -= k;
+		}
+	}
+	*outlen = n;
 	return 0;
+}
+
+#define PG_EPOCH_DAYS 10957                 /* 1970-01-01 → 2000-01-01 */
+#define PG_EPOCH_MICROS INT64_C(946684800000000)
+
+/* Add one row from COPY BINARY fields (vals[i] NULL for SQL NULL). */
+static int add_row_binary(mdc_parquet_writer *w, const bin_kind *kinds, const uint8_t *const *vals,
+			  const uint32_t *lens, mdc_error *err)
+{
+	for (size_t i = 0; i < w->ncols; i++) {
+		wcol *c = &w->cols[i];
+		const uint8_t *p = vals[i];
+		size_t len = lens[i];
+		uint8_t b[16];
+		size_t vlen = 0;
+		const void *v = b;
+		int rc = 0;
+		if (!p) {
+			if ((rc = pq_column_add_null(&c->enc)) != 0)
+				return fail(w, mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed",
+							     c->name));
+			continue;
+		}
+		switch (kinds[i]) {
+		case BIN_TEXT:
+			if ((rc = add_value(w, c, (const char *)p, len, err)) != 0)
+				return fail(w, rc);
+			continue;
+		case BIN_BOOL:
+			if (len != 1)
+				goto bad;
+			b[0] = p[0] != 0;
+			vlen = 1;
+			break;
+		case BIN_I16:
+			if (len != 2)
+				goto bad;
+			le32(b, (uint32_t)(int32_t)(int16_t)be16(p));
+			vlen = 4;
+			break;
+		case BIN_I32:
+		case BIN_F32:
+			if (len != 4)
+				goto bad;
+			le32(b, be32(p));
+			vlen = 4;
+			break;
+		case BIN_I64:
+		case BIN_F64:
+		case BIN_TIME:
+			if (len != 8)
+				goto bad;
+			le64(b, be64(p));
+			vlen = 8;
+			break;
+		case BIN_DATE: {
+			if (len != 4)
+				goto bad;
+			int32_t d = (int32_t)be32(p);
+			int64_t days = (int64_t)d + PG_EPOCH_DAYS;
+			if (d == INT32_MAX)
+				days = INT32_MAX;     /* infinity */
+			else if (d == INT32_MIN)
+				days = -INT32_MAX;    /* -infinity */
+			else if (days <= -INT32_MAX || days >= INT32_MAX)
+				rc = -ERANGE;
+			le32(b, (uint32_t)(int32_t)days);
+			vlen = 4;
+			break;
+		}
+		case BIN_TS: {
+			if (len != 8)
+				goto bad;
+			int64_t t = (int64_t)be64(p), u;
+			if (t == INT64_MAX)
+				u = INT64_MAX;        /* infinity */
+			else if (t == INT64_MIN)
+				u = -INT64_MAX;       /* -infinity */
+			else if (__builtin_add_overflow(t, PG_EPOCH_MICROS, &u) || u == INT64_MAX ||
+				 u <= -INT64_MAX)
+				rc = -ERANGE;
+			le64(b, (uint64_t)u);
+			vlen = 8;
+			break;
+		}
+		case BIN_UUID:
+			if (len != 16)
+				goto bad;
+			v = p;
+			vlen = 16;
+			break;
+		case BIN_BYTES:
+			v = p;
+			vlen = len;
+			break;
+		case BIN_NUMERIC: {
+			char txt[200];
+			size_t tlen = 0;
+			if ((rc = numeric_text(p, len, txt, sizeof txt, &tlen)) == -EIO)
+				goto bad;
+			if (rc == 0) {
+				if ((rc = add_value(w, c, txt, tlen, err)) != 0)
+					return fail(w, rc);
+				continue;
+			}
+			break;
+		}
+		}
+		if (rc)
+			return fail(w, mdc_error_set(err, -rc, "parquet: column \"%s\" (%s): cannot store a value",
+						     c->name, c->type));
+		if ((rc = pq_column_add(&c->enc, v, vlen)) != 0)
+			return fail(w, mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed (%s)",
+						     c->name, strerror(-rc)));
+		continue;
+bad:
+		return fail(w, mdc_error_set(err, EIO, "parquet: column \"%s\" (%s): unexpected binary value "
+					     "of %zu bytes", c->name, c->type, len));
+	}
+	return row_done(w, err);
 }
 
 /* ---- the footer ---- */
@@ -1251,8 +1688,54 @@ static int wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error 
 	}
 }
 
-/* After a failure: cancel what still runs and read the rest, for at most
- * 5 s, so the connection can be reused. */
+/* The next COPY OUT message: 1 with *buf (PQfreemem it) and *len, 0 at the
+ * end of the COPY data (the final status follows from PQgetResult), or
+ * -errno with err. Reads what the kernel has before polling, like wait_ready. */
+static int copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const char *what,
+		     mdc_error *err)
+{
+	bool consumed = false;
+	int tls_spins = 0;
+	for (;;) {
+		int n = PQgetCopyData(pg, buf, 1);
+		if (n > 0) {
+			*len = n;
+			return 1;
+		}
+		if (n == -1)
+			return 0;
+		if (n != 0)
+			return mdc_pq_fail(err, pg, NULL, what);
+		if (!consumed) {
+			if (!PQconsumeInput(pg))
+				return mdc_pq_fail(err, pg, NULL, what);
+			consumed = true;
+			continue;
+		}
+		consumed = false;
+		SSL *ssl = PQsslStruct(pg, "OpenSSL");
+		if (ssl && SSL_pending(ssl) > 0 && ++tls_spins < 8)
+			continue;
+		tls_spins = 0;
+		int fd = PQsocket(pg);
+		if (fd < 0)
+			return mdc_pq_fail(err, pg, NULL, what);
+		int slice = POLL_SLICE_MS;
+		if (deadline) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
+			if (left < slice)
+				slice = (int)left;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, slice) < 0 && errno != EINTR)
+			return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
+	}
+}
+
+/* After a failure: cancel what still runs and read the rest (COPY data
+ * included), for at most 5 s, so the connection can be reused. */
 static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what)
 {
 	if (PQstatus(pg) != CONNECTION_OK)
@@ -1270,7 +1753,19 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 		PGresult *res = PQgetResult(pg);
 		if (!res)
 			return;
+		bool copy = PQresultStatus(res) == PGRES_COPY_OUT;
 		PQclear(res);
+		int n = 1;
+		while (copy && n == 1) {
+			char *buf = NULL;
+			int len;
+			if ((n = copy_next(pg, &buf, &len, deadline, what, &e)) == 1)
+				PQfreemem(buf);
+		}
+		if (n < 0) {
+			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
+			return;
+		}
 	}
 }
 
@@ -1307,6 +1802,250 @@ static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, 
 		return NULL;
 	}
 	return (char *)sql.data;
+}
+
+/* "COPY (SELECT col, CASE WHEN num_nulls(col) = 0 THEN format('%s', col) END,
+ * CAST(to_json(col) AS TEXT), ... FROM qname) TO STDOUT (FORMAT binary)";
+ * kinds[i] says how column i arrives. */
+static char *build_copy(PGconn *pg, mdc_parquet_writer *w, const char *qname, bin_kind *kinds,
+			mdc_error *err)
+{
+	pq_buf sql = { 0 };
+	static const char head[] = "COPY (SELECT ";
+	static const char tail[] = ") TO STDOUT (FORMAT binary)";
+	int rc = pq_buf_put(&sql, head, sizeof head - 1);
+	for (size_t i = 0; !rc && i < w->ncols; i++) {
+		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
+		if (!id) {
+			pq_buf_free(&sql);
+			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
+			return NULL;
+		}
+		bool as_text;
+		kinds[i] = pg_bin_kind(&w->cols[i], &as_text);
+		const char *pre = "", *mid = NULL, *post = "";
+		if (w->cols[i].t.k == K_JSON) {
+			pre = "CAST(to_json(";
+			post = ") AS TEXT)";
+		} else if (as_text) {
+			/* the type's output function, as the text protocol sends it
+			 * (num_nulls: "x IS NULL" is true for a composite of NULLs) */
+			pre = "CASE WHEN num_nulls(";
+			mid = ") = 0 THEN format('%s', ";
+			post = ") END";
+		}
+		if (i)
+			rc = pq_buf_put(&sql, ", ", 2);
+		if (!rc)
+			rc = pq_buf_put(&sql, pre, strlen(pre));
+		if (!rc)
+			rc = pq_buf_put(&sql, id, strlen(id));
+		if (!rc && mid)
+			rc = pq_buf_put(&sql, mid, strlen(mid));
+		if (!rc && mid)
+			rc = pq_buf_put(&sql, id, strlen(id));
+		if (!rc)
+			rc = pq_buf_put(&sql, post, strlen(post));
+		PQfreemem(id);
+	}
+	if (!rc)
+		rc = pq_buf_put(&sql, " FROM ", 6);
+	if (!rc)
+		rc = pq_buf_put(&sql, qname, strlen(qname));
+	if (!rc)
+		rc = pq_buf_put(&sql, tail, sizeof tail); /* with the NUL */
+	if (rc) {
+		pq_buf_free(&sql);
+		mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		return NULL;
+	}
+	return (char *)sql.data;
+}
+
+/* Reads the COPY BINARY stream (header, tuples, trailer) across messages. */
+typedef struct copy_rd {
+	pq_buf pend;            /* bytes of an incomplete tuple (or header) */
+	bool header, trailer;
+	const bin_kind *kinds;
+	const uint8_t **vals;
+	uint32_t *lens;
+} copy_rd;
+
+static const uint8_t copy_sig[11] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xFF, '\r', '\n', 0 };
+
+static int copy_feed(copy_rd *rd, mdc_parquet_writer *w, const uint8_t *data, size_t n,
+		     const char *what, mdc_error *err)
+{
+	const uint8_t *p = data;
+	size_t len = n, off = 0;
+	if (rd->pend.len) {
+		if (pq_buf_put(&rd->pend, data, n))
+			return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		p = rd->pend.data;
+		len = rd->pend.len;
+	}
+	int rc = 0;
+	while (!rd->trailer) {
+		if (!rd->header) {
+			if (len - off < 19)
+				break;
+			if (memcmp(p + off, copy_sig, 11) != 0 || (be32(p + off + 11) & (1u << 16)))
+				return mdc_error_set(err, EIO, "%s: not a binary COPY stream", what);
+			size_t ext = be32(p + off + 15);
+			if (len - off - 19 < ext)
+				break;
+			off += 19 + ext;
+			rd->header = true;
+			continue;
+		}
+		if (len - off < 2)
+			break;
+		int nf = (int16_t)be16(p + off);
+		if (nf == -1) {
+			rd->trailer = true;
+			off += 2;
+			break;
+		}
+		if (nf < 0 || (size_t)nf != w->ncols)
+			return mdc_error_set(err, EIO, "%s: the table changed (columns) during the export", what);
+		size_t q = off + 2;
+		bool whole = true;
+		for (size_t i = 0; i < w->ncols; i++) {
+			if (len - q < 4) {
+				whole = false;
+				break;
+			}
+			uint32_t fl = be32(p + q);
+			q += 4;
+			if (fl == UINT32_MAX) {
+				rd->vals[i] = NULL;
+				continue;
+			}
+			if (fl > INT32_MAX)
+				return mdc_error_set(err, EIO, "%s: bad field length in the COPY stream", what);
+			if (len - q < fl) {
+				whole = false;
+				break;
+			}
+			rd->vals[i] = p + q;
+			rd->lens[i] = fl;
+			q += fl;
+		}
+		if (!whole)
+			break;
+		if ((rc = add_row_binary(w, rd->kinds, rd->vals, rd->lens, err)) != 0)
+			return rc;
+		off = q;
+	}
+	if (rd->trailer)
+		off = len; /* nothing follows the trailer */
+	if (rd->pend.len) {
+		memmove(rd->pend.data, rd->pend.data + off, len - off);
+		rd->pend.len = len - off;
+	} else if (off < len && pq_buf_put(&rd->pend, p + off, len - off)) {
+		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
+	}
+	return 0;
+}
+
+/* PostgreSQL: the rows as COPY ... TO STDOUT (FORMAT binary): no PGresult
+ * per row and no text to parse for the built-in types. *fallback is set
+ * (and nothing was written) when the server refuses the statement itself
+ * (SQLSTATE class 42 or 0A: a PostgreSQL look-alike without binary COPY,
+ * format or num_nulls); the caller then uses the SELECT path. */
+static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const char *qname,
+		       const char *what, bool *fallback, mdc_error *err)
+{
+	*fallback = false;
+	copy_rd rd = { 0 };
+	bin_kind *kinds = calloc(w->ncols, sizeof *kinds);
+	rd.vals = calloc(w->ncols, sizeof *rd.vals);
+	rd.lens = calloc(w->ncols, sizeof *rd.lens);
+	rd.kinds = kinds;
+	char *sql = NULL;
+	bool sent = false, final_seen = false;
+	int rc = 0;
+	if (!kinds || !rd.vals || !rd.lens) {
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	if (!(sql = build_copy(pg, w, qname, kinds, err))) {
+		rc = -err->errnum;
+		goto out;
+	}
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	if (!PQsendQuery(pg, sql)) {
+		rc = mdc_pq_fail(err, pg, NULL, what);
+		goto out;
+	}
+	sent = true;
+	if ((rc = wait_ready(pg, 0, what, err)) != 0)
+		goto out;
+	PGresult *res = PQgetResult(pg);
+	if (!res) {
+		sent = false;
+		rc = mdc_error_set(err, EIO, "%s: no result", what);
+		goto out;
+	}
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		final_seen = true;
+		if (state && (strncmp(state, "42", 2) == 0 || strncmp(state, "0A", 2) == 0)) {
+			*fallback = true;
+			rc = mdc_error_set(err, EIO, "%s: binary COPY refused (%s): %s", what, state,
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		} else {
+			rc = mdc_pq_fail(err, pg, res, what);
+		}
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	for (;;) {
+		char *buf = NULL;
+		int len = 0;
+		int n = copy_next(pg, &buf, &len, 0, what, err);
+		if (n < 0) {
+			rc = n;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		rc = copy_feed(&rd, w, (const uint8_t *)buf, (size_t)len, what, err);
+		PQfreemem(buf);
+		if (rc)
+			goto out;
+	}
+	for (;;) {
+		if ((rc = wait_ready(pg, 0, what, err)) != 0)
+			goto out;
+		res = PQgetResult(pg);
+		if (!res) {
+			sent = false;
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK) {
+			rc = mdc_pq_fail(err, pg, res, what);
+			PQclear(res);
+			final_seen = true;
+			goto out;
+		}
+		final_seen = true;
+		PQclear(res);
+	}
+	if (!final_seen || !rd.trailer)
+		rc = mdc_error_set(err, EIO, "%s: the COPY data ended early", what);
+out:
+	if (sent)
+		end_query(c, pg, final_seen, what);
+	pq_buf_free(&rd.pend);
+	free(kinds);
+	free(rd.vals);
+	free(rd.lens);
+	free(sql);
+	return rc;
 }
 
 int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const char *rel,
@@ -1353,13 +2092,22 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		rc = err->errnum ? -err->errnum : -EINVAL;
 		goto out;
 	}
-	if (!(sql = build_select(pg, w, qname, err))) {
-		rc = -err->errnum;
-		goto out;
-	}
 	if (asprintf(&what, "parquet export of %s", qname) < 0) {
 		what = NULL;
 		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	if (mdc_conn_dialect(c) == MDC_DIALECT_POSTGRES) {
+		bool fallback = false;
+		rc = export_copy(c, pg, w, qname, what, &fallback, err);
+		if (!fallback)
+			goto done;
+		mdc_log(LOG_INFO, "%s; using SELECT instead", err->message);
+		mdc_error_clear(err);
+		rc = 0;
+	}
+	if (!(sql = build_select(pg, w, qname, err))) {
+		rc = -err->errnum;
 		goto out;
 	}
 	mdc_log(LOG_DEBUG, "SQL: %s", sql);
@@ -1413,7 +2161,9 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 			goto out;
 		}
 	}
-	rc = mdc_parquet_writer_finish(w, err);
+done:
+	if (!rc)
+		rc = mdc_parquet_writer_finish(w, err);
 	if (!rc)
 		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
 			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));

@@ -4,7 +4,8 @@
  * flat column per table column, every column OPTIONAL (NULL = definition
  * level 0), data pages v1 with RLE definition levels, dictionary encoding
  * (RLE_DICTIONARY, dictionary page PLAIN) with a fall-back to PLAIN once a
- * column chunk's dictionary passes 1 MiB, per-chunk and per-page statistics
+ * column chunk's dictionary passes 1 MiB or its first values are mostly
+ * distinct (see parquet_encode.h), per-chunk and per-page statistics
  * (min_value/max_value in the column's type-defined order, null_count) and
  * ZSTD (default), SNAPPY or no compression. created_by is
  * "mdfs version X (build ...)".
@@ -78,8 +79,11 @@ typedef struct mdc_parquet_options {
 /* Export "db"."schema"."rel" as a Parquet file written sequentially to fd
  * (a spool file; the FUSE side then serves it with its exact size). Column
  * types come from the catalog (mdc_list_columns), not guessed; rows stream
- * in single-row mode; memory is bounded by the row group size, never by the
- * table. o may be NULL (all defaults). db may be NULL/"" on PostgreSQL.
+ * (PostgreSQL: COPY (SELECT ...) TO STDOUT (FORMAT binary), built-in types
+ * decoded from their binary form, other types as their text output; DuckDB
+ * and MotherDuck, or a PostgreSQL look-alike that refuses that statement:
+ * SELECT in single-row mode, text values); either way the same file. Memory
+ * is bounded by the row group size, never by the table. o may be NULL (all defaults). db may be NULL/"" on PostgreSQL.
  * Returns 0, or -errno with err set: the errors of mdc_list_columns and of
  * the query (-ENOENT no such relation, -EIO connection lost, -ETIMEDOUT
  * cancel or statement timeout), -ERANGE / -EINVAL for a value that does not

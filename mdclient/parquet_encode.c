@@ -24,7 +24,8 @@
 #define DEFAULT_PAGE_BYTES (1024 * 1024)
 #define DEFAULT_DICT_MAX (1024 * 1024)
 #define PAGE_MAX_VALUES (1 << 18)
-#define STAT_MAX_BYTES 64  /* longer BYTE_ARRAY min/max are truncated (marked inexact) */
+#define STAT_MAX_BYTES 64
+#define DICT_PROBE_VALUES 16384 /* a first page this long decides early whether the dictionary pays */  /* longer BYTE_ARRAY min/max are truncated (marked inexact) */
 
 enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
 
@@ -69,9 +70,33 @@ static int put_u32le(pq_buf *b, uint32_t v)
 	return pq_buf_put(b, x, 4);
 }
 
-static uint32_t get_u32le(const uint8_t *p)
+static inline uint32_t get_u32le(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+#else
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+#endif
+}
+
+static inline uint64_t get_u64le(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+#else
+	return (uint64_t)get_u32le(p) | (uint64_t)get_u32le(p + 4) << 32;
+#endif
+}
+
+/* Append n bytes that the caller has reserved room for. */
+static inline void put_reserved(pq_buf *b, const void *p, size_t n)
+{
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
 }
 
 static int put_varint(pq_buf *b, uint64_t v)
@@ -195,12 +220,9 @@ void pq_compress_free(void **zctx)
 
 /* ---- comparison and statistics ---- */
 
-static int64_t get_i64le(const uint8_t *p)
+static inline int64_t get_i64le(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return (int64_t)v;
+	return (int64_t)get_u64le(p);
 }
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
@@ -212,8 +234,8 @@ static int memcmp_len(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
 	return r ? (r < 0 ? -1 : 1) : CMP(alen, blen);
 }
 
-int pq_compare(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
-	       const uint8_t *b, size_t blen)
+static inline int compare_values(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
+				 const uint8_t *b, size_t blen)
 {
 	switch (phys) {
 	case PQ_BOOLEAN:
@@ -224,7 +246,7 @@ int pq_compare(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
 		return CMP((int32_t)get_u32le(a), (int32_t)get_u32le(b));
 	case PQ_INT64:
 		if (order == PQ_ORDER_UNSIGNED)
-			return CMP((uint64_t)get_i64le(a), (uint64_t)get_i64le(b));
+			return CMP(get_u64le(a), get_u64le(b));
 		return CMP(get_i64le(a), get_i64le(b));
 	case PQ_FLOAT: {
 		float x, y;
@@ -250,6 +272,12 @@ int pq_compare(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
 	return 0;
 }
 
+int pq_compare(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
+	       const uint8_t *b, size_t blen)
+{
+	return compare_values(phys, order, a, alen, b, blen);
+}
+
 static bool is_nan(pq_physical phys, const uint8_t *v)
 {
 	if (phys == PQ_FLOAT) {
@@ -265,28 +293,45 @@ static bool is_nan(pq_physical phys, const uint8_t *v)
 	return false;
 }
 
-static int stats_update(pq_column *c, const uint8_t *v, size_t len)
+/* Replace a bound's bytes (no realloc once the buffer is big enough). */
+static inline int stats_set(pq_buf *b, const uint8_t *v, size_t len)
+{
+	if (b->cap < len) {
+		b->len = 0;
+		return pq_buf_put(b, v, len);
+	}
+	if (len)
+		memcpy(b->data, v, len);
+	b->len = len;
+	return 0;
+}
+
+static inline int stats_update(pq_column *c, const uint8_t *v, size_t len)
 {
 	pq_stats *s = &c->stats;
 	if (c->order == PQ_ORDER_NONE || is_nan(c->phys, v))
 		return 0;
 	if (!s->has_minmax) {
-		s->min.len = s->max.len = 0;
-		if (pq_buf_put(&s->min, v, len) || pq_buf_put(&s->max, v, len))
+		if (stats_set(&s->min, v, len) || stats_set(&s->max, v, len))
 			return -ENOMEM;
 		s->has_minmax = true;
 		return 0;
 	}
-	if (pq_compare(c->phys, c->order, v, len, s->min.data, s->min.len) < 0) {
-		s->min.len = 0;
-		if (pq_buf_put(&s->min, v, len))
-			return -ENOMEM;
+	int lo, hi;
+	if (c->phys == PQ_INT64 && c->order == PQ_ORDER_SIGNED) {
+		/* the common case, without the general comparison */
+		int64_t x = get_i64le(v);
+		lo = x < get_i64le(s->min.data);
+		hi = !lo && x > get_i64le(s->max.data);
+	} else {
+		lo = compare_values(c->phys, c->order, v, len, s->min.data, s->min.len) < 0;
+		/* below the minimum, so not above the maximum */
+		hi = !lo && compare_values(c->phys, c->order, v, len, s->max.data, s->max.len) > 0;
 	}
-	if (pq_compare(c->phys, c->order, v, len, s->max.data, s->max.len) > 0) {
-		s->max.len = 0;
-		if (pq_buf_put(&s->max, v, len))
-			return -ENOMEM;
-	}
+	if (lo)
+		return stats_set(&s->min, v, len);
+	if (hi)
+		return stats_set(&s->max, v, len);
 	return 0;
 }
 
@@ -396,6 +441,7 @@ void pq_column_reset(pq_column *c)
 	c->defs.len = c->idx.len = c->plain.len = 0;
 	c->page_plain_bytes = 0;
 	c->page_values = 0;
+	c->page_nulls = 0;
 }
 
 size_t pq_column_buffered(const pq_column *c)
@@ -448,14 +494,23 @@ static int cut_page(pq_column *c)
 	pq_buf *body = &c->scratch, *tmp = &c->scratch2;
 	body->len = tmp->len = 0;
 	/* definition levels: bit width 1, behind a 4-byte length */
-	if (pq_buf_reserve(tmp, c->defs.len * 4))
+	if (put_u32le(body, 0))
 		return -ENOMEM;
-	/* reuse tmp as a uint32 array of levels */
-	uint32_t *lv = (uint32_t *)(void *)tmp->data;
-	for (size_t i = 0; i < c->defs.len; i++)
-		lv[i] = c->defs.data[i];
-	if (put_u32le(body, 0) || pq_rle_encode(body, lv, c->defs.len, 1))
-		return -ENOMEM;
+	if (c->page_nulls == 0 && c->defs.len >= 8) {
+		/* no NULLs: one RLE run of 1s, as pq_rle_encode writes it */
+		uint8_t one = 1;
+		if (put_varint(body, (uint64_t)c->defs.len << 1) || pq_buf_put(body, &one, 1))
+			return -ENOMEM;
+	} else {
+		if (pq_buf_reserve(tmp, c->defs.len * 4))
+			return -ENOMEM;
+		/* reuse tmp as a uint32 array of levels */
+		uint32_t *lv = (uint32_t *)(void *)tmp->data;
+		for (size_t i = 0; i < c->defs.len; i++)
+			lv[i] = c->defs.data[i];
+		if (pq_rle_encode(body, lv, c->defs.len, 1))
+			return -ENOMEM;
+	}
 	uint32_t dl = (uint32_t)(body->len - 4);
 	body->data[0] = (uint8_t)dl;
 	body->data[1] = (uint8_t)(dl >> 8);
@@ -505,17 +560,31 @@ static int cut_page(pq_column *c)
 	c->defs.len = c->idx.len = c->plain.len = 0;
 	c->page_plain_bytes = 0;
 	c->page_values = 0;
+	c->page_nulls = 0;
 	return 0;
 }
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
+/* A word at a time (the dictionary hashes every value it sees). */
+static inline uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ n;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
+	const uint64_t k = 0x9E3779B97F4A7C15ULL;
+	uint64_t h = (uint64_t)n * k;
+	while (n >= 8) {
+		h = (h ^ get_u64le(p)) * k;
+		h ^= h >> 29;
+		p += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		uint64_t t = (uint64_t)get_u32le(p) << 32 | get_u32le(p + n - 4);
+		h = (h ^ t) * k;
+	} else if (n > 0) {
+		uint64_t t = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+		h = (h ^ t) * k;
+	}
 	h ^= h >> 32;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
 	return h;
 }
 
@@ -596,9 +665,10 @@ static int after_add(pq_column *c)
 
 int pq_column_add_null(pq_column *c)
 {
-	uint8_t z = 0;
-	if (pq_buf_put(&c->defs, &z, 1))
+	if (c->defs.len == c->defs.cap && pq_buf_reserve(&c->defs, 1))
 		return -ENOMEM;
+	c->defs.data[c->defs.len++] = 0;
+	c->page_nulls++;
 	c->stats.null_count++;
 	return after_add(c);
 }
@@ -606,27 +676,33 @@ int pq_column_add_null(pq_column *c)
 int pq_column_add(pq_column *c, const void *v, size_t len)
 {
 	const uint8_t *p = v;
-	uint8_t one = 1;
+	int rc;
 	if (c->phys == PQ_BYTE_ARRAY && len > UINT32_MAX)
 		return -EFBIG;
-	if (pq_buf_put(&c->defs, &one, 1))
+	if (c->defs.len == c->defs.cap && pq_buf_reserve(&c->defs, 1))
 		return -ENOMEM;
-	int rc = stats_update(c, p, len);
-	if (rc)
-		return rc;
+	c->defs.data[c->defs.len++] = 1;
 	c->chunk_nonnull++;
 	size_t plain_len = len + (c->phys == PQ_BYTE_ARRAY ? 4 : 0);
 	c->page_plain_bytes += plain_len;
 	if (c->dict_on) {
+		uint32_t known = c->dict_n;
 		int64_t e = dict_lookup(c, p, len);
 		if (e < 0)
 			return (int)e;
+		/* A value already in the chunk's dictionary cannot move min/max. */
+		if ((uint32_t)e >= known && (rc = stats_update(c, p, len)) != 0)
+			return rc;
 		uint32_t u = (uint32_t)e;
-		if (pq_buf_put(&c->idx, &u, 4))
+		if (c->idx.cap - c->idx.len < 4 && pq_buf_reserve(&c->idx, 4))
 			return -ENOMEM;
-		if (c->dict.len > c->dict_max) {
-			/* Past the bound: this page keeps the dictionary, the
-			 * rest of the chunk is PLAIN. */
+		put_reserved(&c->idx, &u, 4);
+		if (c->dict.len > c->dict_max ||
+		    (c->pages_done == 0 && c->chunk_nonnull == DICT_PROBE_VALUES &&
+		     (int64_t)c->dict_n * 2 > c->chunk_nonnull)) {
+			/* Past the bound, or mostly distinct values so far: this
+			 * page keeps the dictionary, the rest of the chunk is PLAIN
+			 * (no hashing of values that would not repeat). */
 			c->page_values++;
 			c->num_values++;
 			if ((rc = cut_page(c)) != 0)
@@ -635,9 +711,17 @@ int pq_column_add(pq_column *c, const void *v, size_t len)
 			return 0;
 		}
 	} else {
-		if ((c->phys == PQ_BYTE_ARRAY && put_u32le(&c->plain, (uint32_t)len)) ||
-		    pq_buf_put(&c->plain, p, len))
+		if ((rc = stats_update(c, p, len)) != 0)
+			return rc;
+		if (c->plain.cap - c->plain.len < plain_len && pq_buf_reserve(&c->plain, plain_len))
 			return -ENOMEM;
+		if (c->phys == PQ_BYTE_ARRAY) {
+			uint8_t n4[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+					  (uint8_t)(len >> 24) };
+			put_reserved(&c->plain, n4, 4);
+		}
+		if (len)
+			put_reserved(&c->plain, p, len);
 	}
 	return after_add(c);
 }

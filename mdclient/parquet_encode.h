@@ -5,7 +5,8 @@
  * chunk being built - values go in one at a time, pages are cut at about
  * page_bytes of plain-encoded values, dictionary-encoded (RLE_DICTIONARY,
  * dictionary page PLAIN) until the dictionary passes dict_max bytes or does
- * not pay (after the first page, more than half of the values were new),
+ * not pay (more than half of the values were new after the first page, or
+ * already after the first 16384 values, which then end the first page),
  * then PLAIN for the rest of the chunk; every page is compressed with the
  * chunk's codec as soon as it is cut, so a chunk holds only compressed pages
  * plus one open page. Statistics: min/max in the column's sort order,
@@ -106,6 +107,7 @@ typedef struct pq_column {
 	pq_buf plain;               /* plain-encoded values (plain mode; BOOLEAN: 1 byte each) */
 	size_t page_plain_bytes;    /* plain size of the page's values (cut criterion) */
 	int32_t page_values;
+	int32_t page_nulls;
 	/* scratch */
 	pq_buf scratch, scratch2;
 	tc_writer th;               /* page headers */

@@ -114,6 +114,26 @@ static void test_dictionary(void)
 	CHECK(c.dict_n < 10000);
 	pq_column_free(&c);
 
+	/* with the default 1 MiB pages: mostly distinct values end the
+	 * dictionary (and the first page) after 16384 values, not after the
+	 * first page; statistics cover both parts */
+	pq_column_init(&c, PQ_INT64, 0, PQ_ORDER_SIGNED, PQ_CODEC_ZSTD, 0, 0);
+	for (int i = 0; i < 40000; i++)
+		add_i64(&c, (i % 2 ? i : -i) * (int64_t)3);
+	CHECK(!c.dict_on);
+	CHECK_INT(c.dict_n, 16384);
+	CHECK_INT(c.pages_done, 1);
+	CHECK_INT(pq_column_finish(&c), 0);
+	CHECK(c.used_dict && c.used_plain);
+	CHECK_INT(c.num_values, 40000);
+	CHECK(c.stats.has_minmax);
+	int64_t mn, mx;
+	memcpy(&mn, c.stats.min.data, 8);
+	memcpy(&mx, c.stats.max.data, 8);
+	CHECK(mn == -39998 * 3);
+	CHECK(mx == 39999 * 3);
+	pq_column_free(&c);
+
 	/* a dictionary past its byte bound falls back mid-page */
 	pq_column_init(&c, PQ_BYTE_ARRAY, 0, PQ_ORDER_UNSIGNED, PQ_CODEC_UNCOMPRESSED, 1 << 20, 1000);
 	char s[32];
