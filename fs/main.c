@@ -9,6 +9,7 @@
 #include "fs/mdfs.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,11 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *loop_cfg = NULL;
 	mdc_error err;
 	int ret = 1;
+
+	/* FUSE runs requests on up to ten threads; glibc would give each its own
+	 * arena and keep what a load freed there. Two arenas keep the daemon's
+	 * memory bounded by its buffers, not by how many threads have loaded. */
+	mallopt(M_ARENA_MAX, 2);
 
 	/* `mdfs seed ...`: the same loader as the mount, without one. */
 	if (argc > 1 && strcmp(argv[1], "seed") == 0)
