@@ -61,7 +61,7 @@
 #include "mdclient/error.h"
 
 typedef enum mdc_parquet_codec {
-	MDC_PQ_ZSTD = 0,   /* zstd level 3 (libzstd's default) */
+	MDC_PQ_ZSTD = 0,   /* zstd level 2 (faster than the default 3, same size on table data) */
 	MDC_PQ_SNAPPY,
 	MDC_PQ_NONE,
 } mdc_parquet_codec;
