@@ -24,14 +24,12 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <libpq-fe.h>
-#include <openssl/ssl.h>
 
 #include "mdfs_version.h"
 #include "mdclient/catalog.h"
@@ -41,7 +39,6 @@
 #include "mdclient/thrift_compact.h"
 
 #define CREATED_BY "mdfs version " MDFS_VERSION " (build mdclient)"
-#define POLL_SLICE_MS 200
 #define ROWS_PER_SIZE_CHECK 256
 
 #define IS_DIGIT(ch) ((unsigned)((ch) - '0') < 10u)
@@ -1647,50 +1644,10 @@ int mdc_parquet_writer_finish(mdc_parquet_writer *w, mdc_error *err)
 
 /* ---- the export ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait until PQgetResult will not block (as stream.c does: PQconsumeInput
- * only when libpq holds no complete result, TLS-buffered bytes read before
- * polling). 0 or -errno with err. */
-static int wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error *err)
-{
-	int tls_spins = 0;
-	for (;;) {
-		if (!PQisBusy(pg))
-			return 0;
-		if (!PQconsumeInput(pg))
-			return mdc_pq_fail(err, pg, NULL, what);
-		if (!PQisBusy(pg))
-			return 0;
-		SSL *ssl = PQsslStruct(pg, "OpenSSL");
-		if (ssl && SSL_pending(ssl) > 0 && ++tls_spins < 8)
-			continue;
-		tls_spins = 0;
-		int fd = PQsocket(pg);
-		if (fd < 0)
-			return mdc_pq_fail(err, pg, NULL, what);
-		int slice = POLL_SLICE_MS;
-		if (deadline) {
-			int64_t left = deadline - now_ms();
-			if (left <= 0)
-				return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
-			if (left < slice)
-				slice = (int)left;
-		}
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, slice) < 0 && errno != EINTR)
-			return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
-	}
-}
-
 /* The next COPY OUT message: 1 with *buf (PQfreemem it) and *len, 0 at the
  * end of the COPY data (the final status follows from PQgetResult), or
- * -errno with err. Reads what the kernel has before polling, like wait_ready. */
+ * -errno with err. Reads what the kernel has before polling, like
+ * mdc_pq_wait_ready. */
 static int copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const char *what,
 		     mdc_error *err)
 {
@@ -1713,24 +1670,9 @@ static int copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const c
 			continue;
 		}
 		consumed = false;
-		SSL *ssl = PQsslStruct(pg, "OpenSSL");
-		if (ssl && SSL_pending(ssl) > 0 && ++tls_spins < 8)
-			continue;
-		tls_spins = 0;
-		int fd = PQsocket(pg);
-		if (fd < 0)
-			return mdc_pq_fail(err, pg, NULL, what);
-		int slice = POLL_SLICE_MS;
-		if (deadline) {
-			int64_t left = deadline - now_ms();
-			if (left <= 0)
-				return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
-			if (left < slice)
-				slice = (int)left;
-		}
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, slice) < 0 && errno != EINTR)
-			return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
+		int rc = mdc_pq_wait_input(pg, deadline, &tls_spins, what, err);
+		if (rc < 0)
+			return rc;
 	}
 }
 
@@ -1742,11 +1684,11 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 		return;
 	if (!final_seen)
 		mdc_conn_cancel(c);
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = mdc_now_ms() + 5000;
 	for (;;) {
 		mdc_error e;
 		mdc_error_clear(&e);
-		if (wait_ready(pg, deadline, what, &e) != 0) {
+		if (mdc_pq_wait_ready(pg, deadline, what, &e) != 0) {
 			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
 			return;
 		}
@@ -1979,7 +1921,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 		goto out;
 	}
 	sent = true;
-	if ((rc = wait_ready(pg, 0, what, err)) != 0)
+	if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
 		goto out;
 	PGresult *res = PQgetResult(pg);
 	if (!res) {
@@ -2018,7 +1960,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 			goto out;
 	}
 	for (;;) {
-		if ((rc = wait_ready(pg, 0, what, err)) != 0)
+		if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
 			goto out;
 		res = PQgetResult(pg);
 		if (!res) {
@@ -2121,7 +2063,7 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		goto out;
 	}
 	for (;;) {
-		if ((rc = wait_ready(pg, 0, what, err)) != 0)
+		if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
 			goto out;
 		PGresult *res = PQgetResult(pg);
 		if (!res) {

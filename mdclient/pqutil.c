@@ -3,9 +3,12 @@
 #include "mdclient/pqutil.h"
 
 #include <errno.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mdclient/log.h"
 
@@ -196,4 +199,56 @@ done:
 	for (int i = 0; i < 3; i++)
 		PQfreemem(parts[i]);
 	return out;
+}
+
+int64_t mdc_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define POLL_SLICE_MS 200
+
+int mdc_pq_wait_input(PGconn *pg, int64_t deadline, int *tls_spins, const char *what,
+		      mdc_error *err)
+{
+	/* libpq 15's PQconsumeInput reads at most what fits its buffer, so the
+	 * rest of a TLS record can sit in OpenSSL while the socket is empty. */
+	SSL *ssl = PQsslStruct(pg, "OpenSSL");
+	if (ssl && SSL_pending(ssl) > 0 && ++*tls_spins < 8)
+		return 0;
+	*tls_spins = 0;
+	int fd = PQsocket(pg);
+	if (fd < 0)
+		return mdc_pq_fail(err, pg, NULL, what);
+	int slice = POLL_SLICE_MS;
+	if (deadline) {
+		int64_t left = deadline - mdc_now_ms();
+		if (left <= 0)
+			return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
+		if (left < slice)
+			slice = (int)left;
+	}
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, slice) < 0 && errno != EINTR)
+		return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
+	return 0; /* readable, hung up, timed out or interrupted: the caller looks */
+}
+
+int mdc_pq_wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error *err)
+{
+	int tls_spins = 0;
+	for (;;) {
+		if (!PQisBusy(pg))
+			return 0;
+		/* Read what the kernel already has before polling. */
+		if (!PQconsumeInput(pg))
+			return mdc_pq_fail(err, pg, NULL, what);
+		if (!PQisBusy(pg))
+			return 0;
+		int rc = mdc_pq_wait_input(pg, deadline, &tls_spins, what, err);
+		if (rc < 0)
+			return rc;
+	}
 }

@@ -7,6 +7,7 @@
 #define MDCLIENT_PQUTIL_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include "mdclient/common.h"
 #include "mdclient/error.h"
 
@@ -35,5 +36,25 @@ char *mdc_pq_qualified(PGconn *conn, const char *db, const char *schema, const c
  * cancel a long query first. Returns 0 when conn is idle and usable, -EIO
  * when it is broken and must be closed. Logs nothing. */
 int mdc_pq_drain(PGconn *conn);
+
+/* CLOCK_MONOTONIC in milliseconds: what the deadlines below are measured in. */
+int64_t mdc_now_ms(void);
+
+/* Waiting never happens inside libpq (it could block forever): these poll
+ * the socket in slices of at most 200 ms, so a dead peer shows up through
+ * TCP keepalives, a deadline is kept, and a cancel from another thread gets
+ * through. Bytes OpenSSL has already decrypted count as input (poll() cannot
+ * see them).
+ *
+ * mdc_pq_wait_input: wait (one slice at most) for more input on conn. The
+ * caller loops: PQconsumeInput, try, wait. *tls_spins starts at 0. Returns 0
+ * (look again), -ETIMEDOUT past deadline (mdc_now_ms() time, 0: none), -EIO
+ * with err when the socket is gone. */
+int mdc_pq_wait_input(PGconn *conn, int64_t deadline, int *tls_spins, const char *what,
+		      mdc_error *err);
+/* Wait until PQgetResult will not block. PQconsumeInput is called only when
+ * libpq holds no complete result: it left-justifies libpq's input buffer, so
+ * calling it per row of a fast stream is quadratic. Same returns. */
+int mdc_pq_wait_ready(PGconn *conn, int64_t deadline, const char *what, mdc_error *err);
 
 #endif

@@ -6,8 +6,8 @@
  * reader needs bytes, so memory is one read's worth plus one row, whatever
  * the table's size.
  *
- * Waiting never happens inside libpq: wait_ready() polls the socket in
- * POLL_SLICE_MS slices around PQconsumeInput/PQisBusy, so a dead peer shows
+ * Waiting never happens inside libpq: mdc_pq_wait_ready() (pqutil.h) polls
+ * the socket in short slices around PQconsumeInput/PQisBusy, so a dead peer shows
  * up as a PQconsumeInput failure (-EIO), a stalled server is bounded by the
  * statement timeout and TCP keepalives the connection layer sets, and a
  * CancelRequest from another thread (mdc_conn_cancel) ends the query with
@@ -25,20 +25,17 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <libpq-fe.h>
-#include <openssl/ssl.h>
 
 #include "mdclient/csv_out.h"
 #include "mdclient/log.h"
 #include "mdclient/pqutil.h"
 
-#define POLL_SLICE_MS 200
 #define CLOSE_DRAIN_MS 5000
 
 typedef enum stream_state {
@@ -60,65 +57,6 @@ struct mdc_stream {
 	stream_state state;
 	mdc_error fail;      /* sticky error for ST_FAILED */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* True when the TLS layer holds decrypted bytes libpq has not read yet.
- * libpq 15's PQconsumeInput reads at most what fits its input buffer, so
- * the rest of a TLS record can stay inside OpenSSL while the socket itself
- * is empty: poll() would then sleep a whole slice (or forever). */
-static bool tls_pending(PGconn *pg)
-{
-	SSL *ssl = PQsslStruct(pg, "OpenSSL");
-	return ssl && SSL_pending(ssl) > 0;
-}
-
-/* Wait until PQgetResult will not block. deadline: CLOCK_MONOTONIC ms, or 0
- * for no deadline of our own. Returns 0, -ETIMEDOUT (deadline), or -EIO with
- * err filled (connection broken). */
-static int wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error *err)
-{
-	int tls_spins = 0;
-	for (;;) {
-		/* PQconsumeInput only when libpq holds no complete result: it
-		 * left-justifies libpq's input buffer (which grows to megabytes
-		 * on a fast stream), so calling it per row is quadratic. */
-		if (!PQisBusy(pg))
-			return 0;
-		/* Read what the kernel already has before polling: when rows
-		 * stream in quickly this saves a poll() per refill. */
-		if (!PQconsumeInput(pg))
-			return mdc_pq_fail(err, pg, NULL, what);
-		if (!PQisBusy(pg))
-			return 0;
-		/* Bytes OpenSSL has already decrypted are invisible to poll():
-		 * read them instead of waiting for the socket (which may never
-		 * become readable again if the server has sent everything). */
-		if (tls_pending(pg) && ++tls_spins < 8)
-			continue;
-		tls_spins = 0;
-		int fd = PQsocket(pg);
-		if (fd < 0)
-			return mdc_pq_fail(err, pg, NULL, what);
-		int slice = POLL_SLICE_MS;
-		if (deadline) {
-			int64_t left = deadline - now_ms();
-			if (left <= 0)
-				return mdc_error_set(err, ETIMEDOUT, "%s: timed out", what);
-			if (left < slice)
-				slice = (int)left;
-		}
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, slice) < 0 && errno != EINTR)
-			return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
-		/* Readable, hung up, timed out or interrupted: loop and look. */
-	}
-}
 
 /* Record a failure: the stream is over, every later read returns it. */
 static int set_failed(mdc_stream *s, int rc, const mdc_error *e)
@@ -175,7 +113,7 @@ static int step(mdc_stream *s, bool nonblock, mdc_error *err)
 			}
 			if (PQisBusy(s->pg))
 				return STEP_NOT_READY;
-		} else if ((rc = wait_ready(s->pg, 0, s->what, &e)) != 0) {
+		} else if ((rc = mdc_pq_wait_ready(s->pg, 0, s->what, &e)) != 0) {
 			goto failed;
 		}
 	}
@@ -309,10 +247,10 @@ static int drain(mdc_stream *s)
 		mdc_log(LOG_DEBUG, "%s: closed before the end, cancelling", s->what);
 		mdc_conn_cancel(s->conn);
 	}
-	int64_t deadline = now_ms() + CLOSE_DRAIN_MS;
+	int64_t deadline = mdc_now_ms() + CLOSE_DRAIN_MS;
 	for (;;) {
 		mdc_error_clear(&e);
-		if (wait_ready(s->pg, deadline, s->what, &e) != 0) {
+		if (mdc_pq_wait_ready(s->pg, deadline, s->what, &e) != 0) {
 			mdc_log(LOG_WARNING, "%s: could not end the query (%s); dropping the connection",
 				s->what, e.message);
 			return -EIO;
