@@ -312,15 +312,23 @@ out:
 	return rc;
 }
 
+/* How every change starts: EROFS on a read-only mount, else the parsed path
+ * (a name mdfs cannot hold is EPERM, not ENOENT). */
+static int begin_change(struct mdfs *m, const char *path, struct mdfs_path *p)
+{
+	if (m->opts.ro)
+		return -EROFS;
+	int rc = path_parse(path, p);
+	return rc == -ENOENT ? -EPERM : rc;
+}
+
 static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
-	if (m->opts.ro)
-		return -EROFS;
 	struct mdfs_path p;
-	int rc = path_parse(path, &p);
+	int rc = begin_change(m, path, &p);
 	if (rc < 0)
-		return rc == -ENOENT ? -EPERM : rc; /* not a name mdfs can hold */
+		return rc;
 	if (p.depth != 3) {
 		path_free(&p);
 		return p.depth < 3 ? -EEXIST : -EPERM;
@@ -525,14 +533,12 @@ static int mdfs_unlink(const char *path)
 static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct mdfs *m = ctx();
-	if (m->opts.ro)
-		return -EROFS;
 	if (flags & RENAME_EXCHANGE)
-		return -EINVAL;
+		return m->opts.ro ? -EROFS : -EINVAL;
 	struct mdfs_path pt;
-	int rc = path_parse(to, &pt);
+	int rc = begin_change(m, to, &pt);
 	if (rc < 0)
-		return rc == -ENOENT ? -EPERM : rc;
+		return rc;
 	if (pt.depth != 3) {
 		path_free(&pt);
 		return -EPERM;
@@ -557,12 +563,10 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 static int mdfs_mkdir(const char *path, mode_t mode)
 {
 	struct mdfs *m = ctx();
-	if (m->opts.ro)
-		return -EROFS;
 	struct mdfs_path p;
-	int rc = path_parse(path, &p);
+	int rc = begin_change(m, path, &p);
 	if (rc < 0)
-		return rc == -ENOENT ? -EPERM : rc;
+		return rc;
 	if (p.depth == 2)
 		rc = mdfs_create_schema(m, p.db, p.schema);
 	else
