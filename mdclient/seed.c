@@ -433,31 +433,27 @@ static int flush_batch(loader *L)
 	return 0;
 }
 
+/* The outcome of one batch's INSERT: 0, or the failure (res is cleared). */
+static int batch_done(loader *L, PGresult *res)
+{
+	int rc = 0;
+	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK))
+		rc = fail_load(L, res, "load");
+	PQclear(res);
+	return rc;
+}
+
 static int send_values(loader *L)
 {
 	mdc_log(LOG_DEBUG, "sql: INSERT INTO %s VALUES … (%zu rows, %zu bytes)", L->rel, L->batch_n, L->b.len);
-	PGresult *res = PQexec(L->pg, L->b.p);
-	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)) {
-		int rc = fail_load(L, res, "load");
-		PQclear(res);
-		return rc;
-	}
-	PQclear(res);
-	return 0;
+	return batch_done(L, PQexec(L->pg, L->b.p));
 }
 
 static int send_split(loader *L)
 {
 	const char *params[1] = { L->b.p };
 	mdc_log(LOG_DEBUG, "sql: %s [$1 = %zu rows, %zu bytes]", L->sql_split.p, L->batch_n, L->b.len);
-	PGresult *res = PQexecParams(L->pg, L->sql_split.p, 1, NULL, params, NULL, NULL, 0);
-	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)) {
-		int rc = fail_load(L, res, "load");
-		PQclear(res);
-		return rc;
-	}
-	PQclear(res);
-	return 0;
+	return batch_done(L, PQexecParams(L->pg, L->sql_split.p, 1, NULL, params, NULL, NULL, 0));
 }
 
 static int start_values_batch(loader *L)
