@@ -146,4 +146,43 @@ static jv jload(const char *path)
 	return v;
 }
 
+/* ---- one entry of agate_inferred_postgres_types.json ---- */
+#include "mdclient/seed.h"
+
+/* A key "path [text_columns=a,b]" as dbt's own test loads it: the file under
+ * dir, its text-column overrides, and delimiter '|' for the pipe-separated
+ * seed. c must not be copied (o points into it). */
+typedef struct seed_case {
+	char rel[1024];            /* the path as the key gives it */
+	char path[2048];           /* dir/rel */
+	char tc[1024];             /* the text_columns list, tokenised */
+	mdc_seed_column_type ct[16];
+	mdc_seed_options o;
+} seed_case;
+
+static void seed_case_init(seed_case *c, const char *dir, const char *key)
+{
+	memset(c, 0, sizeof *c);
+	const char *br = strstr(key, " [text_columns=");
+	if (br) {
+		snprintf(c->rel, sizeof c->rel, "%.*s", (int)(br - key), key);
+		snprintf(c->tc, sizeof c->tc, "%s", br + strlen(" [text_columns="));
+		c->tc[strcspn(c->tc, "]")] = '\0';
+	} else {
+		snprintf(c->rel, sizeof c->rel, "%s", key);
+	}
+	snprintf(c->path, sizeof c->path, "%s/%s", dir, c->rel);
+	size_t n = 0;
+	for (char *save = NULL, *tok = strtok_r(c->tc, ",", &save); tok && n < 16;
+	     tok = strtok_r(NULL, ",", &save)) {
+		c->ct[n].column = tok;
+		c->ct[n].sql_type = "text";
+		n++;
+	}
+	c->o.column_types = c->ct;
+	c->o.n_column_types = n;
+	if (strstr(c->rel, "pipe_separated"))
+		c->o.delimiter = '|';
+}
+
 #endif

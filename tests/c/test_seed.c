@@ -173,34 +173,12 @@ static void fixtures(void)
 	for (size_t i = 0; i + 1 < root.nk; i += 2) {
 		const char *key = root.kids[i].s;
 		const jv *exp = &root.kids[i + 1];
-		char rel[1024], tc[1024] = "";
-		const char *br = strstr(key, " [text_columns=");
-		if (br) {
-			snprintf(rel, sizeof rel, "%.*s", (int)(br - key), key);
-			snprintf(tc, sizeof tc, "%s", br + strlen(" [text_columns="));
-			tc[strcspn(tc, "]")] = '\0';
-		} else {
-			snprintf(rel, sizeof rel, "%s", key);
-		}
-		snprintf(path, sizeof path, "%s/%s", fixdir, rel);
-		mdc_seed_options o;
-		memset(&o, 0, sizeof o);
-		mdc_seed_column_type ct[16];
-		size_t nct = 0;
-		for (char *save = NULL, *tok = strtok_r(tc, ",", &save); tok && nct < 16;
-		     tok = strtok_r(NULL, ",", &save)) {
-			ct[nct].column = tok;
-			ct[nct].sql_type = "text";
-			nct++;
-		}
-		o.column_types = ct;
-		o.n_column_types = nct;
-		o.batch_rows = 7000; /* several batches for the 20,000-row seeds */
-		if (strstr(rel, "pipe_separated"))
-			o.delimiter = '|';
-		char *table = mdc_seed_table_name(rel);
+		seed_case fx;
+		seed_case_init(&fx, fixdir, key);
+		fx.o.batch_rows = 7000; /* several batches for the 20,000-row seeds */
+		char *table = mdc_seed_table_name(fx.rel);
 		mdc_error e;
-		int rc = load(path, table, &o, &e);
+		int rc = load(fx.path, table, &fx.o, &e);
 		if (jget(exp, "error")) {
 			CHECK_INT(rc, -EINVAL);
 			CHECK(strstr(e.message, "has 5 values, but the header has 3 columns") != NULL);

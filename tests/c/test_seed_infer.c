@@ -73,33 +73,11 @@ static void fixtures(const char *dir)
 	for (size_t i = 0; i + 1 < root.nk; i += 2) {
 		const char *key = root.kids[i].s;
 		const jv *exp = &root.kids[i + 1];
-		char rel[1024], tc[1024] = "";
-		const char *br = strstr(key, " [text_columns=");
-		if (br) {
-			snprintf(rel, sizeof rel, "%.*s", (int)(br - key), key);
-			snprintf(tc, sizeof tc, "%s", br + strlen(" [text_columns="));
-			tc[strcspn(tc, "]")] = '\0';
-		} else {
-			snprintf(rel, sizeof rel, "%s", key);
-		}
-		snprintf(path, sizeof path, "%s/%s", dir, rel);
-		mdc_seed_options o;
-		memset(&o, 0, sizeof o);
-		mdc_seed_column_type ct[16];
-		size_t nct = 0;
-		for (char *save = NULL, *tok = strtok_r(tc, ",", &save); tok && nct < 16;
-		     tok = strtok_r(NULL, ",", &save)) {
-			ct[nct].column = tok;
-			ct[nct].sql_type = "text";
-			nct++;
-		}
-		o.column_types = ct;
-		o.n_column_types = nct;
-		if (strstr(rel, "pipe_separated"))
-			o.delimiter = '|';
+		seed_case fx;
+		seed_case_init(&fx, dir, key);
 		mdc_seed_plan p;
 		mdc_error err;
-		int rc = mdc_seed_plan_file(path, &o, &p, &err);
+		int rc = mdc_seed_plan_file(fx.path, &fx.o, &p, &err);
 		files++;
 		const jv *error = jget(exp, "error");
 		if (error) {
