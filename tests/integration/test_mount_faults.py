@@ -113,6 +113,14 @@ def test_token_file(md, tmp_path, mount_factory):
     assert "shop" in os.listdir(m.mnt)
 
 
+def read_to_end_expect_eio(fd):
+    """A streaming reader (os.read, no fstat) must fail with EIO, never end short."""
+    with pytest.raises(OSError) as e:
+        while os.read(fd, 1 << 20):
+            pass
+    assert e.value.errno == errno.EIO
+
+
 def big_table(server, rows):
     server.psql(f"CREATE OR REPLACE TABLE main.big AS SELECT range AS id, 'row ' || range::VARCHAR AS label, "
                 f"range * 0.5 AS half FROM range({rows})")
@@ -148,10 +156,7 @@ def test_endpoint_killed_mid_read_gives_eio_then_recovers(own_standin, mount_fac
         assert os.read(fd, 65536)
         port, control = s.handle.port, s.handle.control_port
         s.handle.kill()
-        with pytest.raises(OSError) as e:
-            while os.read(fd, 1 << 20):
-                pass
-        assert e.value.errno == errno.EIO
+        read_to_end_expect_eio(fd)
     finally:
         os.close(fd)
     # Endpoint down: a listing fails with EIO, fast.
@@ -174,10 +179,7 @@ def test_stream_cut_mid_way_is_never_a_short_file(own_standin, mount_factory):
     # Both kinds of reader fail: one that streams, one that asks the size first.
     fd = os.open(m.path("shop", "main", "big.csv"), os.O_RDONLY)
     try:
-        with pytest.raises(OSError) as e:
-            while os.read(fd, 1 << 16):
-                pass
-        assert e.value.errno == errno.EIO
+        read_to_end_expect_eio(fd)
     finally:
         os.close(fd)
     with pytest.raises(OSError) as e:
