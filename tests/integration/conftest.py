@@ -30,6 +30,26 @@ def build_path(*parts, asan=False):
     return path
 
 
+def run_node_json(argv, timeout=600):
+    """Run one of the tests' Node tools and return the JSON it prints."""
+    import json
+    r = subprocess.run(["node", *argv], capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def duckdb_query(sql):
+    """Rows (as JSON) of sql run by a real DuckDB engine in a separate process:
+    DuckDB's own readers (read_csv, read_parquet) on files of the mount."""
+    return run_node_json([os.path.join(REPO, "tests", "standin", "duckdb_query.mjs"), sql])
+
+
+def hyparquet(path, max_rows=None):
+    """A Parquet file read by hyparquet, a reader independent of DuckDB."""
+    extra = [] if max_rows is None else [str(max_rows)]
+    return run_node_json([os.path.join(REPO, "tests", "parquet-reader", "read.mjs"), path, *extra])
+
+
 class Server:
     """What a test needs to reach one server."""
 

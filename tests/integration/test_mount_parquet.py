@@ -3,28 +3,14 @@ by hyparquet straight from the mount, exact size once produced, reuse within
 cache_timeout, the formats and codec options, and a failed production that
 never reaches a reader."""
 import errno
-import json
 import os
-import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import duckdb_query as duck, hyparquet
 from test_mount_read import setup_schema
 
 
-def duck(sql):
-    r = subprocess.run(["node", os.path.join(REPO, "tests", "standin", "duckdb_query.mjs"), sql],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
-
-
-def hyparquet(path):
-    r = subprocess.run(["node", os.path.join(REPO, "tests", "parquet-reader", "read.mjs"), path],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 @pytest.fixture

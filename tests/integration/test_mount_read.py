@@ -6,11 +6,10 @@ import io
 import os
 import subprocess
 import threading
-import time
 
 import pytest
 
-from conftest import REPO
+from conftest import duckdb_query
 
 DUCK_EVERY_TYPE = r"""
 DROP SCHEMA IF EXISTS mt CASCADE;
@@ -266,14 +265,6 @@ def test_one_catalog_query_per_listing(own_standin, mount_factory):
     assert len(entries) == 400  # t000.csv, t000.parquet, ...
     assert s.handle.stats()["queries_total"] - before == 1
 
-
-def duckdb_query(sql):
-    """Rows (as JSON) of sql run by a real DuckDB engine in a separate process."""
-    import json
-    r = subprocess.run(["node", os.path.join(REPO, "tests", "standin", "duckdb_query.mjs"), sql],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def test_duckdb_read_csv_sees_the_whole_file(server, shop):

@@ -3,13 +3,12 @@ DuckDB (tests/standin/duckdb_query.mjs: read_parquet, parquet_schema, parquet_me
 hyparquet (tests/parquet-reader/read.mjs). The export runs through tests/c/pqexport, also in the
 ASan build and under valgrind."""
 import json
-import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import REPO, build_path
+from conftest import build_path, duckdb_query as duck, hyparquet
 
 SCHEMA = "pq_test"
 
@@ -83,20 +82,6 @@ def qualified(server, rel):
     return f"shop.{SCHEMA}.{rel}" if server.engine == "duckdb" else f"{SCHEMA}.{rel}"
 
 
-def duck(sql):
-    r = subprocess.run(["node", os.path.join(REPO, "tests", "standin", "duckdb_query.mjs"), sql],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
-
-
-def hyparquet(path, max_rows=None):
-    argv = ["node", os.path.join(REPO, "tests", "parquet-reader", "read.mjs"), path]
-    if max_rows is not None:
-        argv.append(str(max_rows))
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def export(server, rel, out, *opts, asan=False, valgrind=False, check=True):
