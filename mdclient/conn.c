@@ -18,7 +18,7 @@ struct mdc_conn {
 	PGconn *pg;
 	PGcancel *cancel;    /* made at connect; PQcancel is thread-safe */
 	mdc_dialect dialect;
-	bool copy_out;
+	int copy_out;        /* -1 until asked (mdc_conn_has_copy_out), then 0/1 */
 	bool fatal;          /* the server sent FATAL/PANIC while idle: it is gone */
 	char *dbname;
 };
@@ -252,14 +252,9 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	if (!c->dbname)
 		return mdc_error_set(err, ENOMEM, "out of memory");
 
-	if (c->dialect == MDC_DIALECT_POSTGRES) {
-		c->copy_out = true;
-	} else {
-		rc = probe_copy_out(c->pg);
-		if (rc < 0)
-			return mdc_error_set(err, EIO, "connect: connection lost during the COPY probe");
-		c->copy_out = rc == 1;
-	}
+	/* PostgreSQL always has COPY; a DuckDB endpoint is probed only when a
+	 * caller asks, not on every connect. */
+	c->copy_out = c->dialect == MDC_DIALECT_POSTGRES ? 1 : -1;
 	return 0;
 }
 
@@ -304,9 +299,9 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 		mdc_conn_close(c);
 		return rc;
 	}
-	mdc_log(LOG_INFO, "connected to %s: %s dialect, database \"%s\", COPY out %s",
+	mdc_log(LOG_INFO, "connected to %s: %s dialect, database \"%s\"",
 		mdc_config_display(cfg), c->dialect == MDC_DIALECT_DUCKDB ? "DuckDB" : "PostgreSQL",
-		c->dbname, c->copy_out ? "yes" : "no");
+		c->dbname);
 	*out = c;
 	return 0;
 }
@@ -334,9 +329,15 @@ const char *mdc_conn_dbname(const mdc_conn *c)
 	return c->dbname;
 }
 
-bool mdc_conn_has_copy_out(const mdc_conn *c)
+bool mdc_conn_has_copy_out(mdc_conn *c)
 {
-	return c->copy_out;
+	if (c->copy_out < 0) {
+		int rc = probe_copy_out(c->pg);
+		if (rc < 0)
+			return false; /* the connection broke: mdc_conn_is_ok says so */
+		c->copy_out = rc;
+	}
+	return c->copy_out == 1;
 }
 
 bool mdc_conn_is_ok(const mdc_conn *c)

@@ -5,7 +5,8 @@
  * sets statement_timeout when configured (dialect-specific SQL), and probes the
  * dialect with "SELECT 1 FROM duckdb_databases() LIMIT 1" (success: DuckDB;
  * SQLSTATE 42883 or 42P01: PostgreSQL) - never from server_version.
- * It also probes whether COPY ... TO STDOUT works (mdc_conn_has_copy_out).
+ * Whether COPY ... TO STDOUT works is probed on first asking
+ * (mdc_conn_has_copy_out), not at connect.
  *
  * Thread safety: one mdc_conn is used by one thread at a time.
  */
@@ -36,8 +37,10 @@ void mdc_conn_close(mdc_conn *c);
 mdc_dialect mdc_conn_dialect(const mdc_conn *c);
 /* The database this connection is in (current database). Owned by c. */
 const char *mdc_conn_dbname(const mdc_conn *c);
-/* True when the server accepted COPY (SELECT ...) TO STDOUT in the probe. */
-bool mdc_conn_has_copy_out(const mdc_conn *c);
+/* True when the server accepts COPY (SELECT ...) TO STDOUT. PostgreSQL: always;
+ * a DuckDB endpoint is probed on the first call (one round trip, the
+ * connection is left idle) and the answer kept. c must be idle. */
+bool mdc_conn_has_copy_out(mdc_conn *c);
 /* False once the connection is known broken (libpq status bad, or the server
  * sent FATAL/PANIC, e.g. "terminating connection", while it was idle). */
 bool mdc_conn_is_ok(const mdc_conn *c);
