@@ -180,12 +180,29 @@ static int parse_conninfo(mdc_config *cfg, const char *src, int is_uri, mdc_erro
 
 static int valid_region(const char *r)
 {
-	if (!*r || strlen(r) > 64)
+	if (!*r || strlen(r) > 64 || *r == '-')
 		return 0;
 	for (const char *p = r; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-')
 			return 0;
 	return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* MotherDuck's endpoint for a region: pg.<region>-aws.motherduck.com for AWS
+ * regions (us-east-1: they have dashes), pg.<region>-azure.motherduck.com for
+ * Azure ones (eastus, uksouth: no dash); a region already naming its cloud
+ * (eu-central-1-aws, eastus-azure) is taken as it is. */
+static void region_host(const char *region, char *host, size_t size)
+{
+	const char *cloud = ends_with(region, "-aws") || ends_with(region, "-azure") ? "" :
+			    strchr(region, '-') ? "-aws" : "-azure";
+	snprintf(host, size, "pg.%s%s.motherduck.com", region, cloud);
 }
 
 /* Read the first line of path into *out (trailing whitespace removed). */
@@ -346,7 +363,7 @@ int mdc_config_new(const char *source, const mdc_options *opts, mdc_config **out
 			goto fail;
 		}
 		char host[128];
-		snprintf(host, sizeof host, "pg.%s-aws.motherduck.com", region);
+		region_host(region, host, sizeof host);
 		if (param_set(cfg, "host", host) < 0 ||
 		    param_set(cfg, "user", "postgres") < 0)
 			goto oom;
@@ -462,6 +479,13 @@ int mdc_config_is_motherduck(const mdc_config *cfg)
 const char *mdc_config_display(const mdc_config *cfg)
 {
 	return cfg->display;
+}
+
+const char *mdc_config_auth_hint(const mdc_config *cfg)
+{
+	return cfg->is_md ? "check the token, and check the region (-o region=): each region's "
+			    "endpoint accepts only its own organizations' tokens; "
+			    "SELECT region FROM md_user_info() shows yours" : NULL;
 }
 
 const char *mdc_config_host(const mdc_config *cfg)

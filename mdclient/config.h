@@ -9,7 +9,11 @@
  * A SOURCE that holds a password is refused (-EINVAL, "use token_file").
  *
  * Host: options->host, else the URI/DSN's host, else for md: sources
- * "pg.<region>-aws.motherduck.com" with region options->region or "us-east-1".
+ * MotherDuck's endpoint for options->region (default "us-east-1"):
+ * "pg.<region>-aws.motherduck.com" for AWS regions (they contain a dash:
+ * us-east-1, eu-central-1), "pg.<region>-azure.motherduck.com" for Azure ones
+ * (no dash: eastus, uksouth); "<region>-aws" / "<region>-azure" name the
+ * cloud explicitly.
  * Port: options->port, else the DSN's, else 5432.
  * TLS: sslmode defaults to verify-full for every host (require only when the
  * user asks); sslrootcert defaults to the system CA bundle
@@ -62,6 +66,10 @@ int mdc_config_is_motherduck(const mdc_config *cfg);
 const char *mdc_config_display(const mdc_config *cfg);
 /* Resolved values, owned by cfg. */
 const char *mdc_config_host(const mdc_config *cfg);
+/* For a MotherDuck source: a sentence to add to an authentication failure
+ * (a token of another region is refused too). NULL for other sources.
+ * Static storage. */
+const char *mdc_config_auth_hint(const mdc_config *cfg);
 const char *mdc_config_port(const mdc_config *cfg);
 int mdc_config_connect_timeout(const mdc_config *cfg);
 int mdc_config_statement_timeout_ms(const mdc_config *cfg);

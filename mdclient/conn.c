@@ -85,6 +85,9 @@ static int connect_fail(const mdc_config *cfg, PGconn *pg, int timed_out, int ti
 	if (timed_out)
 		rc = mdc_error_set(err, ETIMEDOUT, "connect to %s: no answer within %d s",
 				   host ? host : "(default host)", timeout_s);
+	else if (state[0] && strncmp(state, "28", 2) == 0 && mdc_config_auth_hint(cfg))
+		rc = mdc_error_set_sqlstate(err, mdc_errno_for_sqlstate(state), state,
+					    "connect: %s; %s", msg, mdc_config_auth_hint(cfg));
 	else if (state[0])
 		rc = mdc_error_set_sqlstate(err, mdc_errno_for_sqlstate(state), state,
 					    "connect: %s", msg);

@@ -82,6 +82,30 @@ static void test_md_sources(void)
 		mdc_config_free(cfg);
 	}
 
+	/* Every region MotherDuck serves: AWS ones have dashes, Azure ones none;
+	 * a region may also name its cloud. */
+	static const char *const regions[][2] = {
+		{ "us-east-1", "pg.us-east-1-aws.motherduck.com" },
+		{ "us-west-2", "pg.us-west-2-aws.motherduck.com" },
+		{ "eu-central-1", "pg.eu-central-1-aws.motherduck.com" },
+		{ "eu-west-1", "pg.eu-west-1-aws.motherduck.com" },
+		{ "ap-northeast-1", "pg.ap-northeast-1-aws.motherduck.com" },
+		{ "ap-southeast-2", "pg.ap-southeast-2-aws.motherduck.com" },
+		{ "eastus", "pg.eastus-azure.motherduck.com" },
+		{ "uksouth", "pg.uksouth-azure.motherduck.com" },
+		{ "eastus-azure", "pg.eastus-azure.motherduck.com" },
+		{ "eu-west-1-aws", "pg.eu-west-1-aws.motherduck.com" },
+	};
+	for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++) {
+		o = (mdc_options){ .region = regions[i][0] };
+		cfg = make("md:", &o);
+		if (cfg) {
+			CHECK_STR(mdc_config_host(cfg), regions[i][1]);
+			CHECK(mdc_config_auth_hint(cfg) != NULL);
+			mdc_config_free(cfg);
+		}
+	}
+
 	/* An explicit host wins over the region. */
 	o = (mdc_options){ .region = "eu-central-1", .host = "127.0.0.1", .port = "6543" };
 	cfg = make("md:", &o);
@@ -96,6 +120,9 @@ static void test_md_sources(void)
 	cfg = NULL;
 	CHECK_INT(mdc_config_new("md:", &o, &cfg, &e), -EINVAL);
 	CHECK(cfg == NULL);
+	o = (mdc_options){ .region = "-aws" };
+	CHECK_INT(mdc_config_new("md:", &o, &cfg, &e), -EINVAL);
+	CHECK(cfg == NULL);
 }
 
 static void test_uri_dsn(void)
@@ -103,6 +130,7 @@ static void test_uri_dsn(void)
 	mdc_config *cfg = make("postgresql://alice@db.example.com:6543/shop?sslmode=require", NULL);
 	if (cfg) {
 		CHECK(!mdc_config_is_motherduck(cfg));
+		CHECK(mdc_config_auth_hint(cfg) == NULL);
 		CHECK_STR(mdc_config_dbname(cfg), "shop");
 		CHECK_STR(mdc_config_host(cfg), "db.example.com");
 		CHECK_STR(mdc_config_port(cfg), "6543");

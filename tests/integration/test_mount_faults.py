@@ -42,6 +42,8 @@ def run_mdfs_expect_failure(server, tmp_path, **kw):
 def test_wrong_token_fails_before_mounting(md, tmp_path):
     line, _ = run_mdfs_expect_failure(md, tmp_path, token="wrong-token")
     assert "password authentication failed" in line
+    # A token of another region's organization is refused the same way: say so.
+    assert "check the region (-o region=)" in line
     assert "wrong-token" not in line
 
 
