@@ -290,8 +290,9 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	if (p.depth == 2)
 		mdfs_w_list(m, p.db, p.schema, extra_add, &x);
 	struct stat st;
-	fill_stat(m, MDFS_ENT_DIR, &st);
-	filler(buf, ".", &st, 0, FUSE_FILL_DIR_PLUS);
+	/* No attributes for "." either: libfuse would pass our st_ino 0 on,
+	 * and readdir(3) skips entries with inode 0. */
+	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
 	bool full = false;
 	for (size_t i = 0; i < d->n && !full; i++) {
@@ -522,8 +523,9 @@ static int mdfs_unlink(const char *path)
 	struct mdfs_entry e;
 	if (p.depth != 3)
 		rc = -EISDIR;
-	else if ((rc = lookup(m, &p, &e)) == 0 && (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE))
-		rc = -EPERM; /* dropping a table needs -o allow_drop */
+	else if ((rc = lookup(m, &p, &e)) == 0 &&
+		 (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE || p.fmt != FMT_CSV))
+		rc = -EPERM; /* only rm TABLE.csv drops, and only with -o allow_drop */
 	else if (rc == 0)
 		rc = mdfs_drop_table(m, p.db, p.schema, p.rel);
 	path_free(&p);

@@ -120,6 +120,11 @@ def test_tree_and_stat(server, shop):
         os.stat(m.path("no_such_db"))
     with pytest.raises(FileNotFoundError):
         os.listdir(m.path("shop", "no_such_schema"))
+    # readdir(3) itself (os.listdir hides them): every listing has . and ..
+    for d in (m.mnt, m.path("shop"), base):
+        names = subprocess.run(["ls", "-a1", d], capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+        assert names[:2] == [".", ".."], (d, names)
 
 
 def test_every_type_parses_to_the_engines_own_csv(server, shop):

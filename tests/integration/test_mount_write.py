@@ -238,6 +238,10 @@ def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, md, mount_factory, tm
             os.mkdir(ro.path("shop", "newschema"))
         assert e.value.errno == 30
         dropper = mount_factory(md, opts=("allow_drop",))
+        # the Parquet view of a table is not the table: only rm TABLE.csv drops
+        with pytest.raises(PermissionError):
+            os.unlink(dropper.path("shop", "seeds", "keep.parquet"))
+        assert loaded(wm, "keep")
         os.unlink(dropper.path("shop", "seeds", "keep.csv"))
         assert "keep" not in [t for t, in query(md, "SELECT table_name FROM information_schema.tables "
                                                     "WHERE table_schema = 'seeds'")]
