@@ -13,7 +13,7 @@
  *    (no length).
  *  - Dictionary page: the distinct values PLAIN, in index order.
  */
-#include "mdclient/parquet_encode.h"
+#include "mdclient/internal/parquet_encode.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * (size << 4) | elem_type for size < 15, else 0xF0 | elem_type then the
  * size as a varint; binary is a varint length then the bytes.
  */
-#include "mdclient/thrift_compact.h"
+#include "mdclient/internal/thrift_compact.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #include <snappy-c.h>
 #include <zstd.h>
 
-#include "mdclient/parquet_encode.h"
+#include "mdclient/internal/parquet_encode.h"
 #include "testutil.h"
 
 static int buf_eq(const pq_buf *b, const uint8_t *want, size_t n)

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mdclient/thrift_compact.h"
+#include "mdclient/internal/thrift_compact.h"
 #include "testutil.h"
 
 static int bytes_eq(const tc_writer *w, const uint8_t *want, size_t n)

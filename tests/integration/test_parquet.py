@@ -1,4 +1,4 @@
-"""Parquet export (mdclient/parquet.c) on both servers, checked with two independent readers:
+"""Parquet export (mdclient/parquet_*.c) on both servers, checked with two independent readers:
 DuckDB (tests/standin/duckdb_query.mjs: read_parquet, parquet_schema, parquet_metadata) and
 hyparquet (tests/parquet-reader/read.mjs). The export runs through tests/c/pqexport, also in the
 ASan build and under valgrind."""

@@ -1,4 +1,4 @@
-/* mdclient/parquet_encode.h - Parquet column-chunk encoding (internal to mdclient).
+/* mdclient/internal/parquet_encode.h - Parquet column-chunk encoding (internal to mdclient).
  *
  * pq_buf: a growing byte buffer. pq_rle_encode: the RLE / bit-packing
  * hybrid (definition levels, dictionary indices). pq_column: one column
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mdclient/common.h"
-#include "mdclient/thrift_compact.h"
+#include "mdclient/internal/thrift_compact.h"
 
 /* Parquet's physical types (parquet.thrift Type). */
 typedef enum pq_physical {

@@ -1,4 +1,4 @@
-/* mdclient/thrift_compact.h - a writer for the Thrift compact protocol.
+/* mdclient/internal/thrift_compact.h - a writer for the Thrift compact protocol.
  *
  * Just what Parquet's metadata needs (FileMetaData, PageHeader): structs
  * with field headers (delta-encoded ids), i8/i16/i32/i64 (zigzag varints),

@@ -1,0 +1,412 @@
+/* mdclient/parquet_export.c - a table as a Parquet file over libpq
+ * (contract in parquet.h): the columns from the catalog, then the rows,
+ * on PostgreSQL as COPY (SELECT ...) TO STDOUT (FORMAT binary) decoded by
+ * parquet_pgbin.c, elsewhere (or when that statement is refused) as a
+ * SELECT in single-row mode whose text values the writer parses. The only
+ * Parquet module that knows libpq.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "mdclient/catalog.h"
+#include "mdclient/log.h"
+#include "mdclient/pqutil.h"
+#include "mdclient/internal/parquet_int.h"
+
+/* The next COPY OUT message: 1 with *buf (PQfreemem it) and *len, 0 at the
+ * end of the COPY data (the final status follows from PQgetResult), or
+ * -errno with err. Reads what the kernel has before polling, like
+ * mdc_pq_wait_ready. */
+static int copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const char *what,
+		     mdc_error *err)
+{
+	bool consumed = false;
+	int tls_spins = 0;
+	for (;;) {
+		int n = PQgetCopyData(pg, buf, 1);
+		if (n > 0) {
+			*len = n;
+			return 1;
+		}
+		if (n == -1)
+			return 0;
+		if (n != 0)
+			return mdc_pq_fail(err, pg, NULL, what);
+		if (!consumed) {
+			if (!PQconsumeInput(pg))
+				return mdc_pq_fail(err, pg, NULL, what);
+			consumed = true;
+			continue;
+		}
+		consumed = false;
+		int rc = mdc_pq_wait_input(pg, deadline, &tls_spins, what, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* After a failure: cancel what still runs and read the rest (COPY data
+ * included), for at most 5 s, so the connection can be reused. */
+static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what)
+{
+	if (PQstatus(pg) != CONNECTION_OK)
+		return;
+	if (!final_seen)
+		mdc_conn_cancel(c);
+	int64_t deadline = mdc_now_ms() + 5000;
+	for (;;) {
+		mdc_error e;
+		mdc_error_clear(&e);
+		if (mdc_pq_wait_ready(pg, deadline, what, &e) != 0) {
+			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
+			return;
+		}
+		PGresult *res = PQgetResult(pg);
+		if (!res)
+			return;
+		bool copy = PQresultStatus(res) == PGRES_COPY_OUT;
+		PQclear(res);
+		int n = 1;
+		while (copy && n == 1) {
+			char *buf = NULL;
+			int len;
+			if ((n = copy_next(pg, &buf, &len, deadline, what, &e)) == 1)
+				PQfreemem(buf);
+		}
+		if (n < 0) {
+			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
+			return;
+		}
+	}
+}
+
+/* "SELECT col, to_json(col)::text, ... FROM qname" */
+static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, mdc_error *err)
+{
+	pq_buf sql = { 0 };
+	static const char sel[] = "SELECT ";
+	int rc = pq_buf_put(&sql, sel, sizeof sel - 1);
+	for (size_t i = 0; !rc && i < w->ncols; i++) {
+		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
+		if (!id) {
+			pq_buf_free(&sql);
+			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
+			return NULL;
+		}
+		if (i)
+			rc = pq_buf_put(&sql, ", ", 2);
+		if (!rc && mdc_parquet_writer_wants_json(w, i))
+			rc = pq_buf_put(&sql, "CAST(to_json(", 13);
+		if (!rc)
+			rc = pq_buf_put(&sql, id, strlen(id));
+		if (!rc && mdc_parquet_writer_wants_json(w, i))
+			rc = pq_buf_put(&sql, ") AS TEXT)", 10);
+		PQfreemem(id);
+	}
+	if (!rc)
+		rc = pq_buf_put(&sql, " FROM ", 6);
+	if (!rc)
+		rc = pq_buf_put(&sql, qname, strlen(qname) + 1);
+	if (rc) {
+		pq_buf_free(&sql);
+		mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		return NULL;
+	}
+	return (char *)sql.data;
+}
+
+/* "COPY (SELECT col, CASE WHEN num_nulls(col) = 0 THEN format('%s', col) END,
+ * CAST(to_json(col) AS TEXT), ... FROM qname) TO STDOUT (FORMAT binary)";
+ * kinds[i] says how column i arrives. */
+static char *build_copy(PGconn *pg, mdc_parquet_writer *w, const char *qname, parquet_pgbin_kind *kinds,
+			mdc_error *err)
+{
+	pq_buf sql = { 0 };
+	static const char head[] = "COPY (SELECT ";
+	static const char tail[] = ") TO STDOUT (FORMAT binary)";
+	int rc = pq_buf_put(&sql, head, sizeof head - 1);
+	for (size_t i = 0; !rc && i < w->ncols; i++) {
+		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
+		if (!id) {
+			pq_buf_free(&sql);
+			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
+			return NULL;
+		}
+		bool as_text;
+		kinds[i] = parquet_pgbin_kind_of(&w->cols[i], &as_text);
+		const char *pre = "", *mid = NULL, *post = "";
+		if (w->cols[i].t.k == KIND_JSON) {
+			pre = "CAST(to_json(";
+			post = ") AS TEXT)";
+		} else if (as_text) {
+			/* the type's output function, as the text protocol sends it
+			 * (num_nulls: "x IS NULL" is true for a composite of NULLs) */
+			pre = "CASE WHEN num_nulls(";
+			mid = ") = 0 THEN format('%s', ";
+			post = ") END";
+		}
+		if (i)
+			rc = pq_buf_put(&sql, ", ", 2);
+		if (!rc)
+			rc = pq_buf_put(&sql, pre, strlen(pre));
+		if (!rc)
+			rc = pq_buf_put(&sql, id, strlen(id));
+		if (!rc && mid)
+			rc = pq_buf_put(&sql, mid, strlen(mid));
+		if (!rc && mid)
+			rc = pq_buf_put(&sql, id, strlen(id));
+		if (!rc)
+			rc = pq_buf_put(&sql, post, strlen(post));
+		PQfreemem(id);
+	}
+	if (!rc)
+		rc = pq_buf_put(&sql, " FROM ", 6);
+	if (!rc)
+		rc = pq_buf_put(&sql, qname, strlen(qname));
+	if (!rc)
+		rc = pq_buf_put(&sql, tail, sizeof tail); /* with the NUL */
+	if (rc) {
+		pq_buf_free(&sql);
+		mdc_error_set(err, ENOMEM, "parquet: out of memory");
+		return NULL;
+	}
+	return (char *)sql.data;
+}
+
+/* PostgreSQL: the rows as COPY ... TO STDOUT (FORMAT binary): no PGresult
+ * per row and no text to parse for the built-in types. *fallback is set
+ * (and nothing was written) when the server refuses the statement itself
+ * (SQLSTATE class 42 or 0A: a PostgreSQL look-alike without binary COPY,
+ * format or num_nulls); the caller then uses the SELECT path. */
+static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const char *qname,
+		       const char *what, bool *fallback, mdc_error *err)
+{
+	*fallback = false;
+	parquet_copy_rd rd = { 0 };
+	parquet_pgbin_kind *kinds = calloc(w->ncols, sizeof *kinds);
+	rd.vals = calloc(w->ncols, sizeof *rd.vals);
+	rd.lens = calloc(w->ncols, sizeof *rd.lens);
+	rd.kinds = kinds;
+	char *sql = NULL;
+	bool sent = false, final_seen = false;
+	int rc = 0;
+	if (!kinds || !rd.vals || !rd.lens) {
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	if (!(sql = build_copy(pg, w, qname, kinds, err))) {
+		rc = -err->errnum;
+		goto out;
+	}
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	if (!PQsendQuery(pg, sql)) {
+		rc = mdc_pq_fail(err, pg, NULL, what);
+		goto out;
+	}
+	sent = true;
+	if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
+		goto out;
+	PGresult *res = PQgetResult(pg);
+	if (!res) {
+		sent = false;
+		rc = mdc_error_set(err, EIO, "%s: no result", what);
+		goto out;
+	}
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		final_seen = true;
+		if (state && (strncmp(state, "42", 2) == 0 || strncmp(state, "0A", 2) == 0)) {
+			*fallback = true;
+			rc = mdc_error_set(err, EIO, "%s: binary COPY refused (%s): %s", what, state,
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		} else {
+			rc = mdc_pq_fail(err, pg, res, what);
+		}
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	for (;;) {
+		char *buf = NULL;
+		int len = 0;
+		int n = copy_next(pg, &buf, &len, 0, what, err);
+		if (n < 0) {
+			rc = n;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		rc = parquet_copy_feed(&rd, w, (const uint8_t *)buf, (size_t)len, what, err);
+		PQfreemem(buf);
+		if (rc)
+			goto out;
+	}
+	for (;;) {
+		if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
+			goto out;
+		res = PQgetResult(pg);
+		if (!res) {
+			sent = false;
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK) {
+			rc = mdc_pq_fail(err, pg, res, what);
+			PQclear(res);
+			final_seen = true;
+			goto out;
+		}
+		final_seen = true;
+		PQclear(res);
+	}
+	if (!final_seen || !rd.trailer)
+		rc = mdc_error_set(err, EIO, "%s: the COPY data ended early", what);
+out:
+	if (sent)
+		end_query(c, pg, final_seen, what);
+	pq_buf_free(&rd.pend);
+	free(kinds);
+	free(rd.vals);
+	free(rd.lens);
+	free(sql);
+	return rc;
+}
+
+int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const char *rel,
+		       int fd, const mdc_parquet_options *o, mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	mdc_error_clear(err);
+	if (!c || !schema || !rel || fd < 0)
+		return mdc_error_set(err, EINVAL, "parquet export: missing connection, name or file");
+	PGconn *pg = mdc_conn_pg(c);
+	if (!pg || PQstatus(pg) != CONNECTION_OK)
+		return mdc_error_set(err, EIO, "parquet export: connection is not usable");
+	if (PQtransactionStatus(pg) == PQTRANS_ACTIVE)
+		return mdc_error_set(err, EBUSY, "parquet export: connection is busy with another query");
+
+	mdc_column_list cols = { 0 };
+	int rc = mdc_list_columns(c, db, schema, rel, &cols, err);
+	if (rc)
+		return rc;
+	if (cols.n == 0) {
+		mdc_column_list_free(&cols);
+		return mdc_error_set(err, ENOTSUP, "parquet export: %s.%s has no columns", schema, rel);
+	}
+	const char **names = calloc(cols.n, sizeof *names);
+	const char **types = calloc(cols.n, sizeof *types);
+	const char **vals = calloc(cols.n, sizeof *vals);
+	int *lens = calloc(cols.n, sizeof *lens);
+	mdc_parquet_writer *w = NULL;
+	char *qname = NULL, *sql = NULL, *what = NULL;
+	bool sent = false, final_seen = false;
+	if (!names || !types || !vals || !lens) {
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < cols.n; i++) {
+		names[i] = cols.cols[i].name;
+		types[i] = cols.cols[i].type;
+	}
+	if ((rc = mdc_parquet_writer_open(fd, cols.n, names, types, mdc_conn_dialect(c), o, &w, err)) != 0)
+		goto out;
+	if (!(qname = mdc_pq_qualified(pg, db, schema, rel, err))) {
+		rc = err->errnum ? -err->errnum : -EINVAL;
+		goto out;
+	}
+	if (asprintf(&what, "parquet export of %s", qname) < 0) {
+		what = NULL;
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	if (mdc_conn_dialect(c) == MDC_DIALECT_POSTGRES) {
+		bool fallback = false;
+		rc = export_copy(c, pg, w, qname, what, &fallback, err);
+		if (!fallback)
+			goto done;
+		mdc_log(LOG_INFO, "%s; using SELECT instead", err->message);
+		mdc_error_clear(err);
+		rc = 0;
+	}
+	if (!(sql = build_select(pg, w, qname, err))) {
+		rc = -err->errnum;
+		goto out;
+	}
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	if (!PQsendQuery(pg, sql)) {
+		rc = mdc_pq_fail(err, pg, NULL, what);
+		goto out;
+	}
+	sent = true;
+	if (!PQsetSingleRowMode(pg)) {
+		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", what);
+		goto out;
+	}
+	for (;;) {
+		if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
+			goto out;
+		PGresult *res = PQgetResult(pg);
+		if (!res) {
+			sent = false;
+			if (!final_seen) {
+				rc = mdc_error_set(err, EIO, "%s: results ended without a final status", what);
+				goto out;
+			}
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE && !final_seen) {
+			if ((size_t)PQnfields(res) != cols.n) {
+				PQclear(res);
+				rc = mdc_error_set(err, EIO, "%s: the table changed (columns) during the export", what);
+				goto out;
+			}
+			for (size_t i = 0; i < cols.n; i++) {
+				if (PQgetisnull(res, 0, (int)i)) {
+					vals[i] = NULL;
+				} else {
+					vals[i] = PQgetvalue(res, 0, (int)i);
+					lens[i] = PQgetlength(res, 0, (int)i);
+				}
+			}
+			rc = mdc_parquet_writer_add_row(w, vals, lens, err);
+			PQclear(res);
+			if (rc)
+				goto out;
+		} else if (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE) {
+			final_seen = true;
+			PQclear(res);
+		} else {
+			rc = mdc_pq_fail(err, pg, res, what);
+			PQclear(res);
+			final_seen = true;
+			goto out;
+		}
+	}
+done:
+	if (!rc)
+		rc = mdc_parquet_writer_finish(w, err);
+	if (!rc)
+		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
+			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
+out:
+	if (sent)
+		end_query(c, pg, final_seen, what ? what : "parquet export");
+	mdc_parquet_writer_free(w);
+	free(what);
+	free(sql);
+	free(qname);
+	free(names);
+	free(types);
+	free(vals);
+	free(lens);
+	mdc_column_list_free(&cols);
+	return rc;
+}
