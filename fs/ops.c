@@ -367,6 +367,8 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	} else if ((rc = mdfs_w_open(m, path, fi->flags, &w)) == 0) {
 		if ((rc = fh_new(fi, FH_WRITE, w)) < 0)
 			mdfs_w_release(m, w);
+	} else if (rc != -ENOENT) {
+		/* a spooled file that cannot be opened as asked (its O_TRUNC failed) */
 	} else if ((text = mdfs_w_error_text(m, path))) {
 		rc = writing ? -EACCES : fh_new(fi, FH_TEXT, text);
 		if (rc < 0)

@@ -369,10 +369,21 @@ int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile *
 	if (!w)
 		return -ENOENT;
 	if (flags & O_TRUNC) {
+		/* A truncation that did not happen would leave the old bytes
+		 * behind the new ones: the open fails instead. */
 		pthread_mutex_lock(&w->lock);
-		if (ftruncate(w->fd, 0) == 0)
+		int rc = ftruncate(w->fd, 0) == 0 ? 0 : -errno;
+		if (rc == 0)
 			w->dirty = true;
 		pthread_mutex_unlock(&w->lock);
+		if (rc < 0) {
+			mdc_log(LOG_ERR, "%s: truncate of the spool failed: %s", path, strerror(-rc));
+			pthread_mutex_lock(&reg_lock);
+			w->opens--;
+			unref_locked(w);
+			pthread_mutex_unlock(&reg_lock);
+			return rc;
+		}
 	}
 	*out = w;
 	return 0;

@@ -222,3 +222,31 @@ def test_head_on_ten_million_rows_postgres(pg, mount_factory):
 
     tb.wait_for(gone, 10, "the server-side query to be cancelled")
     pg.psql("DROP TABLE public.big10m", dbname="shop")
+
+
+def test_failed_truncate_fails_the_open(server, mount_factory, tmp_path):
+    """open(O_TRUNC) of a file being written must not succeed when the spool
+    could not be truncated: the new bytes would sit over the old ones."""
+    flag = tmp_path / "fail-ftruncate"
+    m = mount_factory(server, allowed_stderr=("truncate of the spool failed",),
+                      env={"LD_PRELOAD": build_path("tests", "c", "fail_ftruncate.so"),
+                           "MDFS_TEST_FAIL_FTRUNCATE": str(flag)})
+    schema = "main" if server.engine == "duckdb" else "public"
+    path = m.path("shop", schema, "notes.tmp")  # a spool-only name: no load
+    with open(path, "w") as f:
+        f.write("old old old old\n")
+    flag.touch()
+    try:
+        with pytest.raises(OSError) as e:
+            with open(path, "w") as f:
+                f.write("new\n")
+        assert e.value.errno == errno.EIO
+    finally:
+        flag.unlink()
+    with open(path) as f:
+        assert f.read() == "old old old old\n"
+    with open(path, "w") as f:
+        f.write("new\n")
+    with open(path) as f:
+        assert f.read() == "new\n"
+    os.unlink(path)
