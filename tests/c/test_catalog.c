@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -287,6 +289,24 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* PostgreSQL: poll (bounded) until backend pid has left pg_stat_activity. */
+static bool wait_backend_gone(mdc_conn *c, int pid, double limit_s)
+{
+	struct timespec t0;
+	char sql[96];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(sql, sizeof sql, "SELECT 1 FROM pg_stat_activity WHERE pid = %d", pid);
+	while (seconds_since(&t0) < limit_s) {
+		PGresult *r = PQexec(mdc_conn_pg(c), sql);
+		bool gone = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 0;
+		PQclear(r);
+		if (gone)
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 static void test_pool(const char *source)
 {
 	mdc_options o = { .connect_timeout_s = 2 };
@@ -348,15 +368,18 @@ static void test_pool(const char *source)
 		CHECK_INT(mdc_pool_get(p, "shop", &c2, &e), 0);
 		if (c2) {
 			char sql[96];
-			snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
-				 PQbackendPID(mdc_conn_pg(c2)));
+			int dead_pid = PQbackendPID(mdc_conn_pg(c2));
+			snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", dead_pid);
 			mdc_pool_put(p, c2, false);
 			c2 = NULL;
 			CHECK_INT(mdc_conn_exec(c1, sql, &e), 0);
-			usleep(200 * 1000);
+			/* Wait until the backend is gone (it sends its FATAL first). */
+			CHECK(wait_backend_gone(c1, dead_pid, 10.0));
 			CHECK_INT(mdc_pool_get(p, "shop", &c2, &e), 0);
-			if (c2)
+			if (c2) {
+				CHECK(PQbackendPID(mdc_conn_pg(c2)) != dead_pid);
 				CHECK_INT(mdc_conn_exec(c2, "SELECT 1", &e), 0);
+			}
 			mdc_pool_put(p, c2, false);
 			c2 = NULL;
 		}
@@ -373,13 +396,19 @@ static void test_pool(const char *source)
 		CHECK_INT(mdc_list_databases(c1, &l, &e), 0);
 		mdc_name_list_free(&l);
 	}
-	/* A connection left inside a transaction is not kept. */
+	/* A connection left inside a transaction is not kept: the next get
+	 * gives another backend, idle (SELECT 1 alone would also succeed on
+	 * the reused one, inside its transaction). */
 	if (c1) {
 		CHECK_INT(mdc_conn_exec(c1, "BEGIN", &e), 0);
+		int in_tx_pid = PQbackendPID(mdc_conn_pg(c1));
+		CHECK_INT(PQtransactionStatus(mdc_conn_pg(c1)), PQTRANS_INTRANS);
 		mdc_pool_put(p, c1, false);
 		c1 = NULL;
 		CHECK_INT(mdc_pool_get(p, NULL, &c1, &e), 0);
 		if (c1) {
+			CHECK(PQbackendPID(mdc_conn_pg(c1)) != in_tx_pid);
+			CHECK_INT(PQtransactionStatus(mdc_conn_pg(c1)), PQTRANS_IDLE);
 			CHECK_INT(mdc_conn_exec(c1, "SELECT 1", &e), 0);
 		}
 	}
@@ -467,6 +496,7 @@ static const char *long_query(void)
 struct sleeper {
 	mdc_conn *c;
 	int rc;
+	atomic_int done;
 };
 
 static void *run_sleep(void *arg)
@@ -474,6 +504,7 @@ static void *run_sleep(void *arg)
 	struct sleeper *s = arg;
 	mdc_error e;
 	s->rc = mdc_conn_exec(s->c, long_query(), &e);
+	atomic_store(&s->done, 1);
 	return NULL;
 }
 
@@ -501,8 +532,12 @@ static void test_cancel_and_timeout(const char *source)
 		pthread_t th;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (pthread_create(&th, NULL, run_sleep, &s) == 0) {
-			usleep(300 * 1000);
-			mdc_conn_cancel(c);
+			/* A cancel that arrives before the query runs is dropped by
+			 * the server: cancel until the query has ended (bounded). */
+			while (!atomic_load(&s.done) && seconds_since(&t0) < 5.0) {
+				mdc_conn_cancel(c);
+				usleep(50 * 1000);
+			}
 			pthread_join(th, NULL);
 			CHECK_INT(s.rc, -ETIMEDOUT);
 			CHECK(seconds_since(&t0) < 5.0);

@@ -442,6 +442,22 @@ static void tricky_values(void)
 	free(p);
 }
 
+/* Raises the cancel flag in the load phase (progress past the first half:
+ * the first half is the inference pass), remembering the rows reported. */
+static struct {
+	volatile int flag;
+	int64_t rows;
+} cancel_at_load;
+
+static void cancel_in_load_phase(void *ud, int64_t done, int64_t total, int64_t rows)
+{
+	(void)ud;
+	if (done > total / 2 && rows > 0) {
+		cancel_at_load.rows = rows;
+		cancel_at_load.flag = 1;
+	}
+}
+
 /* ---- a view as target; a failure half-way leaves the old table intact ---- */
 static void view_and_atomicity(void)
 {
@@ -483,14 +499,34 @@ static void view_and_atomicity(void)
 		CHECK(mdc_conn_is_ok(conn));
 	}
 	free(p);
-	/* a cancelled load rolls back too */
-	p = write_tmp("atomic.csv", "id,v\n1,x\n");
-	static volatile int cancel = 1;
+	/* A load cancelled half-way, after batches went into the new table
+	 * inside the transaction, rolls back too: the cancel is raised from
+	 * the progress callback once the load phase has read 4 MB. */
+	cap = (size_t)200000 * 48 + 64;
+	o = 0;
+	d = malloc(cap);
+	o += (size_t)sprintf(d, "id,v\n");
+	for (int i = 1; i <= 200000; i++)
+		o += (size_t)sprintf(d + o, "%d,some text that makes the file long %d\n", i, i);
+	p = write_tmp_n("atomic.csv", d, o);
+	free(d);
+	cancel_at_load.flag = 0;
+	cancel_at_load.rows = 0;
 	mdc_seed_options opt;
 	memset(&opt, 0, sizeof opt);
-	opt.cancel = &cancel;
+	opt.batch_rows = 5000;
+	opt.cancel = &cancel_at_load.flag;
+	opt.progress = cancel_in_load_phase;
+	opt.progress_ud = &cancel_at_load;
 	CHECK_INT(load(p, "atomic", &opt, &e), -ECANCELED);
+	CHECK(cancel_at_load.rows > 5000); /* batches had been sent */
 	CHECK_INT(count_rows("atomic"), 3);
+	char *v = scalar(is_pg ? "SELECT string_agg(v, ',' ORDER BY id) FROM " SCHEMA ".atomic"
+			       : "SELECT string_agg(v, ',' ORDER BY id) FROM " DB "." SCHEMA ".atomic");
+	CHECK_STR(v, "a,b,c");
+	free(v);
+	CHECK(mdc_conn_is_ok(conn));
+	CHECK_INT(PQtransactionStatus(mdc_conn_pg(conn)), PQTRANS_IDLE);
 	free(p);
 }
 

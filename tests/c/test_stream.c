@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,14 +439,20 @@ static void test_missing(mdc_conn *c)
 
 struct canceller {
 	mdc_conn *c;
-	int delay_ms;
+	atomic_int done;   /* set by the caller once its call returned */
 };
 
-static void *cancel_later(void *arg)
+/* A cancel that reaches the server before the query runs is dropped there,
+ * so no fixed sleep: cancel every 50 ms until the call has returned (at
+ * most 5 s). */
+static void *cancel_until_done(void *arg)
 {
 	struct canceller *k = arg;
-	usleep((useconds_t)k->delay_ms * 1000);
-	mdc_conn_cancel(k->c);
+	double t0 = now_s();
+	while (!atomic_load(&k->done) && now_s() - t0 < 5) {
+		mdc_conn_cancel(k->c);
+		usleep(50 * 1000);
+	}
 	return NULL;
 }
 
@@ -453,13 +460,14 @@ static void *cancel_later(void *arg)
  * thread, and the error (57014 → ETIMEDOUT) reaches the caller. */
 static void test_cancel_thread(mdc_conn *c)
 {
-	struct canceller k = { c, 300 };
+	struct canceller k = { .c = c };
 	pthread_t t;
 	mdc_stream *s = NULL;
 	mdc_error err;
 	double t0 = now_s();
-	CHECK_INT(pthread_create(&t, NULL, cancel_later, &k), 0);
+	CHECK_INT(pthread_create(&t, NULL, cancel_until_done, &k), 0);
 	int rc = mdc_stream_open_csv(c, DB, SCHEMA, "slow", &s, &err);
+	atomic_store(&k.done, 1);
 	pthread_join(t, NULL);
 	double dt = now_s() - t0;
 	CHECK_INT(rc, -ETIMEDOUT);

@@ -195,19 +195,27 @@ def test_reread_and_backward_seek_give_the_same_bytes(shop):
 
 def test_parallel_readers_get_their_own_tables(server, shop):
     m, base = shop
-    results = {}
+    names = ["numbers.csv", "every_type.csv"] * 3
+    results = [None] * len(names)
 
-    def read(name):
-        with open(os.path.join(base, name), "rb") as f:
-            results[name] = f.read()
+    def read(i):
+        with open(os.path.join(base, names[i]), "rb") as f:
+            results[i] = f.read()
 
-    threads = [threading.Thread(target=read, args=(n,)) for n in ["numbers.csv", "every_type.csv"] * 3]
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(len(names))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert results["numbers.csv"].count(b"\n") == 100001
-    assert results["every_type.csv"].startswith(b"id,i8,i16,i64,hi,dec,dbl,s,b,")
+    # Every reader, not only the last one of each table, got its whole table.
+    for name, data in zip(names, results):
+        assert data is not None, name
+        if name == "numbers.csv":
+            assert data.count(b"\n") == 100001, name
+        else:
+            assert data.startswith(b"id,i8,i16,i64,hi,dec,dbl,s,b,"), name
+    assert len({d for n, d in zip(names, results) if n == "numbers.csv"}) == 1
+    assert len({d for n, d in zip(names, results) if n == "every_type.csv"}) == 1
 
 
 def read_workload(base):

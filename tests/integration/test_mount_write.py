@@ -58,6 +58,14 @@ def qident(name):
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_rows(server, table, schema="seeds"):
+    """The table's rows, sorted (None when there is no such table)."""
+    if not query(server, "SELECT 1 FROM information_schema.tables "
+                         f"WHERE table_schema = '{schema}' AND table_name = '{table}'"):
+        return None
+    return sorted(query(server, f"SELECT * FROM {qident(schema)}.{qident(table)}"))
+
+
 def count(server, table, schema="seeds"):
     return int(query(server, f"SELECT count(*) FROM {qident(schema)}.{qident(table)}")[0][0])
 
@@ -97,14 +105,15 @@ def test_dbt_fixture_gives_dbts_table(wm, path, overrides, exp):
     if "pipe_separated" in name:
         sidecar += "delimiter=|\n"
     table = name[: -len(".csv")]
+    before = table_rows(wm.server, table)
     r = put(wm, src, name, sidecar or None)
     if "error" in exp:
         assert r.returncode != 0, "the load must fail"
         assert "has 5 values" in r.stderr or "5 values" in open(
             os.path.join(wm.dir, name + ".error")).read()
-        assert not os.path.exists(os.path.join(wm.dir, name)) or table not in [
-            c for c, in query(wm.server, "SELECT table_name FROM information_schema.tables "
-                                         "WHERE table_schema = 'seeds'")]
+        # A failed load changes nothing: no table when there was none, else
+        # the same rows (an earlier case may have loaded this name).
+        assert table_rows(wm.server, table) == before
         return
     assert r.returncode == 0, r.stderr
     assert columns(wm.server, table) == [tuple(c) for c in exp["columns"]]
@@ -271,7 +280,7 @@ def test_bad_input_fails_through_close(wm):
     fails_and_keeps_old(wm, "b_ragged.csv", b"id,name\n1,one\n2,two,extra\n", "values")
     fails_and_keeps_old(wm, "b_utf8.csv", b"id,name\n1,caf\xe9\n", "UTF-8")
     fails_and_keeps_old(wm, "b_empty.csv", b"", "empty")
-    fails_and_keeps_old(wm, "b_junk.csv", bytes(range(256)) * 64, "")
+    fails_and_keeps_old(wm, "b_junk.csv", bytes(range(256)) * 64, "NUL byte")
     fails_and_keeps_old(wm, "b_huge.csv", b"id,name\n1," + b"x" * (65 * 1024 * 1024) + b"\n", "too large")
 
 
