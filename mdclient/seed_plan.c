@@ -1,0 +1,285 @@
+/* mdclient/seed_plan.c - pass 1 of a seed load: stream the file through
+ * csv_in + seed_infer for the header names (empty → a, b, …; repeats →
+ * x_2, x_3), every column's type and the row count (contract in seed.h
+ * and internal/seed_int.h). Knows no server. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mdclient/csv_in.h"
+#include "mdclient/log.h"
+#include "mdclient/internal/seed_int.h"
+
+#define MAX_COLUMNS 1600
+
+char *mdc_seed_table_name(const char *filename)
+{
+	if (!filename)
+		return NULL;
+	const char *base = strrchr(filename, '/');
+	base = base ? base + 1 : filename;
+	const char *dot = strrchr(base, '.');
+	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	char *r = malloc(n + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, base, n);
+	r[n] = '\0';
+	return r;
+}
+
+/* agate's letter_name: a..z, then aa, bb, ..., zz, aaa, ... */
+static char *letter_name(size_t i)
+{
+	size_t reps = i / 26 + 1;
+	char *r = malloc(reps + 1);
+	if (!r)
+		return NULL;
+	memset(r, 'a' + (int)(i % 26), reps);
+	r[reps] = '\0';
+	return r;
+}
+
+static int name_taken(char **names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+int seed_plain_identifier(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' || *s == '$' ||
+		      (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+void seed_plan_clear(seed_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->cols[i].name);
+	free(p->cols);
+	memset(p, 0, sizeof *p);
+}
+
+int seed_open_input(const char *path, int64_t *size, mdc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return mdc_error_set(err, e, "cannot open %s: %s", path, strerror(e));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return mdc_error_set(err, EINVAL, "%s is not a regular file", path);
+	}
+	*size = (int64_t)st.st_size;
+	return fd;
+}
+
+void seed_report(const mdc_seed_options *o, int64_t done, int64_t total, int64_t rows)
+{
+	if (o && o->progress)
+		o->progress(o->progress_ud, done, total, rows);
+}
+
+int seed_cancelled(const mdc_seed_options *o)
+{
+	return o && o->cancel && *o->cancel;
+}
+
+int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, mdc_error *err)
+{
+	memset(p, 0, sizeof *p);
+	int64_t size = 0;
+	int fd = seed_open_input(path, &size, err);
+	if (fd < 0)
+		return fd;
+	p->size = size;
+	mdc_csv_reader *r = NULL;
+	int rc = mdc_csv_open_fd(fd, o ? o->delimiter : 0, o ? o->max_field : 0, &r, err);
+	if (rc < 0)
+		goto out;
+	const mdc_csv_field *f;
+	size_t n;
+	int blank;
+	rc = mdc_csv_next(r, &f, &n, &blank, err);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		rc = mdc_error_set(err, EINVAL, "the file is empty (a seed needs at least a header line)");
+		goto out;
+	}
+	if (n == 0) {
+		rc = mdc_error_set(err, EINVAL, "the header line (line 1) is empty");
+		goto out;
+	}
+	if (n > MAX_COLUMNS) {
+		rc = mdc_error_set(err, EINVAL, "the header has %zu columns (at most %d)", n, MAX_COLUMNS);
+		goto out;
+	}
+	p->cols = calloc(n, sizeof *p->cols);
+	char **names = calloc(n, sizeof *names);
+	if (!p->cols || !names) {
+		free(names);
+		rc = mdc_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *nm = f[i].len ? strndup(f[i].ptr, f[i].len) : letter_name(i);
+		if (nm && name_taken(names, i, nm)) {
+			size_t base = strlen(nm);
+			char *cand = malloc(base + 24);
+			for (unsigned k = 2; cand; k++) {
+				snprintf(cand, base + 24, "%s_%u", nm, k);
+				if (!name_taken(names, i, cand))
+					break;
+			}
+			free(nm);
+			nm = cand;
+		}
+		if (!nm) {
+			for (size_t j = 0; j < i; j++)
+				free(names[j]);
+			free(names);
+			rc = mdc_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		names[i] = nm;
+	}
+	p->n = n;
+	for (size_t i = 0; i < n; i++) {
+		seed_column *c = &p->cols[i];
+		c->name = names[i];
+		for (size_t k = 0; o && k < o->n_column_types; k++) {
+			if (o->column_types[k].column && o->column_types[k].sql_type &&
+			    strcmp(o->column_types[k].column, c->name) == 0) {
+				c->overridden = 1;
+				c->sql_type = o->column_types[k].sql_type;
+			}
+		}
+		mdc_seed_infer_init(&c->inf, c->overridden);
+	}
+	free(names);
+	for (size_t k = 0; o && k < o->n_column_types; k++) {
+		const char *key = o->column_types[k].column;
+		if (key) {
+			int found = 0;
+			for (size_t i = 0; i < n; i++)
+				found |= strcmp(p->cols[i].name, key) == 0;
+			if (!found)
+				mdc_log(LOG_WARNING, "seed %s: column_types names \"%s\", which is not a column of the file (ignored)",
+					path, key);
+		}
+	}
+
+	int64_t next_report = SEED_PROGRESS_STEP;
+	for (;;) {
+		if (seed_cancelled(o)) {
+			rc = mdc_error_set(err, ECANCELED, "cancelled");
+			goto out;
+		}
+		rc = mdc_csv_next(r, &f, &n, &blank, err);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		p->rows++;
+		if (n > p->n) {
+			rc = mdc_error_set(err, EINVAL, "row %lld (line %lld) has %zu values, but the header has %zu columns",
+					   (long long)p->rows, (long long)mdc_csv_record_line(r), n, p->n);
+			goto out;
+		}
+		size_t rec = 0;
+		for (size_t i = 0; i < n; i++) {
+			mdc_seed_infer_add(&p->cols[i].inf, f[i].ptr, f[i].len);
+			rec += f[i].len + 1;
+		}
+		if (rec > p->max_record)
+			p->max_record = rec;
+		if (mdc_csv_bytes_read(r) >= next_report) {
+			seed_report(o, mdc_csv_bytes_read(r), 2 * size, p->rows);
+			next_report = mdc_csv_bytes_read(r) + SEED_PROGRESS_STEP;
+		}
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		seed_column *c = &p->cols[i];
+		c->kind = mdc_seed_infer_kind(&c->inf);
+		if (!c->overridden)
+			c->sql_type = mdc_seed_infer_sql_type(&c->inf);
+	}
+	seed_report(o, size, 2 * size, p->rows);
+	rc = 0;
+out:
+	mdc_csv_close(r);
+	close(fd);
+	if (rc < 0)
+		seed_plan_clear(p);
+	return rc;
+}
+
+int mdc_seed_plan_file(const char *path, const mdc_seed_options *o, mdc_seed_plan *out,
+		       mdc_error *err)
+{
+	memset(out, 0, sizeof *out);
+	seed_plan p;
+	int rc = seed_plan_read(path, o, &p, err);
+	if (rc < 0)
+		return rc;
+	out->names = calloc(p.n, sizeof *out->names);
+	out->sql_types = calloc(p.n, sizeof *out->sql_types);
+	if (!out->names || !out->sql_types) {
+		free(out->names);
+		free(out->sql_types);
+		out->names = out->sql_types = NULL;
+		seed_plan_clear(&p);
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	}
+	out->n = p.n;
+	out->rows = p.rows;
+	for (size_t i = 0; i < p.n; i++) {
+		out->names[i] = p.cols[i].name;
+		p.cols[i].name = NULL;
+		out->sql_types[i] = strdup(p.cols[i].sql_type);
+		if (!out->sql_types[i]) {
+			seed_plan_clear(&p);
+			mdc_seed_plan_free(out);
+			return mdc_error_set(err, ENOMEM, "out of memory");
+		}
+	}
+	seed_plan_clear(&p);
+	return 0;
+}
+
+void mdc_seed_plan_free(mdc_seed_plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->names)
+			free(p->names[i]);
+		if (p->sql_types)
+			free(p->sql_types[i]);
+	}
+	free(p->names);
+	free(p->sql_types);
+	memset(p, 0, sizeof *p);
+}
+
+void mdc_seed_result_free(mdc_seed_result *res)
+{
+	if (!res)
+		return;
+	free(res->summary);
+	memset(res, 0, sizeof *res);
+}
