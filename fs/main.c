@@ -139,8 +139,8 @@ int main(int argc, char **argv)
 		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
 	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
 	mdfs_pq_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
-		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PQ_ZSTD
-		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PQ_SNAPPY : MDC_PQ_NONE);
+		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PARQUET_ZSTD
+		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PARQUET_SNAPPY : MDC_PARQUET_NONE);
 
 	if (add_fsname(&args, mdc_config_display(m.cfg)) < 0 ||
 	    (m.opts.ro && fuse_opt_add_arg(&args, "-oro") < 0)) {

@@ -22,51 +22,6 @@ static const unsigned char special_[256] = {
 	['\n'] = 1, ['\r'] = 1, ['"'] = 1, [','] = 1,
 };
 
-void mdc_csv_buf_init(mdc_csv_buf *b)
-{
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-void mdc_csv_buf_free(mdc_csv_buf *b)
-{
-	if (!b)
-		return;
-	free(b->data);
-	mdc_csv_buf_init(b);
-}
-
-/* Out of line so the inline check below stays small. */
-static int buf_grow(mdc_csv_buf *b, size_t extra)
-{
-	/* No object may be larger than PTRDIFF_MAX (pointer differences). */
-	if (extra > (size_t)PTRDIFF_MAX - b->len)
-		return -EOVERFLOW;
-	size_t want = b->len + extra;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < want)
-		cap = cap > (size_t)PTRDIFF_MAX / 2 ? want : cap * 2;
-	char *p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-static inline int buf_need(mdc_csv_buf *b, size_t extra)
-{
-	if (b->cap - b->len >= extra)
-		return 0;
-	return buf_grow(b, extra);
-}
-
-int mdc_csv_buf_reserve(mdc_csv_buf *b, size_t extra)
-{
-	return buf_need(b, extra);
-}
-
 mdc_csv_kind mdc_csv_kind_for_oid(Oid type_oid)
 {
 	return type_oid == BOOLOID_ ? MDC_CSV_BOOL : MDC_CSV_TEXT;
@@ -108,13 +63,13 @@ bool mdc_csv_needs_quotes(const char *val, size_t len)
 
 /* Append val (len bytes, not NULL) as a field. The caller has not reserved
  * anything; this reserves what it writes. */
-static inline int put_value_(mdc_csv_buf *b, const char *val, size_t len)
+static inline int put_value_(mdc_buf *b, const char *val, size_t len)
 {
 	int rc;
 	if (len <= SHORT_FIELD_) {
 		/* Short fields (most of them): copy and test in one pass; the
 		 * bytes are simply overwritten if the field needs quotes. */
-		if (b->cap - b->len < SHORT_FIELD_ && (rc = buf_grow(b, SHORT_FIELD_)) != 0)
+		if (b->cap - b->len < SHORT_FIELD_ && (rc = mdc_buf_grow(b, SHORT_FIELD_)) != 0)
 			return rc;
 		const unsigned char *p = (const unsigned char *)val;
 		unsigned char *out = (unsigned char *)b->data + b->len;
@@ -128,7 +83,7 @@ static inline int put_value_(mdc_csv_buf *b, const char *val, size_t len)
 			return 0;
 		}
 	} else if (!mdc_csv_needs_quotes(val, len)) {
-		if ((rc = buf_need(b, len)) != 0)
+		if ((rc = mdc_buf_reserve(b, len)) != 0)
 			return rc;
 		memcpy(b->data + b->len, val, len);
 		b->len += len;
@@ -143,7 +98,7 @@ static inline int put_value_(mdc_csv_buf *b, const char *val, size_t len)
 	}
 	if (len > SIZE_MAX - 2 - quotes)
 		return -EOVERFLOW;
-	if ((rc = buf_need(b, len + quotes + 2)) != 0)
+	if ((rc = mdc_buf_reserve(b, len + quotes + 2)) != 0)
 		return rc;
 	char *out = b->data + b->len;
 	*out++ = '"';
@@ -176,7 +131,7 @@ static inline void map_bool_(const char **val, size_t *len)
 	}
 }
 
-int mdc_csv_put_field(mdc_csv_buf *b, const char *val, size_t len, mdc_csv_kind kind)
+int mdc_csv_put_field(mdc_buf *b, const char *val, size_t len, mdc_csv_kind kind)
 {
 	if (!val)
 		return 0; /* NULL: empty field */
@@ -185,16 +140,16 @@ int mdc_csv_put_field(mdc_csv_buf *b, const char *val, size_t len, mdc_csv_kind 
 	return put_value_(b, val, len);
 }
 
-static inline int put_byte_(mdc_csv_buf *b, char ch)
+static inline int put_byte_(mdc_buf *b, char ch)
 {
-	int rc = buf_need(b, 1);
+	int rc = mdc_buf_reserve(b, 1);
 	if (rc)
 		return rc;
 	b->data[b->len++] = ch;
 	return 0;
 }
 
-int mdc_csv_put_values(mdc_csv_buf *b, int n, const char *const *vals, const size_t *lens,
+int mdc_csv_put_values(mdc_buf *b, int n, const char *const *vals, const size_t *lens,
 		       const mdc_csv_kind *kinds)
 {
 	int rc;
@@ -233,7 +188,7 @@ void mdc_csv_cols_free(mdc_csv_cols *cols)
 	cols->n = 0;
 }
 
-int mdc_csv_put_header(mdc_csv_buf *b, const PGresult *res)
+int mdc_csv_put_header(mdc_buf *b, const PGresult *res)
 {
 	int rc, n = PQnfields(res);
 	for (int i = 0; i < n; i++) {
@@ -248,13 +203,13 @@ int mdc_csv_put_header(mdc_csv_buf *b, const PGresult *res)
 	return put_byte_(b, '\n');
 }
 
-int mdc_csv_put_row(mdc_csv_buf *b, const PGresult *res, int row, const mdc_csv_cols *cols)
+int mdc_csv_put_row(mdc_buf *b, const PGresult *res, int row, const mdc_csv_cols *cols)
 {
 	int rc, n = cols->n;
 	const mdc_csv_kind *kinds = cols->kinds;
 	for (int i = 0; i < n; i++) {
 		/* One room check per field covers the ',' and a short value. */
-		if ((rc = buf_need(b, SHORT_FIELD_ + 1)) != 0)
+		if ((rc = mdc_buf_reserve(b, SHORT_FIELD_ + 1)) != 0)
 			return rc;
 		if (i)
 			b->data[b->len++] = ',';

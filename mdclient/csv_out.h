@@ -16,7 +16,7 @@
  *     lists, structs, intervals as the engine prints them). Bytes are not
  *     re-encoded: UTF-8 passes through as is.
  *
- * Output goes into a growable byte buffer (mdc_csv_buf). Appending never
+ * Output goes into a growable byte buffer (mdc_buf). Appending never
  * mallocs per field: the buffer grows geometrically and is reused. The
  * quoting test is a 256-entry table scan.
  *
@@ -34,23 +34,7 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 #include "mdclient/common.h"
-
-/* A growable byte buffer: data[0..len) are the bytes written so far.
- * data is not NUL-terminated. Zero-initialising (or mdc_csv_buf_init) gives
- * an empty buffer without memory; mdc_csv_buf_free releases it. */
-typedef struct mdc_csv_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-} mdc_csv_buf;
-
-void mdc_csv_buf_init(mdc_csv_buf *b);
-/* Frees the memory and leaves b empty (reusable). NULL is fine. */
-void mdc_csv_buf_free(mdc_csv_buf *b);
-/* Forget the contents, keep the memory. */
-static inline void mdc_csv_buf_clear(mdc_csv_buf *b) { b->len = 0; }
-/* Make room for `extra` more bytes. 0, -ENOMEM or -EOVERFLOW. */
-int mdc_csv_buf_reserve(mdc_csv_buf *b, size_t extra) MDC_MUSTCHECK;
+#include "mdclient/internal/buf.h"
 
 /* How a column's text is turned into a CSV field. */
 typedef enum mdc_csv_kind {
@@ -67,12 +51,12 @@ bool mdc_csv_needs_quotes(const char *val, size_t len);
 
 /* Append one field, without separator or newline. val NULL means SQL NULL
  * (an empty field); otherwise val has len bytes (it may hold NUL bytes). */
-int mdc_csv_put_field(mdc_csv_buf *b, const char *val, size_t len, mdc_csv_kind kind) MDC_MUSTCHECK;
+int mdc_csv_put_field(mdc_buf *b, const char *val, size_t len, mdc_csv_kind kind) MDC_MUSTCHECK;
 
 /* Append a whole row: n fields separated by ',' and a '\n'. vals[i] NULL is
  * SQL NULL; lens[i] is the byte length of vals[i]; kinds may be NULL (all
  * text). For callers that do not hold a PGresult (and for tests). */
-int mdc_csv_put_values(mdc_csv_buf *b, int n, const char *const *vals, const size_t *lens,
+int mdc_csv_put_values(mdc_buf *b, int n, const char *const *vals, const size_t *lens,
 		       const mdc_csv_kind *kinds) MDC_MUSTCHECK;
 
 /* The column layout of a result: its field count and each column's kind,
@@ -87,11 +71,11 @@ int mdc_csv_cols_init(mdc_csv_cols *cols, const PGresult *res) MDC_MUSTCHECK;
 void mdc_csv_cols_free(mdc_csv_cols *cols);
 
 /* Append the header line (column names of res, by PQfname) and '\n'. */
-int mdc_csv_put_header(mdc_csv_buf *b, const PGresult *res) MDC_MUSTCHECK;
+int mdc_csv_put_header(mdc_buf *b, const PGresult *res) MDC_MUSTCHECK;
 
 /* Append row `row` of res as one CSV line. cols must come from
  * mdc_csv_cols_init on a result of the same shape (same columns). */
-int mdc_csv_put_row(mdc_csv_buf *b, const PGresult *res, int row,
+int mdc_csv_put_row(mdc_buf *b, const PGresult *res, int row,
 		    const mdc_csv_cols *cols) MDC_MUSTCHECK;
 
 #endif

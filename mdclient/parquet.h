@@ -61,9 +61,9 @@
 #include "mdclient/error.h"
 
 typedef enum mdc_parquet_codec {
-	MDC_PQ_ZSTD = 0,   /* zstd level 2 (faster than the default 3, same size on table data) */
-	MDC_PQ_SNAPPY,
-	MDC_PQ_NONE,
+	MDC_PARQUET_ZSTD = 0,   /* zstd level 2 (faster than the default 3, same size on table data) */
+	MDC_PARQUET_SNAPPY,
+	MDC_PARQUET_NONE,
 } mdc_parquet_codec;
 
 #define MDC_PARQUET_DEFAULT_ROW_GROUP_ROWS  1000000

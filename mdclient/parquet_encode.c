@@ -28,50 +28,15 @@
 /* zstd level 2, not libzstd's default 3: on 1 MiB pages of typical columns
  * (bench/parquet's table) it is ~25 % faster and was no bigger (40.0 MB
  * against 41.3 MB at level 3; DuckDB's own writer at 3: 40.5 MB). */
-#define PQ_ZSTD_LEVEL 2
+#define PARQUET_ZSTD_LEVEL 2
 #define DICT_PROBE_VALUES 16384 /* a first page this long decides early whether the dictionary pays */  /* longer BYTE_ARRAY min/max are truncated (marked inexact) */
 
 enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
 
-void pq_buf_free(pq_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof *b);
-}
-
-int pq_buf_reserve(pq_buf *b, size_t n)
-{
-	if (b->cap - b->len >= n)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap - b->len < n) {
-		if (cap > SIZE_MAX / 2)
-			return -ENOMEM;
-		cap *= 2;
-	}
-	uint8_t *p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-int pq_buf_put(pq_buf *b, const void *p, size_t n)
-{
-	if (!n)
-		return 0;
-	if (pq_buf_reserve(b, n))
-		return -ENOMEM;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-static int put_u32le(pq_buf *b, uint32_t v)
+static int put_u32le(mdc_buf *b, uint32_t v)
 {
 	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-	return pq_buf_put(b, x, 4);
+	return mdc_buf_put(b, x, 4);
 }
 
 static inline uint32_t get_u32le(const uint8_t *p)
@@ -97,19 +62,19 @@ static inline uint64_t get_u64le(const uint8_t *p)
 }
 
 /* Append n bytes that the caller has reserved room for. */
-static inline void put_reserved(pq_buf *b, const void *p, size_t n)
+static inline void put_reserved(mdc_buf *b, const void *p, size_t n)
 {
-	memcpy(b->data + b->len, p, n);
+	memcpy(b->bytes + b->len, p, n);
 	b->len += n;
 }
 
-static int put_varint(pq_buf *b, uint64_t v)
+static int put_varint(mdc_buf *b, uint64_t v)
 {
 	uint8_t x[10];
-	return pq_buf_put(b, x, tc_varint_encode(v, x));
+	return mdc_buf_put(b, x, tc_varint_encode(v, x));
 }
 
-int pq_bit_width(uint32_t max_value)
+int parquet_bit_width(uint32_t max_value)
 {
 	int w = 0;
 	while (max_value) {
@@ -129,12 +94,12 @@ static size_t run_at(const uint32_t *vals, size_t n, size_t i, size_t cap)
 }
 
 /* Bit-pack vals[0..n) (n <= 8 * groups; missing values are 0) LSB first. */
-static int bitpack(pq_buf *out, const uint32_t *vals, size_t n, size_t groups, int bw)
+static int bitpack(mdc_buf *out, const uint32_t *vals, size_t n, size_t groups, int bw)
 {
 	size_t bytes = groups * (size_t)bw; /* 8 values * bw bits = bw bytes a group */
-	if (pq_buf_reserve(out, bytes))
+	if (mdc_buf_reserve(out, bytes))
 		return -ENOMEM;
-	uint8_t *p = out->data + out->len;
+	uint8_t *p = out->bytes + out->len;
 	memset(p, 0, bytes);
 	uint64_t acc = 0;
 	int nbits = 0;
@@ -153,7 +118,7 @@ static int bitpack(pq_buf *out, const uint32_t *vals, size_t n, size_t groups, i
 	return 0;
 }
 
-int pq_rle_encode(pq_buf *out, const uint32_t *vals, size_t n, int bw)
+int parquet_rle_encode(mdc_buf *out, const uint32_t *vals, size_t n, int bw)
 {
 	size_t vbytes = ((size_t)bw + 7) / 8;
 	size_t i = 0;
@@ -164,7 +129,7 @@ int pq_rle_encode(pq_buf *out, const uint32_t *vals, size_t n, int bw)
 				return -ENOMEM;
 			uint8_t v[4] = { (uint8_t)vals[i], (uint8_t)(vals[i] >> 8),
 					 (uint8_t)(vals[i] >> 16), (uint8_t)(vals[i] >> 24) };
-			if (pq_buf_put(out, v, vbytes))
+			if (mdc_buf_put(out, v, vbytes))
 				return -ENOMEM;
 			i += r;
 			continue;
@@ -183,29 +148,29 @@ int pq_rle_encode(pq_buf *out, const uint32_t *vals, size_t n, int bw)
 	return 0;
 }
 
-int pq_compress(pq_codec codec, const uint8_t *src, size_t n, pq_buf *dst, void **zctx)
+int parquet_compress(parquet_codec codec, const uint8_t *src, size_t n, mdc_buf *dst, void **zctx)
 {
 	dst->len = 0;
 	switch (codec) {
-	case PQ_CODEC_UNCOMPRESSED:
-		return pq_buf_put(dst, src, n);
-	case PQ_CODEC_SNAPPY: {
+	case PARQUET_CODEC_UNCOMPRESSED:
+		return mdc_buf_put(dst, src, n);
+	case PARQUET_CODEC_SNAPPY: {
 		size_t cap = snappy_max_compressed_length(n);
-		if (pq_buf_reserve(dst, cap))
+		if (mdc_buf_reserve(dst, cap))
 			return -ENOMEM;
 		size_t outlen = cap;
-		if (snappy_compress((const char *)src, n, (char *)dst->data, &outlen) != SNAPPY_OK)
+		if (snappy_compress((const char *)src, n, (char *)dst->bytes, &outlen) != SNAPPY_OK)
 			return -EIO;
 		dst->len = outlen;
 		return 0;
 	}
-	case PQ_CODEC_ZSTD: {
+	case PARQUET_CODEC_ZSTD: {
 		if (!*zctx && !(*zctx = ZSTD_createCCtx()))
 			return -ENOMEM;
 		size_t cap = ZSTD_compressBound(n);
-		if (pq_buf_reserve(dst, cap))
+		if (mdc_buf_reserve(dst, cap))
 			return -ENOMEM;
-		size_t r = ZSTD_compressCCtx(*zctx, dst->data, cap, src, n, PQ_ZSTD_LEVEL);
+		size_t r = ZSTD_compressCCtx(*zctx, dst->bytes, cap, src, n, PARQUET_ZSTD_LEVEL);
 		if (ZSTD_isError(r))
 			return -EIO;
 		dst->len = r;
@@ -215,7 +180,7 @@ int pq_compress(pq_codec codec, const uint8_t *src, size_t n, pq_buf *dst, void 
 	return -EINVAL;
 }
 
-void pq_compress_free(void **zctx)
+void parquet_compress_free(void **zctx)
 {
 	if (*zctx)
 		ZSTD_freeCCtx(*zctx);
@@ -238,58 +203,58 @@ static int memcmp_len(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
 	return r ? (r < 0 ? -1 : 1) : CMP(alen, blen);
 }
 
-static inline int compare_values(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
+static inline int compare_values(parquet_physical phys, parquet_order order, const uint8_t *a, size_t alen,
 				 const uint8_t *b, size_t blen)
 {
 	switch (phys) {
-	case PQ_BOOLEAN:
+	case PARQUET_BOOLEAN:
 		return CMP(a[0], b[0]);
-	case PQ_INT32:
-		if (order == PQ_ORDER_UNSIGNED)
+	case PARQUET_INT32:
+		if (order == PARQUET_ORDER_UNSIGNED)
 			return CMP(get_u32le(a), get_u32le(b));
 		return CMP((int32_t)get_u32le(a), (int32_t)get_u32le(b));
-	case PQ_INT64:
-		if (order == PQ_ORDER_UNSIGNED)
+	case PARQUET_INT64:
+		if (order == PARQUET_ORDER_UNSIGNED)
 			return CMP(get_u64le(a), get_u64le(b));
 		return CMP(get_i64le(a), get_i64le(b));
-	case PQ_FLOAT: {
+	case PARQUET_FLOAT: {
 		float x, y;
 		memcpy(&x, a, 4);
 		memcpy(&y, b, 4);
 		return CMP(x, y);
 	}
-	case PQ_DOUBLE: {
+	case PARQUET_DOUBLE: {
 		double x, y;
 		memcpy(&x, a, 8);
 		memcpy(&y, b, 8);
 		return CMP(x, y);
 	}
-	case PQ_FIXED_LEN_BYTE_ARRAY:
-		if (order == PQ_ORDER_SIGNED && alen && blen && alen == blen) {
+	case PARQUET_FIXED_LEN_BYTE_ARRAY:
+		if (order == PARQUET_ORDER_SIGNED && alen && blen && alen == blen) {
 			int r = CMP((int8_t)a[0], (int8_t)b[0]);
 			return r ? r : memcmp_len(a + 1, alen - 1, b + 1, blen - 1);
 		}
 		return memcmp_len(a, alen, b, blen);
-	case PQ_BYTE_ARRAY:
+	case PARQUET_BYTE_ARRAY:
 		return memcmp_len(a, alen, b, blen);
 	}
 	return 0;
 }
 
-int pq_compare(pq_physical phys, pq_order order, const uint8_t *a, size_t alen,
+int parquet_compare(parquet_physical phys, parquet_order order, const uint8_t *a, size_t alen,
 	       const uint8_t *b, size_t blen)
 {
 	return compare_values(phys, order, a, alen, b, blen);
 }
 
-static bool is_nan(pq_physical phys, const uint8_t *v)
+static bool is_nan(parquet_physical phys, const uint8_t *v)
 {
-	if (phys == PQ_FLOAT) {
+	if (phys == PARQUET_FLOAT) {
 		float f;
 		memcpy(&f, v, 4);
 		return f != f;
 	}
-	if (phys == PQ_DOUBLE) {
+	if (phys == PARQUET_DOUBLE) {
 		double d;
 		memcpy(&d, v, 8);
 		return d != d;
@@ -298,22 +263,22 @@ static bool is_nan(pq_physical phys, const uint8_t *v)
 }
 
 /* Replace a bound's bytes (no realloc once the buffer is big enough). */
-static inline int stats_set(pq_buf *b, const uint8_t *v, size_t len)
+static inline int stats_set(mdc_buf *b, const uint8_t *v, size_t len)
 {
 	if (b->cap < len) {
 		b->len = 0;
-		return pq_buf_put(b, v, len);
+		return mdc_buf_put(b, v, len);
 	}
 	if (len)
-		memcpy(b->data, v, len);
+		memcpy(b->bytes, v, len);
 	b->len = len;
 	return 0;
 }
 
-static inline int stats_update(pq_column *c, const uint8_t *v, size_t len)
+static inline int stats_update(parquet_column *c, const uint8_t *v, size_t len)
 {
-	pq_stats *s = &c->stats;
-	if (c->order == PQ_ORDER_NONE || is_nan(c->phys, v))
+	parquet_stats *s = &c->stats;
+	if (c->order == PARQUET_ORDER_NONE || is_nan(c->phys, v))
 		return 0;
 	if (!s->has_minmax) {
 		if (stats_set(&s->min, v, len) || stats_set(&s->max, v, len))
@@ -322,15 +287,15 @@ static inline int stats_update(pq_column *c, const uint8_t *v, size_t len)
 		return 0;
 	}
 	int lo, hi;
-	if (c->phys == PQ_INT64 && c->order == PQ_ORDER_SIGNED) {
+	if (c->phys == PARQUET_INT64 && c->order == PARQUET_ORDER_SIGNED) {
 		/* the common case, without the general comparison */
 		int64_t x = get_i64le(v);
-		lo = x < get_i64le(s->min.data);
-		hi = !lo && x > get_i64le(s->max.data);
+		lo = x < get_i64le(s->min.bytes);
+		hi = !lo && x > get_i64le(s->max.bytes);
 	} else {
-		lo = compare_values(c->phys, c->order, v, len, s->min.data, s->min.len) < 0;
+		lo = compare_values(c->phys, c->order, v, len, s->min.bytes, s->min.len) < 0;
 		/* below the minimum, so not above the maximum */
-		hi = !lo && compare_values(c->phys, c->order, v, len, s->max.data, s->max.len) > 0;
+		hi = !lo && compare_values(c->phys, c->order, v, len, s->max.bytes, s->max.len) > 0;
 	}
 	if (lo)
 		return stats_set(&s->min, v, len);
@@ -341,37 +306,37 @@ static inline int stats_update(pq_column *c, const uint8_t *v, size_t len)
 
 /* At the end of a chunk: the spec's float rules (a zero min is written
  * -0.0, a zero max +0.0) and truncation of long BYTE_ARRAY bounds. */
-static void stats_finish(pq_column *c)
+static void stats_finish(parquet_column *c)
 {
-	pq_stats *s = &c->stats;
+	parquet_stats *s = &c->stats;
 	s->min_exact = s->max_exact = true;
 	if (!s->has_minmax)
 		return;
-	if (c->phys == PQ_FLOAT) {
+	if (c->phys == PARQUET_FLOAT) {
 		float f;
-		memcpy(&f, s->min.data, 4);
+		memcpy(&f, s->min.bytes, 4);
 		if (f == 0.0f) {
 			f = -0.0f;
-			memcpy(s->min.data, &f, 4);
+			memcpy(s->min.bytes, &f, 4);
 		}
-		memcpy(&f, s->max.data, 4);
+		memcpy(&f, s->max.bytes, 4);
 		if (f == 0.0f) {
 			f = 0.0f;
-			memcpy(s->max.data, &f, 4);
+			memcpy(s->max.bytes, &f, 4);
 		}
-	} else if (c->phys == PQ_DOUBLE) {
+	} else if (c->phys == PARQUET_DOUBLE) {
 		double d;
-		memcpy(&d, s->min.data, 8);
+		memcpy(&d, s->min.bytes, 8);
 		if (d == 0.0) {
 			d = -0.0;
-			memcpy(s->min.data, &d, 8);
+			memcpy(s->min.bytes, &d, 8);
 		}
-		memcpy(&d, s->max.data, 8);
+		memcpy(&d, s->max.bytes, 8);
 		if (d == 0.0) {
 			d = 0.0;
-			memcpy(s->max.data, &d, 8);
+			memcpy(s->max.bytes, &d, 8);
 		}
-	} else if (c->phys == PQ_BYTE_ARRAY) {
+	} else if (c->phys == PARQUET_BYTE_ARRAY) {
 		if (s->min.len > STAT_MAX_BYTES) {
 			s->min.len = STAT_MAX_BYTES; /* a prefix sorts before the value */
 			s->min_exact = false;
@@ -379,10 +344,10 @@ static void stats_finish(pq_column *c)
 		if (s->max.len > STAT_MAX_BYTES) {
 			/* The prefix with its last non-0xFF byte incremented sorts after. */
 			size_t n = STAT_MAX_BYTES;
-			while (n > 0 && s->max.data[n - 1] == 0xFF)
+			while (n > 0 && s->max.bytes[n - 1] == 0xFF)
 				n--;
 			if (n > 0) {
-				s->max.data[n - 1]++;
+				s->max.bytes[n - 1]++;
 				s->max.len = n;
 				s->max_exact = false;
 			}
@@ -392,8 +357,8 @@ static void stats_finish(pq_column *c)
 
 /* ---- the column chunk ---- */
 
-void pq_column_init(pq_column *c, pq_physical phys, int type_length, pq_order order,
-		    pq_codec codec, size_t page_bytes, size_t dict_max)
+void parquet_column_init(parquet_column *c, parquet_physical phys, int type_length, parquet_order order,
+		    parquet_codec codec, size_t page_bytes, size_t dict_max)
 {
 	memset(c, 0, sizeof *c);
 	c->phys = phys;
@@ -403,29 +368,29 @@ void pq_column_init(pq_column *c, pq_physical phys, int type_length, pq_order or
 	c->page_bytes = page_bytes ? page_bytes : DEFAULT_PAGE_BYTES;
 	c->dict_max = dict_max ? dict_max : DEFAULT_DICT_MAX;
 	tc_init(&c->th);
-	pq_column_reset(c);
+	parquet_column_reset(c);
 }
 
-void pq_column_free(pq_column *c)
+void parquet_column_free(parquet_column *c)
 {
-	pq_buf_free(&c->dict_page);
-	pq_buf_free(&c->pages);
-	pq_buf_free(&c->stats.min);
-	pq_buf_free(&c->stats.max);
-	pq_buf_free(&c->dict);
+	mdc_buf_free(&c->dict_page);
+	mdc_buf_free(&c->pages);
+	mdc_buf_free(&c->stats.min);
+	mdc_buf_free(&c->stats.max);
+	mdc_buf_free(&c->dict);
 	free(c->dict_off);
 	free(c->slots);
-	pq_buf_free(&c->defs);
-	pq_buf_free(&c->idx);
-	pq_buf_free(&c->plain);
-	pq_buf_free(&c->scratch);
-	pq_buf_free(&c->scratch2);
+	mdc_buf_free(&c->defs);
+	mdc_buf_free(&c->idx);
+	mdc_buf_free(&c->plain);
+	mdc_buf_free(&c->scratch);
+	mdc_buf_free(&c->scratch2);
 	tc_free(&c->th);
-	pq_compress_free(&c->zctx);
+	parquet_compress_free(&c->zctx);
 	memset(c, 0, sizeof *c);
 }
 
-void pq_column_reset(pq_column *c)
+void parquet_column_reset(parquet_column *c)
 {
 	c->dict_page.len = 0;
 	c->pages.len = 0;
@@ -435,7 +400,7 @@ void pq_column_reset(pq_column *c)
 	c->stats.has_minmax = false;
 	c->stats.null_count = 0;
 	c->stats.min.len = c->stats.max.len = 0;
-	c->dict_on = c->phys != PQ_BOOLEAN;
+	c->dict_on = c->phys != PARQUET_BOOLEAN;
 	c->dict.len = 0;
 	c->dict_n = 0;
 	if (c->slots)
@@ -448,17 +413,17 @@ void pq_column_reset(pq_column *c)
 	c->page_nulls = 0;
 }
 
-size_t pq_column_buffered(const pq_column *c)
+size_t parquet_column_buffered(const parquet_column *c)
 {
 	return c->dict_page.len + c->pages.len + c->dict.len + c->plain.len + c->idx.len +
 	       c->defs.len + (size_t)c->nslots * sizeof *c->slots;
 }
 
 /* Append a page (header + compressed body in c->scratch2) to dst. */
-static int emit_page(pq_column *c, pq_buf *dst, int page_type, int32_t num_values,
+static int emit_page(parquet_column *c, mdc_buf *dst, int page_type, int32_t num_values,
 		     int encoding, size_t uncompressed)
 {
-	int rc = pq_compress(c->codec, c->scratch.data, c->scratch.len, &c->scratch2, &c->zctx);
+	int rc = parquet_compress(c->codec, c->scratch.bytes, c->scratch.len, &c->scratch2, &c->zctx);
 	if (rc)
 		return rc;
 	if (uncompressed > INT32_MAX || c->scratch2.len > INT32_MAX)
@@ -473,83 +438,83 @@ static int emit_page(pq_column *c, pq_buf *dst, int page_type, int32_t num_value
 		tc_field_struct(t, 5);
 		tc_field_i32(t, 1, num_values);
 		tc_field_i32(t, 2, encoding);
-		tc_field_i32(t, 3, PQ_ENC_RLE);
-		tc_field_i32(t, 4, PQ_ENC_RLE);
+		tc_field_i32(t, 3, PARQUET_ENC_RLE);
+		tc_field_i32(t, 4, PARQUET_ENC_RLE);
 		tc_struct_end(t);
 	} else {
 		tc_field_struct(t, 7);
 		tc_field_i32(t, 1, num_values);
-		tc_field_i32(t, 2, PQ_ENC_PLAIN);
+		tc_field_i32(t, 2, PARQUET_ENC_PLAIN);
 		tc_struct_end(t);
 	}
 	tc_struct_end(t);
 	if (tc_failed(t))
 		return -ENOMEM;
-	if (pq_buf_put(dst, t->data, t->len) || pq_buf_put(dst, c->scratch2.data, c->scratch2.len))
+	if (mdc_buf_put(dst, t->buf.bytes, t->buf.len) || mdc_buf_put(dst, c->scratch2.bytes, c->scratch2.len))
 		return -ENOMEM;
-	c->uncompressed_size += (int64_t)(t->len + uncompressed);
+	c->uncompressed_size += (int64_t)(t->buf.len + uncompressed);
 	return 0;
 }
 
-static int cut_page(pq_column *c)
+static int cut_page(parquet_column *c)
 {
 	if (c->page_values == 0)
 		return 0;
-	pq_buf *body = &c->scratch, *tmp = &c->scratch2;
+	mdc_buf *body = &c->scratch, *tmp = &c->scratch2;
 	body->len = tmp->len = 0;
 	/* definition levels: bit width 1, behind a 4-byte length */
 	if (put_u32le(body, 0))
 		return -ENOMEM;
 	if (c->page_nulls == 0 && c->defs.len >= 8) {
-		/* no NULLs: one RLE run of 1s, as pq_rle_encode writes it */
+		/* no NULLs: one RLE run of 1s, as parquet_rle_encode writes it */
 		uint8_t one = 1;
-		if (put_varint(body, (uint64_t)c->defs.len << 1) || pq_buf_put(body, &one, 1))
+		if (put_varint(body, (uint64_t)c->defs.len << 1) || mdc_buf_put(body, &one, 1))
 			return -ENOMEM;
 	} else {
-		if (pq_buf_reserve(tmp, c->defs.len * 4))
+		if (mdc_buf_reserve(tmp, c->defs.len * 4))
 			return -ENOMEM;
 		/* reuse tmp as a uint32 array of levels */
-		uint32_t *lv = (uint32_t *)(void *)tmp->data;
+		uint32_t *lv = (uint32_t *)(void *)tmp->bytes;
 		for (size_t i = 0; i < c->defs.len; i++)
-			lv[i] = c->defs.data[i];
-		if (pq_rle_encode(body, lv, c->defs.len, 1))
+			lv[i] = c->defs.bytes[i];
+		if (parquet_rle_encode(body, lv, c->defs.len, 1))
 			return -ENOMEM;
 	}
 	uint32_t dl = (uint32_t)(body->len - 4);
-	body->data[0] = (uint8_t)dl;
-	body->data[1] = (uint8_t)(dl >> 8);
-	body->data[2] = (uint8_t)(dl >> 16);
-	body->data[3] = (uint8_t)(dl >> 24);
+	body->bytes[0] = (uint8_t)dl;
+	body->bytes[1] = (uint8_t)(dl >> 8);
+	body->bytes[2] = (uint8_t)(dl >> 16);
+	body->bytes[3] = (uint8_t)(dl >> 24);
 
 	size_t nidx = c->idx.len / 4;
 	int encoding;
 	if (c->dict_on && nidx > 0) {
-		int bw = pq_bit_width(c->dict_n - 1);
+		int bw = parquet_bit_width(c->dict_n - 1);
 		if (bw < 1)
 			bw = 1;
 		uint8_t b = (uint8_t)bw;
-		if (pq_buf_put(body, &b, 1) ||
-		    pq_rle_encode(body, (const uint32_t *)(void *)c->idx.data, nidx, bw))
+		if (mdc_buf_put(body, &b, 1) ||
+		    parquet_rle_encode(body, (const uint32_t *)(void *)c->idx.bytes, nidx, bw))
 			return -ENOMEM;
-		encoding = PQ_ENC_RLE_DICTIONARY;
+		encoding = PARQUET_ENC_RLE_DICTIONARY;
 		c->used_dict = true;
-	} else if (c->phys == PQ_BOOLEAN) {
+	} else if (c->phys == PARQUET_BOOLEAN) {
 		size_t n = c->plain.len;
 		size_t bytes = (n + 7) / 8;
-		if (pq_buf_reserve(body, bytes))
+		if (mdc_buf_reserve(body, bytes))
 			return -ENOMEM;
-		uint8_t *p = body->data + body->len;
+		uint8_t *p = body->bytes + body->len;
 		memset(p, 0, bytes);
 		for (size_t i = 0; i < n; i++)
-			if (c->plain.data[i])
+			if (c->plain.bytes[i])
 				p[i / 8] |= (uint8_t)(1u << (i % 8));
 		body->len += bytes;
-		encoding = PQ_ENC_PLAIN;
+		encoding = PARQUET_ENC_PLAIN;
 		c->used_plain = true;
 	} else {
-		if (pq_buf_put(body, c->plain.data, c->plain.len))
+		if (mdc_buf_put(body, c->plain.bytes, c->plain.len))
 			return -ENOMEM;
-		encoding = PQ_ENC_PLAIN;
+		encoding = PARQUET_ENC_PLAIN;
 		c->used_plain = true;
 	}
 	int rc = emit_page(c, &c->pages, PAGE_DATA, c->page_values, encoding, body->len);
@@ -593,19 +558,19 @@ static inline uint64_t hash_bytes(const uint8_t *p, size_t n)
 }
 
 /* The value bytes of dictionary entry e. */
-static const uint8_t *dict_value(const pq_column *c, uint32_t e, size_t *len)
+static const uint8_t *dict_value(const parquet_column *c, uint32_t e, size_t *len)
 {
-	const uint8_t *p = c->dict.data + c->dict_off[e];
-	if (c->phys == PQ_BYTE_ARRAY) {
+	const uint8_t *p = c->dict.bytes + c->dict_off[e];
+	if (c->phys == PARQUET_BYTE_ARRAY) {
 		*len = get_u32le(p);
 		return p + 4;
 	}
-	*len = c->phys == PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)c->type_length :
-	       (c->phys == PQ_INT32 || c->phys == PQ_FLOAT) ? 4 : 8;
+	*len = c->phys == PARQUET_FIXED_LEN_BYTE_ARRAY ? (size_t)c->type_length :
+	       (c->phys == PARQUET_INT32 || c->phys == PARQUET_FLOAT) ? 4 : 8;
 	return p;
 }
 
-static int dict_grow(pq_column *c)
+static int dict_grow(parquet_column *c)
 {
 	uint32_t n = c->nslots ? c->nslots * 2 : 1024;
 	uint32_t *s = calloc(n, sizeof *s);
@@ -626,7 +591,7 @@ static int dict_grow(pq_column *c)
 }
 
 /* Index of v in the dictionary, adding it. -ENOMEM on failure. */
-static int64_t dict_lookup(pq_column *c, const uint8_t *v, size_t len)
+static int64_t dict_lookup(parquet_column *c, const uint8_t *v, size_t len)
 {
 	if ((uint64_t)(c->dict_n + 1) * 2 > c->nslots && dict_grow(c))
 		return -ENOMEM;
@@ -651,14 +616,14 @@ static int64_t dict_lookup(pq_column *c, const uint8_t *v, size_t len)
 	if (c->dict.len > UINT32_MAX - len - 4)
 		return -ENOMEM;
 	c->dict_off[c->dict_n] = (uint32_t)c->dict.len;
-	if ((c->phys == PQ_BYTE_ARRAY && put_u32le(&c->dict, (uint32_t)len)) ||
-	    pq_buf_put(&c->dict, v, len))
+	if ((c->phys == PARQUET_BYTE_ARRAY && put_u32le(&c->dict, (uint32_t)len)) ||
+	    mdc_buf_put(&c->dict, v, len))
 		return -ENOMEM;
 	c->slots[k] = c->dict_n + 1;
 	return c->dict_n++;
 }
 
-static int after_add(pq_column *c)
+static int after_add(parquet_column *c)
 {
 	c->page_values++;
 	c->num_values++;
@@ -667,27 +632,27 @@ static int after_add(pq_column *c)
 	return 0;
 }
 
-int pq_column_add_null(pq_column *c)
+int parquet_column_add_null(parquet_column *c)
 {
-	if (c->defs.len == c->defs.cap && pq_buf_reserve(&c->defs, 1))
+	if (c->defs.len == c->defs.cap && mdc_buf_reserve(&c->defs, 1))
 		return -ENOMEM;
-	c->defs.data[c->defs.len++] = 0;
+	c->defs.bytes[c->defs.len++] = 0;
 	c->page_nulls++;
 	c->stats.null_count++;
 	return after_add(c);
 }
 
-int pq_column_add(pq_column *c, const void *v, size_t len)
+int parquet_column_add(parquet_column *c, const void *v, size_t len)
 {
 	const uint8_t *p = v;
 	int rc;
-	if (c->phys == PQ_BYTE_ARRAY && len > UINT32_MAX)
+	if (c->phys == PARQUET_BYTE_ARRAY && len > UINT32_MAX)
 		return -EFBIG;
-	if (c->defs.len == c->defs.cap && pq_buf_reserve(&c->defs, 1))
+	if (c->defs.len == c->defs.cap && mdc_buf_reserve(&c->defs, 1))
 		return -ENOMEM;
-	c->defs.data[c->defs.len++] = 1;
+	c->defs.bytes[c->defs.len++] = 1;
 	c->chunk_nonnull++;
-	size_t plain_len = len + (c->phys == PQ_BYTE_ARRAY ? 4 : 0);
+	size_t plain_len = len + (c->phys == PARQUET_BYTE_ARRAY ? 4 : 0);
 	c->page_plain_bytes += plain_len;
 	if (c->dict_on) {
 		uint32_t known = c->dict_n;
@@ -698,7 +663,7 @@ int pq_column_add(pq_column *c, const void *v, size_t len)
 		if ((uint32_t)e >= known && (rc = stats_update(c, p, len)) != 0)
 			return rc;
 		uint32_t u = (uint32_t)e;
-		if (c->idx.cap - c->idx.len < 4 && pq_buf_reserve(&c->idx, 4))
+		if (c->idx.cap - c->idx.len < 4 && mdc_buf_reserve(&c->idx, 4))
 			return -ENOMEM;
 		put_reserved(&c->idx, &u, 4);
 		if (c->dict.len > c->dict_max ||
@@ -717,9 +682,9 @@ int pq_column_add(pq_column *c, const void *v, size_t len)
 	} else {
 		if ((rc = stats_update(c, p, len)) != 0)
 			return rc;
-		if (c->plain.cap - c->plain.len < plain_len && pq_buf_reserve(&c->plain, plain_len))
+		if (c->plain.cap - c->plain.len < plain_len && mdc_buf_reserve(&c->plain, plain_len))
 			return -ENOMEM;
-		if (c->phys == PQ_BYTE_ARRAY) {
+		if (c->phys == PARQUET_BYTE_ARRAY) {
 			uint8_t n4[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
 					  (uint8_t)(len >> 24) };
 			put_reserved(&c->plain, n4, 4);
@@ -730,7 +695,7 @@ int pq_column_add(pq_column *c, const void *v, size_t len)
 	return after_add(c);
 }
 
-int pq_column_finish(pq_column *c)
+int parquet_column_finish(parquet_column *c)
 {
 	int rc = cut_page(c);
 	if (rc)
@@ -738,10 +703,10 @@ int pq_column_finish(pq_column *c)
 	c->dict_page.len = 0;
 	if (c->used_dict) {
 		c->scratch.len = 0;
-		if (pq_buf_put(&c->scratch, c->dict.data, c->dict.len))
+		if (mdc_buf_put(&c->scratch, c->dict.bytes, c->dict.len))
 			return -ENOMEM;
 		if ((rc = emit_page(c, &c->dict_page, PAGE_DICTIONARY, (int32_t)c->dict_n,
-				    PQ_ENC_PLAIN, c->scratch.len)) != 0)
+				    PARQUET_ENC_PLAIN, c->scratch.len)) != 0)
 			return rc;
 	}
 	stats_finish(c);

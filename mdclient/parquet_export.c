@@ -87,36 +87,36 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 /* "SELECT col, to_json(col)::text, ... FROM qname" */
 static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, mdc_error *err)
 {
-	pq_buf sql = { 0 };
+	mdc_buf sql = { 0 };
 	static const char sel[] = "SELECT ";
-	int rc = pq_buf_put(&sql, sel, sizeof sel - 1);
+	int rc = mdc_buf_put(&sql, sel, sizeof sel - 1);
 	for (size_t i = 0; !rc && i < w->ncols; i++) {
 		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
 		if (!id) {
-			pq_buf_free(&sql);
+			mdc_buf_free(&sql);
 			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
 			return NULL;
 		}
 		if (i)
-			rc = pq_buf_put(&sql, ", ", 2);
+			rc = mdc_buf_put(&sql, ", ", 2);
 		if (!rc && mdc_parquet_writer_wants_json(w, i))
-			rc = pq_buf_put(&sql, "CAST(to_json(", 13);
+			rc = mdc_buf_put(&sql, "CAST(to_json(", 13);
 		if (!rc)
-			rc = pq_buf_put(&sql, id, strlen(id));
+			rc = mdc_buf_put(&sql, id, strlen(id));
 		if (!rc && mdc_parquet_writer_wants_json(w, i))
-			rc = pq_buf_put(&sql, ") AS TEXT)", 10);
+			rc = mdc_buf_put(&sql, ") AS TEXT)", 10);
 		PQfreemem(id);
 	}
 	if (!rc)
-		rc = pq_buf_put(&sql, " FROM ", 6);
+		rc = mdc_buf_put(&sql, " FROM ", 6);
 	if (!rc)
-		rc = pq_buf_put(&sql, qname, strlen(qname) + 1);
+		rc = mdc_buf_put(&sql, qname, strlen(qname) + 1);
 	if (rc) {
-		pq_buf_free(&sql);
+		mdc_buf_free(&sql);
 		mdc_error_set(err, ENOMEM, "parquet: out of memory");
 		return NULL;
 	}
-	return (char *)sql.data;
+	return sql.data;
 }
 
 /* "COPY (SELECT col, CASE WHEN num_nulls(col) = 0 THEN format('%s', col) END,
@@ -125,14 +125,14 @@ static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, 
 static char *build_copy(PGconn *pg, mdc_parquet_writer *w, const char *qname, parquet_pgbin_kind *kinds,
 			mdc_error *err)
 {
-	pq_buf sql = { 0 };
+	mdc_buf sql = { 0 };
 	static const char head[] = "COPY (SELECT ";
 	static const char tail[] = ") TO STDOUT (FORMAT binary)";
-	int rc = pq_buf_put(&sql, head, sizeof head - 1);
+	int rc = mdc_buf_put(&sql, head, sizeof head - 1);
 	for (size_t i = 0; !rc && i < w->ncols; i++) {
 		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
 		if (!id) {
-			pq_buf_free(&sql);
+			mdc_buf_free(&sql);
 			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
 			return NULL;
 		}
@@ -150,31 +150,31 @@ static char *build_copy(PGconn *pg, mdc_parquet_writer *w, const char *qname, pa
 			post = ") END";
 		}
 		if (i)
-			rc = pq_buf_put(&sql, ", ", 2);
+			rc = mdc_buf_put(&sql, ", ", 2);
 		if (!rc)
-			rc = pq_buf_put(&sql, pre, strlen(pre));
+			rc = mdc_buf_put(&sql, pre, strlen(pre));
 		if (!rc)
-			rc = pq_buf_put(&sql, id, strlen(id));
+			rc = mdc_buf_put(&sql, id, strlen(id));
 		if (!rc && mid)
-			rc = pq_buf_put(&sql, mid, strlen(mid));
+			rc = mdc_buf_put(&sql, mid, strlen(mid));
 		if (!rc && mid)
-			rc = pq_buf_put(&sql, id, strlen(id));
+			rc = mdc_buf_put(&sql, id, strlen(id));
 		if (!rc)
-			rc = pq_buf_put(&sql, post, strlen(post));
+			rc = mdc_buf_put(&sql, post, strlen(post));
 		PQfreemem(id);
 	}
 	if (!rc)
-		rc = pq_buf_put(&sql, " FROM ", 6);
+		rc = mdc_buf_put(&sql, " FROM ", 6);
 	if (!rc)
-		rc = pq_buf_put(&sql, qname, strlen(qname));
+		rc = mdc_buf_put(&sql, qname, strlen(qname));
 	if (!rc)
-		rc = pq_buf_put(&sql, tail, sizeof tail); /* with the NUL */
+		rc = mdc_buf_put(&sql, tail, sizeof tail); /* with the NUL */
 	if (rc) {
-		pq_buf_free(&sql);
+		mdc_buf_free(&sql);
 		mdc_error_set(err, ENOMEM, "parquet: out of memory");
 		return NULL;
 	}
-	return (char *)sql.data;
+	return sql.data;
 }
 
 /* PostgreSQL: the rows as COPY ... TO STDOUT (FORMAT binary): no PGresult
@@ -269,7 +269,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 out:
 	if (sent)
 		end_query(c, pg, final_seen, what);
-	pq_buf_free(&rd.pend);
+	mdc_buf_free(&rd.pend);
 	free(kinds);
 	free(rd.vals);
 	free(rd.lens);

@@ -121,7 +121,7 @@ int parquet_write_footer(mdc_parquet_writer *w, mdc_error *err)
 		const parquet_wcol *c = &w->cols[i];
 		tc_struct_begin(t);
 		tc_field_i32(t, 1, c->t.phys);
-		if (c->t.phys == PQ_FIXED_LEN_BYTE_ARRAY)
+		if (c->t.phys == PARQUET_FIXED_LEN_BYTE_ARRAY)
 			tc_field_i32(t, 2, c->t.type_length);
 		tc_field_i32(t, 3, 1); /* OPTIONAL */
 		tc_field_string(t, 4, c->name);
@@ -149,11 +149,11 @@ int parquet_write_footer(mdc_parquet_writer *w, mdc_error *err)
 			tc_field_i32(t, 1, w->cols[i].t.phys);
 			uint32_t nenc = 1 + (m->used_plain || m->used_dict) + m->used_dict;
 			tc_field_list(t, 2, TC_I32, nenc);
-			tc_elem_i32(t, PQ_ENC_RLE);
+			tc_elem_i32(t, PARQUET_ENC_RLE);
 			if (m->used_plain || m->used_dict)
-				tc_elem_i32(t, PQ_ENC_PLAIN);
+				tc_elem_i32(t, PARQUET_ENC_PLAIN);
 			if (m->used_dict)
-				tc_elem_i32(t, PQ_ENC_RLE_DICTIONARY);
+				tc_elem_i32(t, PARQUET_ENC_RLE_DICTIONARY);
 			tc_field_list(t, 3, TC_BINARY, 1);
 			tc_elem_string(t, w->cols[i].name);
 			tc_field_i32(t, 4, w->codec);
@@ -184,11 +184,11 @@ int parquet_write_footer(mdc_parquet_writer *w, mdc_error *err)
 		tc_struct_end(t);
 	}
 	tc_struct_end(t);
-	if (tc_failed(t) || t->len > UINT32_MAX)
+	if (tc_failed(t) || t->buf.len > UINT32_MAX)
 		return mdc_error_set(err, ENOMEM, "parquet: footer: out of memory");
 	uint8_t tail[8];
-	parquet_le32(tail, (uint32_t)t->len);
+	parquet_le32(tail, (uint32_t)t->buf.len);
 	memcpy(tail + 4, "PAR1", 4);
-	int rc = parquet_write_all(w, t->data, t->len, err);
+	int rc = parquet_write_all(w, t->buf.bytes, t->buf.len, err);
 	return rc ? rc : parquet_write_all(w, tail, 8, err);
 }

@@ -168,7 +168,7 @@ static int add_row_binary(mdc_parquet_writer *w, const parquet_pgbin_kind *kinds
 		const void *v = b;
 		int rc = 0;
 		if (!p) {
-			if ((rc = pq_column_add_null(&c->enc)) != 0)
+			if ((rc = parquet_column_add_null(&c->enc)) != 0)
 				return parquet_writer_fail(w, mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed",
 							     c->name));
 			continue;
@@ -261,7 +261,7 @@ static int add_row_binary(mdc_parquet_writer *w, const parquet_pgbin_kind *kinds
 		if (rc)
 			return parquet_writer_fail(w, mdc_error_set(err, -rc,
 					"parquet: column \"%s\" (%s): cannot store a value", c->name, c->type));
-		if ((rc = pq_column_add(&c->enc, v, vlen)) != 0)
+		if ((rc = parquet_column_add(&c->enc, v, vlen)) != 0)
 			return parquet_writer_fail(w, mdc_error_set(err, -rc,
 					"parquet: column \"%s\": encoding failed (%s)", c->name, strerror(-rc)));
 		continue;
@@ -281,9 +281,9 @@ int parquet_copy_feed(parquet_copy_rd *rd, mdc_parquet_writer *w, const uint8_t 
 	const uint8_t *p = data;
 	size_t len = n, off = 0;
 	if (rd->pend.len) {
-		if (pq_buf_put(&rd->pend, data, n))
+		if (mdc_buf_put(&rd->pend, data, n))
 			return mdc_error_set(err, ENOMEM, "parquet: out of memory");
-		p = rd->pend.data;
+		p = rd->pend.bytes;
 		len = rd->pend.len;
 	}
 	int rc = 0;
@@ -342,9 +342,9 @@ int parquet_copy_feed(parquet_copy_rd *rd, mdc_parquet_writer *w, const uint8_t 
 	if (rd->trailer)
 		off = len; /* nothing follows the trailer */
 	if (rd->pend.len) {
-		memmove(rd->pend.data, rd->pend.data + off, len - off);
+		memmove(rd->pend.bytes, rd->pend.bytes + off, len - off);
 		rd->pend.len = len - off;
-	} else if (off < len && pq_buf_put(&rd->pend, p + off, len - off)) {
+	} else if (off < len && mdc_buf_put(&rd->pend, p + off, len - off)) {
 		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
 	}
 	return 0;

@@ -307,12 +307,12 @@ int parquet_parse_uuid(const char *s, size_t len, uint8_t out[16])
 /* BLOB/bytea text → bytes in out. DuckDB: printable bytes as-is and \xHH
  * escapes (DuckDB escapes '\\' itself). PostgreSQL: "\x" + hex
  * (bytea_output = hex), else the escape format (\\ and \ooo). */
-int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, pq_buf *out)
+int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, mdc_buf *out)
 {
 	out->len = 0;
-	if (pq_buf_reserve(out, len + 1))
+	if (mdc_buf_reserve(out, len + 1))
 		return -ENOMEM;
-	uint8_t *o = out->data;
+	uint8_t *o = out->bytes;
 	size_t n = 0;
 	if (d == MDC_DIALECT_POSTGRES && len >= 2 && s[0] == '\\' && s[1] == 'x') {
 		if ((len - 2) % 2)

@@ -75,13 +75,13 @@ static void set_decimal(parquet_coltype *t, int p, int s)
 	t->k = KIND_DECIMAL;
 	t->precision = p;
 	t->scale = s;
-	t->order = PQ_ORDER_SIGNED;
+	t->order = PARQUET_ORDER_SIGNED;
 	if (p <= 9) {
-		t->phys = PQ_INT32;
+		t->phys = PARQUET_INT32;
 	} else if (p <= 18) {
-		t->phys = PQ_INT64;
+		t->phys = PARQUET_INT64;
 	} else {
-		t->phys = PQ_FIXED_LEN_BYTE_ARRAY;
+		t->phys = PARQUET_FIXED_LEN_BYTE_ARRAY;
 		t->type_length = decimal_bytes(p);
 	}
 }
@@ -91,8 +91,8 @@ static void set_int(parquet_coltype *t, int bits, bool is_signed)
 	t->k = KIND_INT;
 	t->bits = bits;
 	t->is_signed = is_signed;
-	t->phys = bits == 64 ? PQ_INT64 : PQ_INT32;
-	t->order = is_signed ? PQ_ORDER_SIGNED : PQ_ORDER_UNSIGNED;
+	t->phys = bits == 64 ? PARQUET_INT64 : PARQUET_INT32;
+	t->order = is_signed ? PARQUET_ORDER_SIGNED : PARQUET_ORDER_UNSIGNED;
 }
 
 static bool in_list(const char *s, const char *const *names)
@@ -108,8 +108,8 @@ void parquet_map_type(const char *text, parquet_coltype *t)
 	char norm[256], base[256];
 	memset(t, 0, sizeof *t);
 	t->k = KIND_STRING;
-	t->phys = PQ_BYTE_ARRAY;
-	t->order = PQ_ORDER_UNSIGNED;
+	t->phys = PARQUET_BYTE_ARRAY;
+	t->order = PARQUET_ORDER_UNSIGNED;
 	normalize(text ? text : "", norm, sizeof norm);
 	size_t len = strlen(norm);
 	if ((len && norm[len - 1] == ']') || starts(norm, "STRUCT(") || starts(norm, "MAP(") ||
@@ -146,7 +146,7 @@ void parquet_map_type(const char *text, parquet_coltype *t)
 	static const char *const b_blob[] = { "BLOB", "BYTEA", "BINARY", "VARBINARY", NULL };
 	if (in_list(base, b_bool)) {
 		t->k = KIND_BOOL;
-		t->phys = PQ_BOOLEAN;
+		t->phys = PARQUET_BOOLEAN;
 	} else if (in_list(base, b_i8)) {
 		set_int(t, 8, true);
 	} else if (in_list(base, b_i16)) {
@@ -167,29 +167,29 @@ void parquet_map_type(const char *text, parquet_coltype *t)
 		set_decimal(t, 38, 0);
 	} else if (in_list(base, b_float)) {
 		t->k = KIND_FLOAT;
-		t->phys = PQ_FLOAT;
-		t->order = PQ_ORDER_SIGNED;
+		t->phys = PARQUET_FLOAT;
+		t->order = PARQUET_ORDER_SIGNED;
 	} else if (in_list(base, b_double)) {
 		t->k = KIND_DOUBLE;
-		t->phys = PQ_DOUBLE;
-		t->order = PQ_ORDER_SIGNED;
+		t->phys = PARQUET_DOUBLE;
+		t->order = PARQUET_ORDER_SIGNED;
 	} else if (strcmp(base, "DATE") == 0) {
 		t->k = KIND_DATE;
-		t->phys = PQ_INT32;
-		t->order = PQ_ORDER_SIGNED;
+		t->phys = PARQUET_INT32;
+		t->order = PARQUET_ORDER_SIGNED;
 	} else if (in_list(base, b_time)) {
 		t->k = KIND_TIME;
-		t->phys = PQ_INT64;
-		t->order = PQ_ORDER_SIGNED;
+		t->phys = PARQUET_INT64;
+		t->order = PARQUET_ORDER_SIGNED;
 	} else if (in_list(base, b_ts) || in_list(base, b_tstz) || strcmp(base, "TIMESTAMP_NS") == 0) {
 		t->k = KIND_TS;
-		t->phys = PQ_INT64;
-		t->order = PQ_ORDER_SIGNED;
+		t->phys = PARQUET_INT64;
+		t->order = PARQUET_ORDER_SIGNED;
 		t->utc = in_list(base, b_tstz);
 		t->nanos = strcmp(base, "TIMESTAMP_NS") == 0;
 	} else if (strcmp(base, "UUID") == 0) {
 		t->k = KIND_UUID;
-		t->phys = PQ_FIXED_LEN_BYTE_ARRAY;
+		t->phys = PARQUET_FIXED_LEN_BYTE_ARRAY;
 		t->type_length = 16;
 	} else if (in_list(base, b_blob)) {
 		t->k = KIND_BLOB;

@@ -42,16 +42,16 @@ int parquet_write_all(mdc_parquet_writer *w, const void *p, size_t n, mdc_error 
 	return 0;
 }
 
-static pq_codec codec_of(const mdc_parquet_options *o)
+static parquet_codec codec_of(const mdc_parquet_options *o)
 {
 	if (!o)
-		return PQ_CODEC_ZSTD;
+		return PARQUET_CODEC_ZSTD;
 	switch (o->codec) {
-	case MDC_PQ_SNAPPY: return PQ_CODEC_SNAPPY;
-	case MDC_PQ_NONE: return PQ_CODEC_UNCOMPRESSED;
-	case MDC_PQ_ZSTD: break;
+	case MDC_PARQUET_SNAPPY: return PARQUET_CODEC_SNAPPY;
+	case MDC_PARQUET_NONE: return PARQUET_CODEC_UNCOMPRESSED;
+	case MDC_PARQUET_ZSTD: break;
 	}
-	return PQ_CODEC_ZSTD;
+	return PARQUET_CODEC_ZSTD;
 }
 
 int mdc_parquet_writer_open(int fd, size_t ncols, const char *const *names,
@@ -87,7 +87,7 @@ int mdc_parquet_writer_open(int fd, size_t ncols, const char *const *names,
 		c->name = strdup(names[i] ? names[i] : "");
 		c->type = strdup(types[i] ? types[i] : "");
 		parquet_map_type(c->type, &c->t);
-		pq_column_init(&c->enc, c->t.phys, c->t.type_length, c->t.order, w->codec, 0, 0);
+		parquet_column_init(&c->enc, c->t.phys, c->t.type_length, c->t.order, w->codec, 0, 0);
 		if (!c->name || !c->type) {
 			mdc_parquet_writer_free(w);
 			return mdc_error_set(err, ENOMEM, "parquet: out of memory");
@@ -135,13 +135,13 @@ void mdc_parquet_writer_free(mdc_parquet_writer *w)
 	for (size_t i = 0; i < w->ncols; i++) {
 		free(w->cols[i].name);
 		free(w->cols[i].type);
-		pq_column_free(&w->cols[i].enc);
+		parquet_column_free(&w->cols[i].enc);
 	}
 	free(w->cols);
 	for (size_t i = 0; i < w->nrgs; i++)
 		rg_meta_free(&w->rgs[i], w->ncols);
 	free(w->rgs);
-	pq_buf_free(&w->val);
+	mdc_buf_free(&w->val);
 	tc_free(&w->th);
 	free(w);
 }
@@ -246,14 +246,14 @@ int parquet_writer_add_text(mdc_parquet_writer *w, parquet_wcol *c, const char *
 		parquet_i128 x;
 		if ((rc = parquet_parse_decimal(s, len, c->t.scale, &x)) != 0)
 			break;
-		if (c->t.phys == PQ_INT32) {
+		if (c->t.phys == PARQUET_INT32) {
 			if (x > INT32_MAX || x < INT32_MIN) {
 				rc = -ERANGE;
 				break;
 			}
 			parquet_le32(b, (uint32_t)(int32_t)x);
 			vlen = 4;
-		} else if (c->t.phys == PQ_INT64) {
+		} else if (c->t.phys == PARQUET_INT64) {
 			if (x > INT64_MAX || x < INT64_MIN) {
 				rc = -ERANGE;
 				break;
@@ -302,7 +302,7 @@ int parquet_writer_add_text(mdc_parquet_writer *w, parquet_wcol *c, const char *
 		break;
 	case KIND_BLOB:
 		if ((rc = parquet_parse_blob(s, len, w->dialect, &w->val)) == 0) {
-			v = w->val.data;
+			v = w->val.bytes;
 			vlen = w->val.len;
 		}
 		break;
@@ -319,7 +319,7 @@ int parquet_writer_add_text(mdc_parquet_writer *w, parquet_wcol *c, const char *
 		return mdc_error_set(err, -rc, "parquet: column \"%s\" (%s): cannot store '%.*s%s'",
 				     c->name, c->type, shown, s, len > 60 ? "..." : "");
 	}
-	if ((rc = pq_column_add(&c->enc, v, vlen)) != 0)
+	if ((rc = parquet_column_add(&c->enc, v, vlen)) != 0)
 		return mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed (%s)",
 				     c->name, strerror(-rc));
 	return 0;
@@ -346,9 +346,9 @@ static int flush_row_group(mdc_parquet_writer *w, mdc_error *err)
 	rg->num_rows = w->rg_rows;
 	rg->file_offset = (int64_t)w->off;
 	for (size_t i = 0; i < w->ncols; i++) {
-		pq_column *e = &w->cols[i].enc;
+		parquet_column *e = &w->cols[i].enc;
 		parquet_chunk_meta *m = &rg->chunks[i];
-		int rc = pq_column_finish(e);
+		int rc = parquet_column_finish(e);
 		if (rc)
 			return mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed (%s)",
 					     w->cols[i].name, strerror(-rc));
@@ -369,18 +369,18 @@ static int flush_row_group(mdc_parquet_writer *w, mdc_error *err)
 			if (!m->min || !m->max)
 				return mdc_error_set(err, ENOMEM, "parquet: out of memory");
 			if (e->stats.min.len) /* an empty min/max has no buffer at all */
-				memcpy(m->min, e->stats.min.data, e->stats.min.len);
+				memcpy(m->min, e->stats.min.bytes, e->stats.min.len);
 			if (e->stats.max.len)
-				memcpy(m->max, e->stats.max.data, e->stats.max.len);
+				memcpy(m->max, e->stats.max.bytes, e->stats.max.len);
 			m->min_len = e->stats.min.len;
 			m->max_len = e->stats.max.len;
 		}
-		if ((rc = parquet_write_all(w, e->dict_page.data, e->dict_page.len, err)) != 0 ||
-		    (rc = parquet_write_all(w, e->pages.data, e->pages.len, err)) != 0)
+		if ((rc = parquet_write_all(w, e->dict_page.bytes, e->dict_page.len, err)) != 0 ||
+		    (rc = parquet_write_all(w, e->pages.bytes, e->pages.len, err)) != 0)
 			return rc;
 		rg->total_unc += m->unc;
 		rg->total_comp += m->comp;
-		pq_column_reset(e);
+		parquet_column_reset(e);
 	}
 	w->rg_rows = 0;
 	return 0;
@@ -390,7 +390,7 @@ static size_t buffered(const mdc_parquet_writer *w)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < w->ncols; i++)
-		n += pq_column_buffered(&w->cols[i].enc);
+		n += parquet_column_buffered(&w->cols[i].enc);
 	return n;
 }
 
@@ -419,7 +419,7 @@ int mdc_parquet_writer_add_row(mdc_parquet_writer *w, const char *const *values,
 		parquet_wcol *c = &w->cols[i];
 		int rc;
 		if (!values[i]) {
-			if ((rc = pq_column_add_null(&c->enc)) != 0)
+			if ((rc = parquet_column_add_null(&c->enc)) != 0)
 				return parquet_writer_fail(w, mdc_error_set(err, -rc, "parquet: column \"%s\": encoding failed",
 							     c->name));
 			continue;

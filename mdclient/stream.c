@@ -48,7 +48,7 @@ struct mdc_stream {
 	mdc_conn *conn;
 	PGconn *pg;
 	char *what;          /* "read <qualified name>", prefixes error messages */
-	mdc_csv_buf buf;     /* formatted bytes; buf.data[pos..len) not yet read */
+	mdc_buf buf;     /* formatted bytes; buf.data[pos..len) not yet read */
 	size_t pos;
 	mdc_csv_cols cols;
 	bool header_done;
@@ -186,7 +186,7 @@ static ssize_t stream_read(mdc_stream *s, char *buf, size_t len, bool some, mdc_
 		if (done == len)
 			return (ssize_t)done;
 		/* The buffer is drained: reuse it from the start. */
-		mdc_csv_buf_clear(&s->buf);
+		mdc_buf_clear(&s->buf);
 		s->pos = 0;
 		if (s->state == ST_DONE)
 			return (ssize_t)done;
@@ -307,7 +307,7 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	s->conn = c;
 	s->pg = pg;
 	s->state = ST_RUNNING;
-	mdc_csv_buf_init(&s->buf);
+	mdc_buf_init(&s->buf);
 
 	mdc_log(LOG_DEBUG, "SQL: %s", sql);
 	int rc;
@@ -348,7 +348,7 @@ int mdc_stream_close(mdc_stream *s)
 		    (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))
 			rc = -EIO;
 	}
-	mdc_csv_buf_free(&s->buf);
+	mdc_buf_free(&s->buf);
 	mdc_csv_cols_free(&s->cols);
 	free(s->what);
 	free(s);

@@ -21,13 +21,13 @@ void tc_init(tc_writer *w)
 
 void tc_free(tc_writer *w)
 {
-	free(w->data);
+	mdc_buf_free(&w->buf);
 	memset(w, 0, sizeof *w);
 }
 
 void tc_reset(tc_writer *w)
 {
-	w->len = 0;
+	w->buf.len = 0;
 	w->failed = false;
 	w->depth = 0;
 }
@@ -36,23 +36,10 @@ static bool reserve(tc_writer *w, size_t n)
 {
 	if (w->failed)
 		return false;
-	if (w->cap - w->len >= n)
-		return true;
-	size_t cap = w->cap ? w->cap : 256;
-	while (cap - w->len < n) {
-		if (cap > SIZE_MAX / 2) {
-			w->failed = true;
-			return false;
-		}
-		cap *= 2;
-	}
-	uint8_t *p = realloc(w->data, cap);
-	if (!p) {
+	if (mdc_buf_reserve(&w->buf, n)) {
 		w->failed = true;
 		return false;
 	}
-	w->data = p;
-	w->cap = cap;
 	return true;
 }
 
@@ -60,15 +47,15 @@ void tc_put_bytes(tc_writer *w, const void *p, size_t n)
 {
 	if (!n || !reserve(w, n))
 		return;
-	memcpy(w->data + w->len, p, n);
-	w->len += n;
+	memcpy(w->buf.bytes + w->buf.len, p, n);
+	w->buf.len += n;
 }
 
 static void put_byte(tc_writer *w, uint8_t b)
 {
 	if (!reserve(w, 1))
 		return;
-	w->data[w->len++] = b;
+	w->buf.bytes[w->buf.len++] = b;
 }
 
 size_t tc_varint_encode(uint64_t v, uint8_t *out)

@@ -35,9 +35,9 @@ typedef enum parquet_kind {
 
 typedef struct parquet_coltype {
 	parquet_kind k;
-	pq_physical phys;
+	parquet_physical phys;
 	int type_length;
-	pq_order order;
+	parquet_order order;
 	int bits;          /* KIND_INT: 8/16/32/64 */
 	bool is_signed;    /* KIND_INT */
 	int precision, scale; /* KIND_DECIMAL */
@@ -94,7 +94,7 @@ int parquet_parse_uuid(const char *s, size_t len, uint8_t out[16]);
 /* BLOB/bytea text → bytes in out (replacing its content); d says whose text
  * form (DuckDB's \xHH escapes, PostgreSQL's \x-hex or escape format).
  * -ENOMEM too. */
-int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, pq_buf *out) MDC_MUSTCHECK;
+int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, mdc_buf *out) MDC_MUSTCHECK;
 
 /* ---- the writer (parquet_writer.c), shared with the footer and pgbin ---- */
 
@@ -116,14 +116,14 @@ typedef struct parquet_wcol {
 	char *name;
 	char *type;
 	parquet_coltype t;
-	pq_column enc;
+	parquet_column enc;
 } parquet_wcol;
 
 struct mdc_parquet_writer {
 	int fd;
 	uint64_t off;
 	mdc_dialect dialect;
-	pq_codec codec;
+	parquet_codec codec;
 	int64_t rg_max_rows, rg_max_bytes;
 	size_t ncols;
 	parquet_wcol *cols;
@@ -131,7 +131,7 @@ struct mdc_parquet_writer {
 	parquet_rg_meta *rgs;
 	size_t nrgs, rgs_cap;
 	bool failed, finished;
-	pq_buf val;     /* parsed value scratch */
+	mdc_buf val;     /* parsed value scratch */
 	tc_writer th;   /* footer */
 };
 
@@ -174,9 +174,9 @@ int parquet_pg_numeric_text(const uint8_t *p, size_t len, char *out, size_t cap,
 
 /* Reads the COPY BINARY stream (header, tuples, trailer) across messages.
  * Zero it, set kinds (ncols, from parquet_pgbin_kind_of) and vals/lens
- * (ncols each, scratch); free pend.data and those when done. */
+ * (ncols each, scratch); free pend.bytes and those when done. */
 typedef struct parquet_copy_rd {
-	pq_buf pend;            /* bytes of an incomplete tuple (or header) */
+	mdc_buf pend;            /* bytes of an incomplete tuple (or header) */
 	bool header, trailer;   /* seen */
 	const parquet_pgbin_kind *kinds;
 	const uint8_t **vals;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "mdclient/internal/buf.h"
 
 /* Compact protocol element types. */
 enum {
@@ -37,8 +38,7 @@ enum {
 #define TC_MAX_DEPTH 16
 
 typedef struct tc_writer {
-	uint8_t *data;
-	size_t len, cap;
+	mdc_buf buf;            /* the encoded bytes: buf.bytes[0..buf.len) */
 	bool failed;            /* out of memory or nesting too deep */
 	int depth;
 	int16_t last_id[TC_MAX_DEPTH]; /* last field id per open struct */

@@ -14,18 +14,18 @@
 static const char *field(const char *val, size_t len, mdc_csv_kind kind)
 {
 	static char out[256];
-	mdc_csv_buf b;
-	mdc_csv_buf_init(&b);
+	mdc_buf b;
+	mdc_buf_init(&b);
 	int rc = mdc_csv_put_field(&b, val, len, kind);
 	CHECK_INT(rc, 0);
 	if (rc || b.len >= sizeof out) {
-		mdc_csv_buf_free(&b);
+		mdc_buf_free(&b);
 		return "(error)";
 	}
 	if (b.len)
 		memcpy(out, b.data, b.len);
 	out[b.len] = '\0';
-	mdc_csv_buf_free(&b);
+	mdc_buf_free(&b);
 	return out;
 }
 
@@ -121,11 +121,11 @@ static void test_quoting(void)
 
 	/* embedded NUL (only length counts) */
 	{
-		mdc_csv_buf b = {0};
+		mdc_buf b = {0};
 		CHECK_INT(mdc_csv_put_field(&b, "a\0b", 3, MDC_CSV_TEXT), 0);
 		CHECK_INT(b.len, 3);
 		CHECK(b.len == 3 && memcmp(b.data, "a\0b", 3) == 0);
-		mdc_csv_buf_free(&b);
+		mdc_buf_free(&b);
 	}
 
 	/* unicode passes through unchanged; multibyte bytes never need quotes */
@@ -158,8 +158,8 @@ static void test_bool(void)
 
 static void test_values_row(void)
 {
-	mdc_csv_buf b;
-	mdc_csv_buf_init(&b);
+	mdc_buf b;
+	mdc_buf_init(&b);
 	const char *vals[] = {"1", NULL, "", "a,b", "t", " x"};
 	size_t lens[] = {1, 0, 0, 3, 1, 2};
 	mdc_csv_kind kinds[] = {MDC_CSV_TEXT, MDC_CSV_TEXT, MDC_CSV_TEXT, MDC_CSV_TEXT,
@@ -171,16 +171,16 @@ static void test_values_row(void)
 	CHECK(b.len == strlen(want) && memcmp(b.data, want, b.len) == 0);
 
 	/* a single NULL column gives an empty line, a single "" gives "" */
-	mdc_csv_buf_clear(&b);
+	mdc_buf_clear(&b);
 	const char *nv[] = {NULL};
 	size_t nl[] = {0};
 	CHECK_INT(mdc_csv_put_values(&b, 1, nv, nl, NULL), 0);
 	const char *ev[] = {""};
 	CHECK_INT(mdc_csv_put_values(&b, 1, ev, nl, NULL), 0);
 	CHECK(b.len == 4 && memcmp(b.data, "\n\"\"\n", 4) == 0);
-	mdc_csv_buf_free(&b);
-	mdc_csv_buf_free(&b); /* idempotent */
-	mdc_csv_buf_free(NULL);
+	mdc_buf_free(&b);
+	mdc_buf_free(&b); /* idempotent */
+	mdc_buf_free(NULL);
 }
 
 /* Build a PGresult like the ones single-row mode delivers. */
@@ -234,7 +234,7 @@ static void test_pgresult(void)
 	CHECK_INT(cols.n, 8);
 	CHECK_INT(cols.kinds[4], MDC_CSV_BOOL);
 	CHECK_INT(cols.kinds[0], MDC_CSV_TEXT);
-	mdc_csv_buf b = {0};
+	mdc_buf b = {0};
 	CHECK_INT(mdc_csv_put_header(&b, res), 0);
 	for (int r = 0; r < 3; r++)
 		CHECK_INT(mdc_csv_put_row(&b, res, r, &cols), 0);
@@ -250,7 +250,7 @@ static void test_pgresult(void)
 	mdc_csv_cols_free(&cols);
 	mdc_csv_cols_free(&cols);
 	PQclear(res);
-	mdc_csv_buf_free(&b);
+	mdc_buf_free(&b);
 
 	/* zero columns: header and rows are empty lines; cols has no memory */
 	PGresult *empty = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
@@ -259,7 +259,7 @@ static void test_pgresult(void)
 	CHECK_INT(mdc_csv_put_header(&b, empty), 0);
 	CHECK(b.len == 1 && b.data[0] == '\n');
 	mdc_csv_cols_free(&cols);
-	mdc_csv_buf_free(&b);
+	mdc_buf_free(&b);
 	PQclear(empty);
 }
 
@@ -280,7 +280,7 @@ static void test_large_and_growth(void)
 		}
 	}
 	big[n - 1] = '\n';
-	mdc_csv_buf b = {0};
+	mdc_buf b = {0};
 	CHECK_INT(mdc_csv_put_field(&b, big, n, MDC_CSV_TEXT), 0);
 	CHECK_INT(b.len, n + quotes + 2);
 	int ok = b.data[0] == '"' && b.data[b.len - 1] == '"' && b.data[b.len - 2] == '\n';
@@ -293,18 +293,18 @@ static void test_large_and_growth(void)
 	}
 	CHECK(ok);
 	CHECK(j == b.len - 1);
-	mdc_csv_buf_free(&b);
+	mdc_buf_free(&b);
 
 	/* a 3 MB plain field */
 	memset(big, 'z', n);
 	CHECK_INT(mdc_csv_put_field(&b, big, n, MDC_CSV_TEXT), 0);
 	CHECK_INT(b.len, n);
 	CHECK(b.cap >= n);
-	mdc_csv_buf_free(&b);
+	mdc_buf_free(&b);
 	free(big);
 
 	/* growth over many small appends keeps every byte */
-	mdc_csv_buf_init(&b);
+	mdc_buf_init(&b);
 	const char *vals[] = {"12345", "a\"b", NULL};
 	size_t lens[] = {5, 3, 0};
 	int rc = 0;
@@ -319,12 +319,12 @@ static void test_large_and_growth(void)
 		same = memcmp(b.data + off, line, ll) == 0;
 	CHECK(same);
 	size_t cap = b.cap;
-	mdc_csv_buf_clear(&b);
+	mdc_buf_clear(&b);
 	CHECK_INT(b.len, 0);
 	CHECK_INT(b.cap, cap); /* memory kept for reuse */
-	CHECK_INT(mdc_csv_buf_reserve(&b, 10), 0);
-	CHECK_INT(mdc_csv_buf_reserve(&b, (size_t)-1), -EOVERFLOW);
-	mdc_csv_buf_free(&b);
+	CHECK_INT(mdc_buf_reserve(&b, 10), 0);
+	CHECK_INT(mdc_buf_reserve(&b, (size_t)-1), -EOVERFLOW);
+	mdc_buf_free(&b);
 }
 
 int main(void)

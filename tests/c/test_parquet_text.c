@@ -154,18 +154,18 @@ static void test_uuid_blob(void)
 	CHECK_INT(parquet_parse_uuid(S("12345678-1234-5678-9abc-def0123456789"), u), -EINVAL);
 	CHECK_INT(parquet_parse_uuid(S("g2345678-1234-5678-9abc-def012345678"), u), -EINVAL);
 
-	pq_buf b = { 0 };
+	mdc_buf b = { 0 };
 	CHECK_INT(parquet_parse_blob(S("a\\x00b\\xFF"), MDC_DIALECT_DUCKDB, &b), 0);
-	CHECK(b.len == 4 && memcmp(b.data, "a\0b\xff", 4) == 0);
+	CHECK(b.len == 4 && memcmp(b.bytes, "a\0b\xff", 4) == 0);
 	CHECK_INT(parquet_parse_blob(S("a\\q"), MDC_DIALECT_DUCKDB, &b), -EINVAL);
 	CHECK_INT(parquet_parse_blob(S("\\x6162"), MDC_DIALECT_POSTGRES, &b), 0);
-	CHECK(b.len == 2 && memcmp(b.data, "ab", 2) == 0);
+	CHECK(b.len == 2 && memcmp(b.bytes, "ab", 2) == 0);
 	CHECK_INT(parquet_parse_blob(S("\\x616"), MDC_DIALECT_POSTGRES, &b), -EINVAL);
 	CHECK_INT(parquet_parse_blob(S("a\\\\b\\001"), MDC_DIALECT_POSTGRES, &b), 0); /* escape format */
-	CHECK(b.len == 4 && memcmp(b.data, "a\\b\001", 4) == 0);
+	CHECK(b.len == 4 && memcmp(b.bytes, "a\\b\001", 4) == 0);
 	CHECK_INT(parquet_parse_blob(S(""), MDC_DIALECT_POSTGRES, &b), 0);
 	CHECK_INT(b.len, 0);
-	pq_buf_free(&b);
+	mdc_buf_free(&b);
 }
 
 static void test_numeric_binary(void)
@@ -198,11 +198,11 @@ static void test_types(void)
 	parquet_coltype t;
 	parquet_map_type("DECIMAL(10,2)", &t);
 	CHECK_INT(t.k, KIND_DECIMAL);
-	CHECK_INT(t.phys, PQ_INT64);
+	CHECK_INT(t.phys, PARQUET_INT64);
 	CHECK_INT(t.precision, 10);
 	CHECK_INT(t.scale, 2);
 	parquet_map_type("numeric(20, 0)", &t);
-	CHECK_INT(t.phys, PQ_FIXED_LEN_BYTE_ARRAY);
+	CHECK_INT(t.phys, PARQUET_FIXED_LEN_BYTE_ARRAY);
 	CHECK_INT(t.type_length, 9);
 	parquet_map_type("numeric", &t);
 	CHECK_INT(t.k, KIND_STRING);
@@ -219,7 +219,7 @@ static void test_types(void)
 	parquet_map_type("STRUCT(a INTEGER)", &t);
 	CHECK_INT(t.k, KIND_JSON);
 	parquet_map_type("USMALLINT", &t);
-	CHECK(t.k == KIND_INT && t.bits == 16 && !t.is_signed && t.order == PQ_ORDER_UNSIGNED);
+	CHECK(t.k == KIND_INT && t.bits == 16 && !t.is_signed && t.order == PARQUET_ORDER_UNSIGNED);
 	parquet_map_type("character varying(20)", &t);
 	CHECK_INT(t.k, KIND_STRING);
 	parquet_map_type(NULL, &t);

@@ -8,10 +8,10 @@
 
 static int bytes_eq(const tc_writer *w, const uint8_t *want, size_t n)
 {
-	if (w->len != n || memcmp(w->data, want, n) != 0) {
+	if (w->buf.len != n || memcmp(w->buf.bytes, want, n) != 0) {
 		fprintf(stderr, "  got:");
-		for (size_t i = 0; i < w->len; i++)
-			fprintf(stderr, " %02X", w->data[i]);
+		for (size_t i = 0; i < w->buf.len; i++)
+			fprintf(stderr, " %02X", w->buf.bytes[i]);
 		fprintf(stderr, "\n");
 		return 0;
 	}

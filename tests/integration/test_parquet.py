@@ -1,6 +1,6 @@
 """Parquet export (mdclient/parquet_*.c) on both servers, checked with two independent readers:
 DuckDB (tests/standin/duckdb_query.mjs: read_parquet, parquet_schema, parquet_metadata) and
-hyparquet (tests/parquet-reader/read.mjs). The export runs through tests/c/pqexport, also in the
+hyparquet (tests/parquet-reader/read.mjs). The export runs through tests/c/parquet_cli, also in the
 ASan build and under valgrind."""
 import json
 import shutil
@@ -85,13 +85,13 @@ def qualified(server, rel):
 
 
 def export(server, rel, out, *opts, asan=False, valgrind=False, check=True):
-    argv = [build_path("tests", "c", "pqexport", asan=asan), "shop", SCHEMA, rel, str(out), *map(str, opts)]
+    argv = [build_path("tests", "c", "parquet_cli", asan=asan), "shop", SCHEMA, rel, str(out), *map(str, opts)]
     if valgrind:
         argv = [shutil.which("valgrind"), "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
                 "--show-leak-kinds=definite,indirect", "--error-exitcode=97", *argv]
     r = subprocess.run(argv, env=server.env(), capture_output=True, text=True, timeout=1200)
     if check:
-        assert r.returncode == 0, f"pqexport failed:\n{r.stdout}\n{r.stderr}"
+        assert r.returncode == 0, f"parquet_cli failed:\n{r.stdout}\n{r.stderr}"
     return r
 
 

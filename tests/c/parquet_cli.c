@@ -1,7 +1,7 @@
-/* tests/c/pqexport.c - export one table as Parquet with mdc_parquet_export,
+/* tests/c/parquet_cli.c - export one table as Parquet with mdc_parquet_export,
  * for tests/integration/test_parquet.py and benchmarks.
  *
- * usage: pqexport DB SCHEMA REL OUTFILE [zstd|snappy|none] [ROW_GROUP_BYTES] [ROW_GROUP_ROWS]
+ * usage: parquet_cli DB SCHEMA REL OUTFILE [zstd|snappy|none] [ROW_GROUP_BYTES] [ROW_GROUP_ROWS]
  * Environment as for the C integration tests (tests/c/testutil.h):
  * MDFS_TEST_SOURCE and MOTHERDUCK_TOKEN.
  * Prints "rows N bytes B seconds S maxrss_kb K" and exits 0, or prints
@@ -24,13 +24,13 @@
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: pqexport DB SCHEMA REL OUTFILE [zstd|snappy|none] [RG_BYTES] [RG_ROWS]\n");
+		fprintf(stderr, "usage: parquet_cli DB SCHEMA REL OUTFILE [zstd|snappy|none] [RG_BYTES] [RG_ROWS]\n");
 		return 2;
 	}
 	mdc_parquet_options o = { 0 };
 	if (argc > 5)
-		o.codec = strcmp(argv[5], "snappy") == 0 ? MDC_PQ_SNAPPY :
-			  strcmp(argv[5], "none") == 0 ? MDC_PQ_NONE : MDC_PQ_ZSTD;
+		o.codec = strcmp(argv[5], "snappy") == 0 ? MDC_PARQUET_SNAPPY :
+			  strcmp(argv[5], "none") == 0 ? MDC_PARQUET_NONE : MDC_PARQUET_ZSTD;
 	if (argc > 6)
 		o.row_group_bytes = atoll(argv[6]);
 	if (argc > 7)
