@@ -11,6 +11,7 @@
 #include "fs/backend.h"
 #include "fs/names.h"
 #include "mdclient/catalog.h"
+#include "mdclient/clock.h"
 
 struct mdfs_cache {
 	mdc_pool *pool;
@@ -20,13 +21,6 @@ struct mdfs_cache {
 	pthread_mutex_t lock;
 	struct mdfs_dir *dirs;  /* singly linked; few directories are live at once */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A key no two directories share: names may hold any byte but NUL. */
 static char *dir_key(const char *db, const char *schema)
@@ -217,7 +211,7 @@ int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, str
 
 	pthread_mutex_lock(&c->lock);
 	for (struct mdfs_dir *d = c->dirs; d; d = d->next) {
-		if (strcmp(d->key, key) == 0 && now_s() - d->fetched < c->timeout) {
+		if (strcmp(d->key, key) == 0 && mdc_now_s() - d->fetched < c->timeout) {
 			d->refs++;
 			pthread_mutex_unlock(&c->lock);
 			free(key);
@@ -236,7 +230,7 @@ int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, str
 		return mdfs_fuse_errno(rc);
 	}
 	fresh->key = key;
-	fresh->fetched = now_s();
+	fresh->fetched = mdc_now_s();
 	fresh->refs = 2; /* the cache's and the caller's */
 
 	pthread_mutex_lock(&c->lock);

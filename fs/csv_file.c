@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fs/backend.h"
+#include "fs/spool.h"
 #include "mdclient/log.h"
 #include "mdclient/stream.h"
 
@@ -92,10 +93,9 @@ static void spool_append(struct mdfs_csv_file *f, const char *buf, size_t n)
 	if (f->spooled != f->streamed || f->spooled + (off_t)n > f->spool_max)
 		return;
 	if (f->spool_fd < 0) {
-		f->spool_fd = open(f->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (f->spool_fd < 0) {
-			mdc_log(LOG_WARNING, "%s: no re-read spool in %s: %s", f->what, f->spool_dir,
-				strerror(errno));
+		f->spool_fd = mdfs_spool_open(f->spool_dir, f->what);
+		if (f->spool_fd < 0) { /* then without a re-read copy */
+			f->spool_fd = -1;
 			f->spool_max = 0;
 			return;
 		}

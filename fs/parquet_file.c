@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "fs/backend.h"
+#include "fs/spool.h"
+#include "mdclient/clock.h"
 #include "mdclient/log.h"
 
 struct mdfs_pq {
@@ -36,13 +38,6 @@ static struct {
 	double timeout;
 	mdc_parquet_codec codec;
 } cfg;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int timeout_s,
 		   mdc_parquet_codec codec)
@@ -87,7 +82,7 @@ static bool fresh(const struct mdfs_pq *e, double now)
  * least recently used. */
 static void evict_locked(void)
 {
-	double now = now_s();
+	double now = mdc_now_s();
 	off_t total = 0;
 	for (struct mdfs_pq *e = entries, *next; e; e = next) {
 		next = e->next;
@@ -125,12 +120,9 @@ static int export_cb(mdc_conn *c, void *arg, mdc_error *err)
 
 static int produce(const char *db, const char *schema, const char *rel, int *fdp, off_t *sizep)
 {
-	int fd = open(cfg.spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		mdc_log(LOG_ERR, "parquet spool in %s: %s", cfg.spool_dir, strerror(e));
-		return -e;
-	}
+	int fd = mdfs_spool_open(cfg.spool_dir, "parquet export");
+	if (fd < 0)
+		return fd;
 	struct export_args a = { db, schema, rel, fd };
 	int rc = mdfs_with_conn(cfg.pool, db, "parquet export", export_cb, &a, NULL);
 	struct stat st;
@@ -157,9 +149,9 @@ int mdfs_pq_open(const char *path, const char *db, const char *schema, const cha
 			pthread_cond_wait(&done, &lock); /* someone else is producing it */
 			continue;
 		}
-		if (e && fresh(e, now_s())) {
+		if (e && fresh(e, mdc_now_s())) {
 			e->refs++;
-			e->used = now_s();
+			e->used = mdc_now_s();
 			pthread_mutex_unlock(&lock);
 			*out = e;
 			return 0;
@@ -191,7 +183,7 @@ int mdfs_pq_open(const char *path, const char *db, const char *schema, const cha
 	if (rc == 0) {
 		n->fd = fd;
 		n->size = size;
-		n->produced = n->used = now_s();
+		n->produced = n->used = mdc_now_s();
 		n->refs++;
 		evict_locked();
 		*out = n;
@@ -225,7 +217,7 @@ void mdfs_pq_release(struct mdfs_pq *h)
 off_t mdfs_pq_known_size(const char *path)
 {
 	off_t size = 0;
-	double now = now_s();
+	double now = mdc_now_s();
 	pthread_mutex_lock(&lock);
 	for (struct mdfs_pq *e = entries; e; e = e->next)
 		if (strcmp(e->path, path) == 0 && fresh(e, now))

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mdclient/clock.h"
 #include "mdclient/config.h"
 #include "mdclient/conn.h"
 #include "mdclient/error.h"
@@ -49,19 +50,12 @@ struct progress_state {
 	int shown;
 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress(void *ud, int64_t done, int64_t total, int64_t rows)
 {
 	struct progress_state *ps = ud;
 	if (total < ((int64_t)16 << 20))
 		return;
-	double t = mono();
+	double t = mdc_now_s();
 	if (t - ps->last < 0.25 && done < total)
 		return;
 	ps->last = t;
@@ -126,8 +120,7 @@ int mdfs_seed_main(int argc, char **argv)
 	const char *source = NULL, *schema = NULL, *database = NULL;
 	mdc_options mo;
 	mdc_seed_options so;
-	mdc_seed_column_type *ct = NULL;
-	size_t nct = 0;
+	mdc_seed_settings ss;
 	char **oargs = NULL;
 	size_t noargs = 0;
 	int status = 2;
@@ -137,6 +130,7 @@ int mdfs_seed_main(int argc, char **argv)
 
 	memset(&mo, 0, sizeof mo);
 	memset(&so, 0, sizeof so);
+	memset(&ss, 0, sizeof ss);
 	optind = 1;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "o:dh", longopts, NULL)) != -1) {
@@ -151,30 +145,25 @@ int mdfs_seed_main(int argc, char **argv)
 			database = optarg;
 			break;
 		case 'l':
-			if (strlen(optarg) != 1) {
-				fprintf(stderr, "mdfs seed: --delimiter takes one character\n");
+			if (mdc_seed_setting_set(&ss, "delimiter", optarg, &err) != 0) {
+				fprintf(stderr, "mdfs seed: --delimiter: %s\n", err.message);
 				goto out;
 			}
-			so.delimiter = optarg[0];
 			break;
 		case 'c': {
+			/* column=type: the last '=' ends the column name */
 			char *eq = strrchr(optarg, '=');
-			if (!eq || eq == optarg || !eq[1]) {
+			if (eq)
+				*eq = '\0';
+			if (!eq || mdc_seed_setting_column_type(&ss, optarg, eq + 1, &err) != 0) {
 				fprintf(stderr, "mdfs seed: --column-type takes column=type\n");
 				goto out;
 			}
-			mdc_seed_column_type *n = realloc(ct, (nct + 1) * sizeof *n);
-			if (!n)
-				goto out;
-			ct = n;
-			*eq = '\0';
-			ct[nct].column = optarg;
-			ct[nct].sql_type = eq + 1;
-			nct++;
 			break;
 		}
 		case 'q':
-			so.no_quote_columns = 1;
+			if (mdc_seed_setting_set(&ss, "quote_columns", "false", &err) != 0)
+				goto out;
 			break;
 		case 'm':
 			if (strcmp(optarg, "auto") == 0)
@@ -220,8 +209,7 @@ int mdfs_seed_main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	so.column_types = ct;
-	so.n_column_types = nct;
+	mdc_seed_settings_apply(&ss, &so);
 	so.create_schema = 1;
 	so.cancel = &seed_cancel;
 
@@ -296,6 +284,6 @@ out:
 	for (size_t i = 0; i < noargs; i++)
 		free(oargs[i]);
 	free(oargs);
-	free(ct);
+	mdc_seed_settings_free(&ss);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include "fs/backend.h"
 #include "fs/mdfs.h"
 #include "fs/names.h"
+#include "fs/spool.h"
 #include "mdclient/log.h"
 #include "mdclient/seed.h"
 
@@ -158,32 +159,9 @@ static void set_error(const struct mdfs_wfile *w, const char *text)
 
 /* ---- loading ------------------------------------------------------------ */
 
-struct seed_opts {
-	mdc_seed_options o;
-	mdc_seed_column_type types[64];
-	char *strings[128];
-	size_t nstrings;
-};
-
-static void seed_opts_free(struct seed_opts *so)
-{
-	for (size_t i = 0; i < so->nstrings; i++)
-		free(so->strings[i]);
-}
-
-static char *keep(struct seed_opts *so, const char *s, size_t n)
-{
-	if (so->nstrings == sizeof so->strings / sizeof so->strings[0])
-		return NULL;
-	char *d = strndup(s, n);
-	if (d)
-		so->strings[so->nstrings++] = d;
-	return d;
-}
-
 /* Read "<name>.seed" beside the CSV (if spooled). Returns 0 or -EINVAL with
  * the reason in msg. */
-static int read_sidecar(const struct mdfs_wfile *w, struct seed_opts *so, char *msg, size_t msglen)
+static int read_sidecar(const struct mdfs_wfile *w, mdc_seed_settings *so, char *msg, size_t msglen)
 {
 	char *sidecar = NULL;
 	size_t dirlen = strlen(w->path) - strlen(w->fname);
@@ -211,40 +189,17 @@ static int read_sidecar(const struct mdfs_wfile *w, struct seed_opts *so, char *
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!line[0] || line[0] == '#')
 			continue;
-		char *eq = strchr(line, '=');
-		if (!eq)
-			goto bad;
-		*eq = '\0';
-		const char *key = line, *val = eq + 1;
-		if (strcmp(key, "delimiter") == 0 && strlen(val) == 1) {
-			so->o.delimiter = val[0];
-		} else if (strcmp(key, "delimiter") == 0 && strcmp(val, "\\t") == 0) {
-			so->o.delimiter = '\t';
-		} else if (strcmp(key, "quote_columns") == 0 &&
-			   (strcmp(val, "true") == 0 || strcmp(val, "false") == 0)) {
-			so->o.no_quote_columns = strcmp(val, "false") == 0;
-		} else if (strncmp(key, "column_type.", 12) == 0 && key[12] && *val &&
-			   so->o.n_column_types < sizeof so->types / sizeof so->types[0]) {
-			mdc_seed_column_type *t = &so->types[so->o.n_column_types];
-			if (!(t->column = keep(so, key + 12, strlen(key + 12))) ||
-			    !(t->sql_type = keep(so, val, strlen(val)))) {
-				rc = -ENOMEM;
-				break;
-			}
-			so->o.n_column_types++;
-		} else {
-			goto bad;
-		}
-		continue;
-bad:
-		snprintf(msg, msglen, "%.*s%s line %d: expected delimiter=X, quote_columns=true|false "
-			 "or column_type.NAME=TYPE", (int)(strlen(w->fname) - strlen(CSV_SUFFIX)),
-			 w->fname, SEED_SUFFIX, lineno);
-		rc = -EINVAL;
-		break;
+		mdc_error e;
+		mdc_error_clear(&e);
+		rc = mdc_seed_setting_parse(so, line, &e);
+		if (rc == -EINVAL)
+			snprintf(msg, msglen, "%.*s%s line %d: expected delimiter=X, quote_columns=true|false "
+				 "or column_type.NAME=TYPE", (int)(strlen(w->fname) - strlen(CSV_SUFFIX)),
+				 w->fname, SEED_SUFFIX, lineno);
+		if (rc)
+			break;
 	}
 	fclose(fp);
-	so->o.column_types = so->types;
 	return rc;
 }
 
@@ -266,15 +221,18 @@ static int load_cb(mdc_conn *c, void *arg, mdc_error *err)
  * shown in the error file. */
 static int load(struct mdfs *m, struct mdfs_wfile *w)
 {
-	struct seed_opts so;
+	mdc_seed_settings so;
+	mdc_seed_options o;
 	char msg[MDC_ERRMSG_MAX + 256] = "";
 	mdc_error err;
 	mdc_error_clear(&err);
 	memset(&so, 0, sizeof so);
+	memset(&o, 0, sizeof o);
 
 	int rc = read_sidecar(w, &so, msg, sizeof msg);
 	if (rc == 0) {
-		struct load_args a = { .w = w, .o = &so.o };
+		mdc_seed_settings_apply(&so, &o);
+		struct load_args a = { .w = w, .o = &o };
 		snprintf(a.path, sizeof a.path, "/proc/self/fd/%d", w->fd);
 		char what[256];
 		snprintf(what, sizeof what, "load %.240s", w->path);
@@ -287,7 +245,7 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 	} else if (!msg[0]) {
 		snprintf(msg, sizeof msg, "%s", strerror(-rc));
 	}
-	seed_opts_free(&so);
+	mdc_seed_settings_free(&so);
 
 	if (rc == 0) {
 		set_error(w, NULL);
@@ -310,21 +268,10 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 
 /* ---- the API ------------------------------------------------------------ */
 
-static int new_spool(struct mdfs *m)
-{
-	int fd = open(m->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		mdc_log(LOG_ERR, "spool in %s: %s", m->spool_dir, strerror(e));
-		return -e;
-	}
-	return fd;
-}
-
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
 		  const char *fname, mode_t mode, struct mdfs_wfile **out)
 {
-	int fd = new_spool(m);
+	int fd = mdfs_spool_open(m->spool_dir, "write");
 	if (fd < 0)
 		return fd;
 	struct mdfs_wfile *w = calloc(1, sizeof *w);

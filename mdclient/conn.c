@@ -23,13 +23,6 @@ struct mdc_conn {
 	char *dbname;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* With PQERRORS_VERBOSE libpq writes server errors as "FATAL:  28P01: ...".
  * Find that SQLSTATE in a connection error text; "" when there is none. */
 static void find_sqlstate(const char *msg, char state[6])
@@ -123,7 +116,7 @@ static void notice_receiver(void *arg, const PGresult *res)
  * timeout, or -1 on failure (reason in PQerrorMessage). */
 static int poll_connect(PGconn *pg, int timeout_s)
 {
-	long long deadline = now_ms() + (long long)timeout_s * 1000;
+	int64_t deadline = mdc_now_ms() + (int64_t)timeout_s * 1000;
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 
 	for (;;) {
@@ -131,7 +124,7 @@ static int poll_connect(PGconn *pg, int timeout_s)
 			return 0;
 		if (st == PGRES_POLLING_FAILED)
 			return -1;
-		long long left = deadline - now_ms();
+		int64_t left = deadline - mdc_now_ms();
 		if (left <= 0)
 			return 1;
 		struct pollfd pfd = {

@@ -201,13 +201,6 @@ done:
 	return out;
 }
 
-int64_t mdc_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #define POLL_SLICE_MS 200
 
 int mdc_pq_wait_input(PGconn *pg, int64_t deadline, int *tls_spins, const char *what,

@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 #include <stdint.h>
+#include "mdclient/clock.h"
 #include "mdclient/common.h"
 #include "mdclient/error.h"
 
@@ -36,9 +37,6 @@ char *mdc_pq_qualified(PGconn *conn, const char *db, const char *schema, const c
  * cancel a long query first. Returns 0 when conn is idle and usable, -EIO
  * when it is broken and must be closed. Logs nothing. */
 int mdc_pq_drain(PGconn *conn);
-
-/* CLOCK_MONOTONIC in milliseconds: what the deadlines below are measured in. */
-int64_t mdc_now_ms(void);
 
 /* Waiting never happens inside libpq (it could block forever): these poll
  * the socket in slices of at most 200 ms, so a dead peer shows up through

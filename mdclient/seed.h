@@ -100,6 +100,35 @@ typedef struct mdc_seed_result {
 	                            * columns, 0.12 s"; free with mdc_seed_result_free */
 } mdc_seed_result;
 
+/* dbt seed settings given as text: the one parser for a `.seed` sidecar's
+ * lines and `mdfs seed`'s flags. Keys:
+ *   delimiter=X               one character, or \t for a tab
+ *   quote_columns=true|false
+ *   column_type.NAME=TYPE     column NAME is read as text, created as TYPE
+ * Zero-initialise; s owns its strings; mdc_seed_settings_apply lends them to
+ * options (keep s alive while they are used). */
+typedef struct mdc_seed_settings {
+	char delimiter;
+	int no_quote_columns;
+	mdc_seed_column_type *column_types;   /* owned, strings too */
+	size_t n_column_types;
+} mdc_seed_settings;
+
+/* Set key to val. 0, -EINVAL (unknown key or a value the key does not
+ * take; err says which) or -ENOMEM. */
+int mdc_seed_setting_set(mdc_seed_settings *s, const char *key, const char *val,
+			 mdc_error *err) MDC_MUSTCHECK;
+/* One "key=value" text (split at the first '='). The same returns; -EINVAL
+ * without '='. */
+int mdc_seed_setting_parse(mdc_seed_settings *s, const char *kv, mdc_error *err) MDC_MUSTCHECK;
+/* column_type.col=type with the column name and the type apart (col may
+ * then hold '='). 0, -EINVAL (empty), -ENOMEM. */
+int mdc_seed_setting_column_type(mdc_seed_settings *s, const char *col, const char *type,
+				 mdc_error *err) MDC_MUSTCHECK;
+/* Copy the settings into o (delimiter, no_quote_columns, column_types). */
+void mdc_seed_settings_apply(const mdc_seed_settings *s, mdc_seed_options *o);
+void mdc_seed_settings_free(mdc_seed_settings *s);
+
 /* Load the CSV at path (a regular file, read twice) into db.schema.table
  * (db NULL or "": the connection's database). o may be NULL (all defaults);
  * res may be NULL. On success 0 and *res filled; on failure -errno, err set,
