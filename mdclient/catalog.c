@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "mdclient/log.h"
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 
 /* ---- SQL ---------------------------------------------------------------- */
 

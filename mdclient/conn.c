@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "mdclient/log.h"
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 
 struct mdc_conn {
 	PGconn *pg;

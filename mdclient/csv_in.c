@@ -1,7 +1,7 @@
 /* mdclient/csv_in.c - streaming CSV reader with dbt's (Python csv) rules.
  * See csv_in.h. One pass over the bytes: UTF-8 check, newline folding and the
  * csv state machine of CPython's _csv.c (excel dialect, strict=False). */
-#include "mdclient/csv_in.h"
+#include "mdclient/internal/csv_in.h"
 
 #include <errno.h>
 #include <stdarg.h>

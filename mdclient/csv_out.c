@@ -6,7 +6,7 @@
  * for the bytes. Only fields that need quoting take the slower path
  * (memchr over '"' to double them).
  */
-#include "mdclient/csv_out.h"
+#include "mdclient/internal/csv_out.h"
 
 #include <errno.h>
 #include <stddef.h>

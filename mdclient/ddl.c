@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 
 /* PostgreSQL connections live in one database; DuckDB's see them all. */
 static int check_db(mdc_conn *c, const char *db, mdc_error *err)

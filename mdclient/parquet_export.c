@@ -14,7 +14,7 @@
 
 #include "mdclient/catalog.h"
 #include "mdclient/log.h"
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 #include "mdclient/internal/parquet_int.h"
 
 /* The next COPY OUT message: 1 with *buf (PQfreemem it) and *len, 0 at the

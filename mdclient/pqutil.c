@@ -1,6 +1,6 @@
 /* mdclient/pqutil.c - libpq failures -> mdc_error, checked execution, quoting.
  * See pqutil.h. */
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 
 #include <errno.h>
 #include <openssl/ssl.h>

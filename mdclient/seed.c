@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mdclient/csv_in.h"
+#include "mdclient/internal/csv_in.h"
 #include "mdclient/log.h"
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 #include "mdclient/internal/seed_int.h"
 
 #define DEFAULT_BATCH_ROWS 50000

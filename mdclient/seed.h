@@ -18,7 +18,7 @@
  *   - a whole-number column with a value outside int32 becomes `bigint`
  *     (dbt says `integer` and the load fails); outside int64 it becomes
  *     `numeric` (exact; DuckDB: DECIMAL(38,0) when it fits, else float8).
- *     seed_infer.h has the details.
+ *     internal/seed_infer.h has the details.
  *   - the file is streamed twice instead of held in memory.
  *
  * Load methods (o->method, default AUTO):

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "mdclient/log.h"
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 #include "mdclient/internal/seed_int.h"
 
 #define DEFAULT_VALUES_ROWS 10000

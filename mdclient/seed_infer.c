@@ -1,7 +1,7 @@
 /* mdclient/seed_infer.c - dbt/agate type inference and conversion. See
  * seed_infer.h. The Python emulation it rests on is seed_pytext.c and
  * seed_pydate.c. */
-#include "mdclient/seed_infer.h"
+#include "mdclient/internal/seed_infer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mdclient/csv_in.h"
+#include "mdclient/internal/csv_in.h"
 #include "mdclient/log.h"
 #include "mdclient/internal/seed_int.h"
 

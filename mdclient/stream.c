@@ -32,9 +32,9 @@
 #include <time.h>
 #include <libpq-fe.h>
 
-#include "mdclient/csv_out.h"
+#include "mdclient/internal/csv_out.h"
 #include "mdclient/log.h"
-#include "mdclient/pqutil.h"
+#include "mdclient/internal/pqutil.h"
 
 #define CLOSE_DRAIN_MS 5000
 

@@ -14,7 +14,7 @@
 #include "mdclient/common.h"
 #include "mdclient/error.h"
 #include "mdclient/seed.h"
-#include "mdclient/seed_infer.h"
+#include "mdclient/internal/seed_infer.h"
 #include "mdclient/internal/buf.h"
 
 #define SEED_PROGRESS_STEP ((int64_t)4 << 20)

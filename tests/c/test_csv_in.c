@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdclient/csv_in.h"
+#include "mdclient/internal/csv_in.h"
 #include "testutil.h"
 
 /* Parse data into a "|"-joined, "/"-separated dump: records separated by '/',

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <libpq-fe.h>
 
-#include "mdclient/csv_out.h"
+#include "mdclient/internal/csv_out.h"
 #include "testutil.h"
 
 /* One field formatted alone, as a NUL-terminated static string. */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "mdclient/seed.h"
-#include "mdclient/seed_infer.h"
+#include "mdclient/internal/seed_infer.h"
 #include "testutil.h"
 #include "seed_json.h"
 

@@ -1,4 +1,4 @@
-/* mdclient/pqutil.h - mdclient-internal helpers around libpq (not for fs/).
+/* mdclient/internal/pqutil.h - mdclient-internal helpers around libpq (not for fs/).
  *
  * The one place where a libpq failure becomes an mdc_error: every module
  * checks every PQresultStatus and calls mdc_pq_fail() on anything unexpected.

@@ -1,4 +1,4 @@
-/* mdclient/csv_out.h - format values and rows as CSV (the CSV output rules).
+/* mdclient/internal/csv_out.h - format values and rows as CSV (the CSV output rules).
  *
  * This is the one place the CSV rules of mdfs live (stream.h refers here):
  *   - a header row of column names, then one line per row;

@@ -1,4 +1,4 @@
-/* mdclient/seed_infer.h - dbt/agate type inference and value conversion for
+/* mdclient/internal/seed_infer.h - dbt/agate type inference and value conversion for
  * seeds (../shared/docs/dbt-seeds.md). Pure functions, no server.
  *
  * Emulated exactly (dbt-common agate_helper + agate 1.9 + isodate 0.6 +

@@ -1,4 +1,4 @@
-/* mdclient/csv_in.h - a streaming CSV reader with dbt's reading rules.
+/* mdclient/internal/csv_in.h - a streaming CSV reader with dbt's reading rules.
  *
  * The rules (../shared/docs/dbt-seeds.md "Reading the file", i.e. Python's
  * csv module in its default "excel" dialect on a file opened as UTF-8 text
