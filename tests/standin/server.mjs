@@ -6,62 +6,28 @@
 // message after it, is handled here (see the notes in /work/shared/docs/motherduck-endpoint.md).
 //
 //   node server.mjs --port P --cert server.crt --key server.key --token TOKEN \
-//        --db shop=/path/shop.duckdb [--db name=path ...] [--default shop] [--copy] \
-//        [--control-port P2] [--threads N]
+//        --db shop=/path/shop.duckdb [--db name=path ...] [--default shop] [--admin-token T] \
+//        [--profile default|hostile] [endpoint switches, see config.mjs] [--control-port P2] [--threads N]
 //
 // Prints "READY <port>" on stdout once listening; everything else goes to stderr.
 // See README.md for what is emulated and what is not.
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBInstance, DuckDBTypeId, ResultReturnType, StatementType } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, ResultReturnType } from '@duckdb/node-api';
 import { PostgresConnection } from 'pg-gateway';
 import * as W from './wire.mjs';
+import { Config, parseArgs, startControl } from './config.mjs';
 import { makeFormatter, pgType } from './types.mjs';
+import { SqlError, classify, commandTag, notSupported, quoteIdent, quoteLit, returnsRows, splitStatements, tokenize, toSqlError } from './sql.mjs';
 
 const log = (...a) => console.error('[standin]', ...a);
-
-// =============================================================================================
-// Command line
-function parseArgs(argv) {
-  const o = { dbs: [], copy: false, threads: null, controlPort: null, default: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--port': o.port = +val(); break;
-      case '--cert': o.cert = val(); break;
-      case '--key': o.key = val(); break;
-      case '--token': o.token = val(); break;
-      case '--db': {
-        const v = val(), eq = v.indexOf('=');
-        if (eq <= 0) throw new Error(`--db expects name=path, got ${v}`);
-        o.dbs.push({ name: v.slice(0, eq), path: path.resolve(v.slice(eq + 1)) });
-        break;
-      }
-      case '--default': o.default = val(); break;
-      case '--copy': o.copy = true; break;
-      case '--control-port': o.controlPort = +val(); break;
-      case '--threads': o.threads = +val(); break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
-  for (const k of ['port', 'cert', 'key', 'token']) if (o[k] === undefined) throw new Error(`--${k} is required`);
-  if (o.dbs.length === 0) throw new Error('at least one --db name=path is required');
-  o.default ??= o.dbs[0].name;
-  if (!o.dbs.some((d) => d.name === o.default)) throw new Error(`--default ${o.default} is not a --db`);
-  return o;
-}
 
 let args;
 try {
@@ -71,15 +37,15 @@ try {
   process.exit(2);
 }
 
-// Runtime switches, changed by the control port (POST /config).
-const config = { copy: args.copy, close_after_rows: null, batch_delay_ms: 0, refuse_connections: false };
-const stats = { active_queries: 0, queries_total: 0, cancels: 0 }; // + connections, rss in GET /stats
+// Runtime switches (endpoint switches and test faults), changed by the control port; set in main().
+let config;
+const sw = () => config.values;
+// Counters for GET /stats (with connections, admin_connections and rss).
+const stats = { active_queries: 0, queries_total: 0, cancels: 0, cancels_ignored: 0, connections_refused: 0, idle_closed: 0 };
 
 // =============================================================================================
 // DuckDB: one instance, the first --db opened and the others ATTACHed, so every database is
 // visible to every connection (MotherDuck's workspace mode) and there is no extra `memory` catalog.
-const quoteIdent = (s) => '"' + s.replace(/"/g, '""') + '"';
-const quoteLit = (s) => "'" + s.replace(/'/g, "''") + "'";
 
 async function openDuckDB() {
   const options = args.threads ? { threads: String(args.threads) } : {};
@@ -105,294 +71,6 @@ async function openDuckDB() {
 }
 
 // =============================================================================================
-// SQL text: a small lexer, enough to split a Query into statements and to recognise the
-// statements the endpoint intercepts (SET of client variables, COPY, refused statements).
-
-/**
- * Scan SQL text, calling emit(kind, start, end) for each token: 'word', 'ident' ("x"), 'string'
- * ('x', E'x', $tag$x$tag$), 'num', 'param' ($1) or 'op' (any other character).  Comments and
- * white space are skipped.  emit returns true to stop.  No allocation per token, so splitting a
- * multi-megabyte INSERT stays cheap.
- */
-function scanSql(sql, emit) {
-  const n = sql.length;
-  const code = (j) => sql.charCodeAt(j);
-  const isDigit = (c) => c >= 48 && c <= 57;
-  const isWordStart = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
-  /** End (exclusive) of a quoted run whose opening quote is at i; a doubled quote is an escape. */
-  const closeQuote = (i, q, backslash) => {
-    for (let j = i + 1; ;) {
-      const k = sql.indexOf(q, j);
-      if (k < 0) return n;
-      if (backslash) { // E'...': a quote after an odd number of backslashes is escaped
-        let b = 0;
-        while (sql[k - 1 - b] === '\\') b++;
-        if (b % 2 === 1) { j = k + 1; continue; }
-      }
-      if (sql[k + 1] === q) { j = k + 2; continue; }
-      return k + 1;
-    }
-  };
-  for (let i = 0; i < n;) {
-    const c = code(i), start = i;
-    let kind;
-    if (c === 32 || (c >= 9 && c <= 13)) { i++; continue; }
-    if (c === 45 && code(i + 1) === 45) { const k = sql.indexOf('\n', i); i = k < 0 ? n : k + 1; continue; } // -- comment
-    if (c === 47 && code(i + 1) === 42) { // /* block comments */ nest, as in PostgreSQL
-      let depth = 0;
-      do {
-        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; } else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; } else i++;
-      } while (i < n && depth > 0);
-      continue;
-    }
-    if (c === 39) { kind = 'string'; i = closeQuote(i, "'", false); } else if ((c === 69 || c === 101) && code(i + 1) === 39) {
-      kind = 'string'; i = closeQuote(i + 1, "'", true);
-    } else if (c === 34) { kind = 'ident'; i = closeQuote(i, '"', false); } else if (c === 36) {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (m) { // $tag$ ... $tag$
-        const close = sql.indexOf(m[0], i + m[0].length);
-        kind = 'string'; i = close < 0 ? n : close + m[0].length;
-      } else {
-        kind = 'param'; i++;
-        while (i < n && isDigit(code(i))) i++;
-      }
-    } else if (isDigit(c) || (c === 46 && isDigit(code(i + 1)))) {
-      kind = 'num';
-      while (i < n && (isDigit(code(i)) || code(i) === 46 || code(i) === 95 || code(i) === 69 || code(i) === 101)) i++;
-    } else if (isWordStart(c)) {
-      kind = 'word';
-      while (i < n && (isWordStart(code(i)) || isDigit(code(i)) || code(i) === 36)) i++;
-    } else {
-      kind = 'op'; i++;
-    }
-    if (emit(kind, start, i)) return;
-  }
-}
-
-/** Tokens {k, v, s, e} of sql (at most max): words upper-cased, strings and "identifiers" unquoted. */
-function tokenize(sql, max = Infinity) {
-  const toks = [];
-  scanSql(sql, (k, s, e) => {
-    const raw = sql.slice(s, e);
-    let v = raw;
-    if (k === 'word') v = raw.toUpperCase();
-    else if (k === 'ident') v = raw.slice(1, -1).replace(/""/g, '"');
-    else if (k === 'string' && raw[0] === '$') v = raw.slice(raw.indexOf('$', 1) + 1, raw.lastIndexOf('$', raw.length - 2));
-    else if (k === 'string' && raw[0] === "'") v = raw.slice(1, -1).replace(/''/g, "'");
-    else if (k === 'string') v = raw.slice(2, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1'); // E'...'
-    toks.push({ k, v, s, e });
-    return toks.length >= max;
-  });
-  return toks;
-}
-
-/** Split a Query string at top-level semicolons into [{text}]; empty statements are dropped. */
-function splitStatements(sql) {
-  const out = [];
-  let first = -1, last = -1;
-  scanSql(sql, (k, s, e) => {
-    if (k === 'op' && sql[s] === ';') {
-      if (first >= 0) out.push({ text: sql.slice(first, last) });
-      first = -1;
-    } else {
-      if (first < 0) first = s;
-      last = e;
-    }
-    return false;
-  });
-  if (first >= 0) out.push({ text: sql.slice(first, last) });
-  return out;
-}
-
-class SqlError extends Error {
-  constructor(code, message, severity = 'ERROR') { super(message); this.code = code; this.severity = severity; }
-}
-const notSupported = (what) => new SqlError('0A000', what);
-
-// PostgreSQL client chatter that DuckDB does not know: accepted and ignored.
-const IGNORED_SETTINGS = new Set(['datestyle', 'client_encoding', 'extra_float_digits', 'intervalstyle',
-  'client_min_messages', 'standard_conforming_strings', 'bytea_output', 'lock_timeout', 'escape_string_warning',
-  'idle_in_transaction_session_timeout', 'idle_session_timeout', 'synchronous_commit', 'row_security', 'jit',
-  'default_transaction_isolation', 'default_transaction_read_only', 'transaction_isolation', 'names', 'transaction',
-  'session characteristics', 'array_nulls', 'geqo', 'tcp_keepalives_idle']);
-
-/**
- * What kind of statement a piece of SQL is.  Returns {kind, text, toks, ...}:
- *   kind 'sql'     — passed to DuckDB (tx: 'begin'|'commit'|'rollback' for transaction control)
- *   kind 'set'     — SET/RESET of a variable handled here (name, value|null for RESET)
- *   kind 'copy'    — COPY ... TO STDOUT / FROM STDIN (copy: parsed options)
- *   kind 'refuse'  — what the real endpoint refuses (error: SqlError)
- */
-function classify(stmt) {
-  const { text } = stmt;
-  let toks = tokenize(text, 16); // enough to recognise the statement
-  if (toks[0]?.v === 'COPY' || toks[0]?.v === 'SET' || toks[0]?.v === 'RESET') toks = tokenize(text);
-  const w = (i) => (toks[i] && toks[i].k === 'word' ? toks[i].v : '');
-  const plan = { kind: 'sql', text, toks };
-  switch (w(0)) {
-    case 'BEGIN': case 'START': plan.tx = 'begin'; break;
-    case 'COMMIT': case 'END': plan.tx = 'commit'; break;
-    case 'ROLLBACK': case 'ABORT': plan.tx = 'rollback'; break;
-    case 'ATTACH': return { ...plan, kind: 'refuse', error: notSupported('ATTACH is not supported on this endpoint (no local file access)') };
-    case 'INSTALL': case 'LOAD': return { ...plan, kind: 'refuse', error: notSupported(`${w(0)} is not supported on this endpoint`) };
-    case 'FORCE': if (w(1) === 'INSTALL') return { ...plan, kind: 'refuse', error: notSupported('INSTALL is not supported on this endpoint') }; break;
-    case 'CREATE': {
-      let i = 1;
-      if (w(1) === 'OR' && w(2) === 'REPLACE') i = 3;
-      if (w(i) === 'TEMP' || w(i) === 'TEMPORARY') {
-        return { ...plan, kind: 'refuse', error: notSupported('temporary objects are not supported on this endpoint (no client-session state)') };
-      }
-      break;
-    }
-    case 'COPY': return classifyCopy(plan);
-    case 'SET': case 'RESET': {
-      let i = 1;
-      if (w(0) === 'SET' && (w(1) === 'SESSION' || w(1) === 'LOCAL')) i = 2;
-      let name;
-      if (w(i) === 'TIME' && w(i + 1) === 'ZONE') { name = 'timezone'; i += 2; } else if (w(i) === 'SESSION' && w(i + 1) === 'CHARACTERISTICS') { name = 'session characteristics'; i = toks.length; } else if (toks[i] && (toks[i].k === 'word' || toks[i].k === 'ident')) { name = toks[i].v.toLowerCase(); i++; } else break;
-      if (w(0) === 'RESET' && name === 'all') return { ...plan, kind: 'set', name: 'all', value: null };
-      if (name !== 'statement_timeout' && name !== 'timezone' && name !== 'application_name' && !IGNORED_SETTINGS.has(name)) break;
-      if (w(0) === 'RESET') return { ...plan, kind: 'set', name, value: null };
-      if (toks[i] && (toks[i].v === '=' || toks[i].v === 'TO')) i++;
-      const valToks = toks.slice(i);
-      const value = valToks.length === 1 ? valToks[0].v : text.slice(valToks[0]?.s ?? text.length).trim();
-      const isDefault = valToks.length === 1 && valToks[0].k === 'word' && (valToks[0].v === 'DEFAULT' || valToks[0].v === 'LOCAL');
-      return { ...plan, kind: 'set', name, value: isDefault ? null : String(value) };
-    }
-  }
-  return plan;
-}
-
-/** COPY {table [(cols)] | (query)} {TO STDOUT | FROM STDIN} [WITH] [(options) | legacy options]. */
-function classifyCopy(plan) {
-  const { toks, text } = plan;
-  let i = 1;
-  const copy = { format: 'text', header: false, delimiter: null, quote: '"', nullString: null };
-  if (toks[i]?.v === '(') { // (query): find the matching parenthesis
-    let depth = 0, j = i;
-    for (; j < toks.length; j++) {
-      if (toks[j].v === '(') depth++;
-      else if (toks[j].v === ')' && --depth === 0) break;
-    }
-    copy.query = text.slice(toks[i].e, toks[j]?.s ?? text.length);
-    i = j + 1;
-  } else {
-    let name = '';
-    while (toks[i] && (toks[i].k === 'word' || toks[i].k === 'ident' || toks[i].v === '.')) {
-      name += toks[i].k === 'ident' ? quoteIdent(toks[i].v) : toks[i].k === 'word' ? text.slice(toks[i].s, toks[i].e) : '.';
-      i++;
-      if (toks[i - 1].v !== '.' && toks[i]?.v !== '.') break;
-    }
-    copy.table = name;
-    if (toks[i]?.v === '(') {
-      const cols = [];
-      for (i++; toks[i] && toks[i].v !== ')'; i++) if (toks[i].v !== ',') cols.push(toks[i].k === 'ident' ? quoteIdent(toks[i].v) : text.slice(toks[i].s, toks[i].e));
-      copy.columns = cols;
-      i++;
-    }
-  }
-  const dir = toks[i]?.v, target = toks[i + 1];
-  const client = target && target.k === 'word' && (target.v === 'STDOUT' || target.v === 'STDIN');
-  if (!client || (dir === 'TO') !== (target.v === 'STDOUT')) {
-    return { ...plan, kind: 'refuse', error: notSupported('COPY to or from a file is not supported on this endpoint (no local file access)') };
-  }
-  copy.direction = dir === 'TO' ? 'out' : 'in';
-  i += 2;
-  if (toks[i]?.v === 'WITH') i++;
-  const opts = []; // [name, value|null]
-  if (toks[i]?.v === '(') {
-    for (i++; i < toks.length && toks[i].v !== ')';) {
-      const name = toks[i++].v.toLowerCase();
-      let value = null;
-      if (toks[i] && toks[i].v !== ',' && toks[i].v !== ')') value = toks[i++].v;
-      opts.push([name, value]);
-      if (toks[i]?.v === ',') i++;
-    }
-  } else { // legacy syntax: CSV HEADER DELIMITER [AS] 'x' NULL [AS] 'x' QUOTE [AS] 'x' BINARY
-    while (i < toks.length) {
-      const name = toks[i++].v.toLowerCase();
-      if (name === 'csv' || name === 'binary') { opts.push(['format', name]); continue; }
-      if (name === 'header') { opts.push(['header', null]); continue; }
-      if (toks[i]?.v === 'AS') i++;
-      opts.push([name, toks[i++]?.v ?? null]);
-    }
-  }
-  for (const [name, value] of opts) {
-    const v = value === null ? null : String(value);
-    switch (name) {
-      case 'format': copy.format = (v ?? '').toLowerCase(); break;
-      case 'header': copy.header = v === null || /^(true|on|1|match)$/i.test(v); break;
-      case 'delimiter': copy.delimiter = v; break;
-      case 'quote': copy.quote = v; break;
-      case 'null': copy.nullString = v; break;
-      default: return { ...plan, kind: 'refuse', error: new SqlError('42601', `COPY option "${name}" is not supported by this endpoint`) };
-    }
-  }
-  if (copy.format !== 'csv' && copy.format !== 'text') return { ...plan, kind: 'refuse', error: notSupported(`COPY format "${copy.format}" is not supported`) };
-  copy.delimiter ??= copy.format === 'csv' ? ',' : '\t';
-  return { ...plan, kind: 'copy', copy };
-}
-
-// =============================================================================================
-// DuckDB errors → SQLSTATE (first matching rule wins; the message is DuckDB's own).
-const SQLSTATE_RULES = [
-  [/^INTERRUPT Error/, '57014'],
-  [/^(Parser|Syntax) Error/, '42601'],
-  [/^Catalog Error: .* does not exist because schema .* does not exist/, '3F000'],
-  [/^Catalog Error: Schema with name .* does not exist/, '3F000'],
-  [/^Catalog Error: (\w+ )*Function with name .* does not exist/, '42883'],
-  [/^Catalog Error: (Table|View)( or View)? with name .* does not exist/, '42P01'],
-  [/^(Catalog|Binder) Error: Catalog .* does not exist/, '3D000'],
-  [/^Catalog Error: Type with name .* does not exist/, '42704'],
-  [/^Catalog Error: .* already exists/, '42P07'],
-  [/^Binder Error: Referenced column .* not found/, '42703'],
-  [/^Constraint Error: NOT NULL/, '23502'],
-  [/^Constraint Error: .*foreign key/i, '23503'],
-  [/^Constraint Error: CHECK/i, '23514'],
-  [/^Constraint Error/, '23505'],
-  [/[Dd]ivision by zero/, '22012'],
-  [/^Out of Range Error|^Conversion Error: .*out of range/, '22003'],
-  [/^(Conversion|Mismatch Type) Error|^Invalid Input Error: Could not convert/, '22P02'],
-  [/^(TransactionContext|Transaction) Error: .*[Cc]onflict/, '40001'],
-];
-function toSqlError(err) {
-  if (err instanceof SqlError) return err;
-  const msg = String(err?.message ?? err).replace(/^Failed to extract statements: /, '').trim();
-  const rule = SQLSTATE_RULES.find(([re]) => re.test(msg));
-  return new SqlError(rule ? rule[1] : 'XX000', msg);
-}
-
-// Statements whose DuckDB result is a single "Count" / "Success" column are commands, not queries.
-const CHANGES_ROWS = new Set([StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.CREATE, StatementType.MERGE_INTO]);
-function returnsRows(stmtType, names) {
-  if (CHANGES_ROWS.has(stmtType)) return !(names.length === 1 && names[0] === 'Count');
-  if (stmtType !== StatementType.SELECT && names.length === 1 && names[0] === 'Success') return false;
-  return names.length > 0;
-}
-/** PostgreSQL-style command tag for a statement that returned no rows. */
-function commandTag(plan, stmtType, count) {
-  switch (stmtType) {
-    case StatementType.INSERT: return `INSERT 0 ${count}`;
-    case StatementType.UPDATE: return `UPDATE ${count}`;
-    case StatementType.DELETE: return `DELETE ${count}`;
-    case StatementType.MERGE_INTO: return `MERGE ${count}`;
-    case StatementType.SELECT: return `SELECT ${count}`;
-  }
-  const words = plan.toks.filter((t) => t.k === 'word').map((t) => t.v);
-  switch (words[0]) {
-    case 'BEGIN': return 'BEGIN';
-    case 'START': return 'START TRANSACTION';
-    case 'COMMIT': case 'END': return 'COMMIT';
-    case 'ROLLBACK': case 'ABORT': return 'ROLLBACK';
-    case 'CREATE': case 'DROP': case 'ALTER': { // (DuckDB reports no row count for CREATE TABLE AS)
-      const kind = words.slice(1).find((x) => ['TABLE', 'VIEW', 'SCHEMA', 'INDEX', 'SEQUENCE', 'MACRO', 'FUNCTION', 'TYPE', 'DATABASE', 'SECRET'].includes(x));
-      return kind ? `${words[0]} ${kind}` : words[0];
-    }
-  }
-  return words[0] ?? 'OK';
-}
-
-// =============================================================================================
 // Sessions: one per client connection, each with its own DuckDB connection.
 const sessions = new Map(); // pid → Session
 
@@ -400,9 +78,10 @@ class CancelledError extends SqlError {}
 class ConnectionGone extends Error {}
 
 class Session {
-  constructor(socket, params) {
+  constructor(socket, params, admin) {
     this.socket = socket;
     this.params = params;
+    this.admin = admin; // logged in with --admin-token: not counted against max_connections
     this.reader = new W.MessageReader(socket);
     this.out = new W.Outbox(socket);
     do { this.pid = crypto.randomInt(1, 2 ** 31 - 1); } while (sessions.has(this.pid));
@@ -430,6 +109,8 @@ class Session {
       if (!args.dbs.some((d) => d.name === dbname)) throw new SqlError('3D000', `database "${dbname}" does not exist`, 'FATAL');
       await this.duck.run(`USE ${quoteIdent(dbname)}`);
       await this.duck.run(`SET TimeZone = 'UTC'`);
+      if (sw().session_timezone) await this.setTimeZone(sw().session_timezone);
+      this.startTimeZone = this.timeZone; // what RESET TimeZone goes back to
       await this.applyStartupOptions(this.params.options ?? '');
     } catch (e) {
       const err = toSqlError(e);
@@ -442,7 +123,7 @@ class Session {
     const out = this.out;
     out.push(W.authenticationOk());
     const ps = {
-      server_version: `15.0 (MotherDuck stand-in, DuckDB ${duckVersion})`, server_encoding: 'UTF8', client_encoding: 'UTF8',
+      server_version: sw().server_version, server_encoding: 'UTF8', client_encoding: 'UTF8',
       DateStyle: 'ISO', IntervalStyle: 'postgres', integer_datetimes: 'on', standard_conforming_strings: 'on', TimeZone: this.timeZone,
       application_name: this.params.application_name ?? '', is_superuser: 'off', session_authorization: this.params.user,
     };
@@ -458,6 +139,7 @@ class Session {
     const re = /(?:-c\s*|--)([A-Za-z_.]+)=(\S+)/g;
     for (let m; (m = re.exec(options));) {
       const name = m[1].toLowerCase();
+      if (this.refusedSetting(name)) continue; // a refused SET is not honoured at start-up either
       if (name === 'statement_timeout' || name === 'timezone') {
         await this.runSet({ name, value: m[2], toks: [{ v: 'SET' }] });
         this.out.queue = []; // no ParameterStatus before AuthenticationOk; start() reports TimeZone
@@ -468,7 +150,7 @@ class Session {
   async loop() {
     try {
       for (;;) {
-        const msg = await this.reader.next();
+        const msg = await this.nextMessage();
         if (msg === null || msg.type === 'X') break;
         await this.dispatch(msg);
       }
@@ -482,6 +164,24 @@ class Session {
     } finally {
       this.close();
     }
+  }
+
+  /** The next message; with idle_close_s, the connection is closed if none comes in time. */
+  nextMessage() {
+    const secs = sw().idle_close_s;
+    if (!(secs > 0)) return this.reader.next();
+    const timer = setTimeout(() => this.closeIdle(), secs * 1000);
+    return this.reader.next().finally(() => clearTimeout(timer));
+  }
+
+  /** As PostgreSQL's idle_session_timeout: FATAL 57P05, then the socket is closed. */
+  closeIdle() {
+    if (this.closed || this.socket.destroyed) return;
+    stats.idle_closed++;
+    this.out.push(W.errorResponse({ severity: 'FATAL', code: '57P05', message: 'terminating connection due to idle-session timeout' }));
+    this.out.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 200).unref(); // the reader then sees the end
   }
 
   close() {
@@ -522,7 +222,7 @@ class Session {
   sendError(e) {
     const err = toSqlError(e);
     if (!(e instanceof SqlError) && !/^[\w ]+ Error: /.test(String(e?.message))) log(`session ${this.pid}: unexpected error:`, e); // not DuckDB's
-    if (this.txStatus === 'T') this.txStatus = 'E';
+    if (this.txStatus === 'T' && !e?.keepsTransaction) this.txStatus = 'E';
     this.out.push(W.errorResponse({ severity: err.severity, code: err.code, message: err.message }));
   }
 
@@ -597,14 +297,25 @@ class Session {
     }
   }
 
+  /** The name of a refused setting (refuse_set) as configured, or undefined. */
+  refusedSetting(name) {
+    return sw().refuse_set.find((n) => n.toLowerCase() === name);
+  }
+  /** SET/RESET of a refused setting fails with 0A000 (inside a transaction, aborting it). */
+  checkSet(plan) {
+    const hit = plan.setName && this.refusedSetting(plan.setName);
+    if (hit) throw notSupported(`${plan.toks[0].v} ${hit} is not supported`);
+  }
+
   /** Run one statement of a simple Query, sending RowDescription/DataRows/CommandComplete. */
   async runPlan(plan) {
     this.gate(plan);
+    this.checkSet(plan);
     switch (plan.kind) {
       case 'refuse': throw plan.error;
       case 'set': this.out.push(W.commandComplete(await this.runSet(plan))); return;
       case 'copy':
-        if (!config.copy) throw notSupported('COPY to/from the client is not supported');
+        if (sw().copy_mode !== 'allowed') throw copyRefused('COPY to/from the client is not supported');
         return plan.copy.direction === 'out' ? this.copyOut(plan) : this.copyIn(plan);
     }
     if (this.txStatus === 'E') { this.out.push(W.commandComplete(await this.rollbackFailed())); return; }
@@ -651,7 +362,8 @@ class Session {
     if (ex.rows) {
       const types = names.map((_, c) => result.columnType(c));
       ex.cols = names.map((name, c) => ({ name, ...pgType(types[c]) }));
-      ex.fmts = types.map((t) => makeFormatter(t, this));
+      const opts = { boolTf: sw().bool_format === 'tf' };
+      ex.fmts = types.map((t) => makeFormatter(t, this, opts));
     }
     return ex;
   }
@@ -686,7 +398,7 @@ class Session {
     let sent = 0;
     for (;;) {
       if (ex.row >= ex.nrows) {
-        if (config.batch_delay_ms > 0) await sleep(config.batch_delay_ms, undefined, { signal: q.ac.signal }).catch(() => {});
+        if (sw().batch_delay_ms > 0) await sleep(sw().batch_delay_ms, undefined, { signal: q.ac.signal }).catch(() => {});
         this.check(q);
         const pending = ex.prefetch ?? ex.result.fetchChunk();
         ex.prefetch = null;
@@ -704,7 +416,7 @@ class Session {
       }
       let end = ex.nrows;
       if (limit > 0) end = Math.min(end, ex.row + (limit - sent));
-      const cut = config.close_after_rows; // simulate the endpoint dying mid-stream
+      const cut = sw().close_after_rows; // simulate the endpoint dying mid-stream
       if (cut !== null && q.rows + (end - ex.row) >= cut) end = ex.row + Math.max(0, cut - q.rows);
       this.out.push(encode(ex.cells, ex.row, end));
       this.out.flush();
@@ -733,23 +445,28 @@ class Session {
         this.out.push(W.parameterStatus('application_name', value ?? ''));
         break;
       case 'timezone': {
-        let tz = value === null ? 'UTC' : value;
+        let tz = value === null ? this.startTimeZone : value;
         if (/^[+-]?\d+(\.\d+)?$/.test(tz)) tz = `Etc/GMT${+tz <= 0 ? '+' : '-'}${Math.abs(+tz)}`; // POSIX sign convention
-        try {
-          await this.duck.run(`SET TimeZone = ${quoteLit(tz)}`);
-        } catch (e) {
-          const msg = toSqlError(e).message;
-          if (/unrecognized configuration parameter/.test(msg)) break; // DuckDB without ICU: accept, ignore
-          throw new SqlError('22023', `invalid value for parameter "TimeZone": "${tz}" (${msg})`);
-        }
-        this.timeZone = tz;
-        this.out.push(W.parameterStatus('TimeZone', tz));
+        if (await this.setTimeZone(tz)) this.out.push(W.parameterStatus('TimeZone', tz));
         break;
       }
       case 'all': this.statementTimeout = 0; break;
       default: break; // PostgreSQL client settings with no DuckDB meaning: accepted, ignored
     }
     return tag;
+  }
+
+  /** The session's time zone, in DuckDB (ICU) and for TIMESTAMPTZ text; false without ICU. */
+  async setTimeZone(tz) {
+    try {
+      await this.duck.run(`SET TimeZone = ${quoteLit(tz)}`);
+    } catch (e) {
+      const msg = toSqlError(e).message;
+      if (/unrecognized configuration parameter/.test(msg)) return false; // DuckDB without ICU: accept, ignore
+      throw new SqlError('22023', `invalid value for parameter "TimeZone": "${tz}" (${msg})`);
+    }
+    this.timeZone = tz;
+    return true;
   }
 
   // ------------------------------------------------------------------ COPY (simple protocol only)
@@ -828,6 +545,7 @@ class Session {
     const name = r.cstring(), sql = r.cstring(), n = r.int16();
     const paramOids = [];
     for (let i = 0; i < n; i++) paramOids.push(r.int32());
+    if (name !== '' && sw().unnamed_statements_only) throw notSupported('named prepared statements are not supported');
     if (name !== '' && this.statements.has(name)) throw new SqlError('42P05', `prepared statement "${name}" already exists`);
     this.dropStatement(name);
     const pieces = splitStatements(sql);
@@ -835,7 +553,7 @@ class Session {
     const plan = pieces.length ? classify(pieces[0]) : { kind: 'empty', toks: [] };
     const st = { plan, paramOids, nparams: 0, prepared: null };
     if (plan.kind === 'refuse') throw plan.error;
-    if (plan.kind === 'copy') throw notSupported('COPY is not supported in the extended query protocol');
+    if (plan.kind === 'copy') throw copyRefused('COPY is not supported in the extended query protocol');
     if (plan.kind === 'sql') {
       const prepare = (text) => this.duck.prepare(text).catch((e) => { throw toSqlError(e); });
       st.prepared = await prepare(plan.text);
@@ -917,6 +635,7 @@ class Session {
     const { plan } = p.stmt;
     if (plan.kind === 'empty') { this.out.push(W.emptyQueryResponse()); return; }
     this.gate(plan);
+    this.checkSet(plan);
     if (plan.kind === 'set') { this.out.push(W.commandComplete(await this.runSet(plan))); return; }
     if (this.txStatus === 'E') { this.out.push(W.commandComplete(await this.rollbackFailed())); return; }
     if (p.done) { this.out.push(W.commandComplete(p.ex?.rows ? 'SELECT 0' : p.tag)); return; }
@@ -973,6 +692,18 @@ class Session {
       }
     });
   }
+}
+
+/**
+ * The error for a COPY this endpoint does not run (copy_mode): `refused-before` refuses it before
+ * the engine sees it, so an open transaction stays usable ('T'); `off` and `refused-engine` fail
+ * like any statement, aborting an open transaction.
+ */
+function copyRefused(what) {
+  const mode = sw().copy_mode;
+  const err = notSupported(mode === 'refused-engine' ? `Not implemented Error: ${what}` : what);
+  if (mode === 'refused-before') err.keepsTransaction = true;
+  return err;
 }
 
 /** A prepared statement whose result DuckDB could not type yet (it reports one INVALID column). */
@@ -1043,7 +774,7 @@ const errorAndClose = (socket, code, message) => {
 };
 
 function onConnection(raw) {
-  if (config.refuse_connections || shuttingDown) { raw.destroy(); return; }
+  if (sw().refuse_connections || shuttingDown) { raw.destroy(); return; }
   raw.setNoDelay(true);
   raw.on('error', () => {});
   let head = Buffer.alloc(0);
@@ -1074,7 +805,15 @@ function handleCancel(pid, secret) {
   const s = sessions.get(pid);
   if (!s || s.secret !== secret) return;
   stats.cancels++;
+  if (sw().cancel === 'ignore') { stats.cancels_ignored++; return; } // the query runs on
   s.cancel('user');
+}
+
+/** Open sessions of the (non-admin) token. */
+function tokenSessions() {
+  let n = 0;
+  for (const s of sessions.values()) if (!s.admin) n++;
+  return n;
 }
 
 function startGateway(raw) {
@@ -1092,55 +831,21 @@ function startGateway(raw) {
       if (!state.hasStarted || state.isAuthenticated || data[0] !== 0x70 /* 'p' */) return false;
       const params = gw.clientInfo.parameters;
       const password = new W.BodyReader(data.subarray(5)).cstring();
-      if (password !== args.token) {
+      const admin = args.adminToken !== null && password === args.adminToken;
+      if (password !== args.token && !admin) {
         errorAndClose(gw.socket, '28P01', `password authentication failed for user "${params.user}"`);
         return true;
       }
+      const max = sw().max_connections;
+      if (!admin && max > 0 && tokenSessions() >= max) {
+        stats.connections_refused++;
+        errorAndClose(gw.socket, '53300', 'too many connections for this token');
+        return true;
+      }
       const socket = gw.detach(); // from here on, all messages are framed by Session
-      new Session(socket, { ...params }).start().catch((e) => log('session start:', e));
+      new Session(socket, { ...params }, admin).start().catch((e) => log('session start:', e));
       return true;
     },
-  });
-}
-
-// =============================================================================================
-// Control port (tests only): POST /config, GET /config, GET /stats.
-function startControl(port) {
-  const srv = http.createServer((req, res) => {
-    const reply = (code, obj) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(obj) + '\n');
-    };
-    if (req.method === 'GET' && req.url === '/stats') {
-      return reply(200, { connections: sessions.size, ...stats, rss: process.memoryUsage().rss });
-    }
-    if (req.method === 'GET' && req.url === '/config') return reply(200, config);
-    if (req.method === 'POST' && req.url === '/config') {
-      let body = '';
-      req.on('data', (d) => { body += d; });
-      req.on('end', () => {
-        let upd;
-        try { upd = JSON.parse(body || '{}'); } catch { return reply(400, { error: 'invalid JSON' }); }
-        const checks = {
-          copy: (v) => typeof v === 'boolean',
-          close_after_rows: (v) => v === null || (Number.isInteger(v) && v >= 0),
-          batch_delay_ms: (v) => Number.isFinite(v) && v >= 0,
-          refuse_connections: (v) => typeof v === 'boolean',
-        };
-        for (const [k, v] of Object.entries(upd ?? {})) {
-          if (!checks[k]) return reply(400, { error: `unknown key ${k}` });
-          if (!checks[k](v)) return reply(400, { error: `bad value for ${k}` });
-        }
-        Object.assign(config, upd);
-        return reply(200, config);
-      });
-      return;
-    }
-    reply(404, { error: 'not found' });
-  });
-  return new Promise((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(port, '127.0.0.1', () => resolve(srv));
   });
 }
 
@@ -1178,12 +883,17 @@ async function main() {
   tlsKey = fs.readFileSync(args.key);
   tlsCert = fs.readFileSync(args.cert);
   ({ instance: duckInstance, admin: duckAdmin, version: duckVersion } = await openDuckDB());
+  config = new Config(args.profile, args.switches, `15.0 (MotherDuck stand-in, DuckDB ${duckVersion})`);
   // A fixture shared by a whole test run should not die of one bad connection: log loudly, go on.
   process.on('uncaughtException', (e) => log('UNCAUGHT EXCEPTION (bug):', e));
   process.on('unhandledRejection', (e) => log('UNHANDLED REJECTION (bug):', e));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  if (args.controlPort !== null) control = await startControl(args.controlPort);
+  if (args.controlPort !== null) {
+    control = await startControl(args.controlPort, config, () => ({
+      connections: sessions.size, admin_connections: sessions.size - tokenSessions(), ...stats, rss: process.memoryUsage().rss,
+    }));
+  }
   server = net.createServer(onConnection);
   await new Promise((resolve, reject) => {
     server.once('error', reject);

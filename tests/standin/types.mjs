@@ -364,12 +364,14 @@ const String_ = (x) => '' + x;
  * Build the formatter for one column.
  * @param type DuckDBType (from node-api)
  * @param session {timeZone} — read at format time (SET TimeZone changes it)
+ * @param opts {boolTf} — a top-level BOOLEAN as PostgreSQL's t/f instead of DuckDB's true/false
+ *             (values inside LIST/STRUCT/... stay DuckDB's text)
  */
-export function makeFormatter(type, session) {
+export function makeFormatter(type, session, opts = {}) {
   const id = type.typeId;
   const simple = (text) => ({ text, cells: text, nested: false });
   switch (id) {
-    case T.BOOLEAN: return simple(typed(Uint8Array, (b) => (b ? 'true' : 'false')));
+    case T.BOOLEAN: return simple(typed(Uint8Array, opts.boolTf ? (b) => (b ? 't' : 'f') : (b) => (b ? 'true' : 'false')));
     case T.TINYINT: return simple(typed(Int8Array, String_));
     case T.SMALLINT: return simple(typed(Int16Array, String_));
     case T.INTEGER: return simple(typed(Int32Array, String_));
