@@ -5,12 +5,18 @@ stand-in, each on a free 127.0.0.1 port, each stopped by its own PID.
 Used by the pytest suite (tests/integration/conftest.py), by examples/demo and
 by bench/. As a command:
 
-    testbed.py start DIR [--no-pg] [--no-md]   start both servers, write DIR/env.sh
-    testbed.py stop DIR                         stop the servers started in DIR
+    testbed.py start DIR [--no-pg] [--no-md] [--profile P]
+                                 start both servers (the stand-in under endpoint
+                                 profile P: default or hostile), write DIR/env.sh
+    testbed.py stop DIR          stop the servers started in DIR
 
 DIR/env.sh exports, for shells and the C integration tests:
     MDFS_TEST_CA            the test CA certificate (sslrootcert)
     MDFS_TEST_TOKEN         the token: stand-in token and PostgreSQL password
+    MDFS_TEST_ADMIN_TOKEN   the stand-in's admin token, for the tests' own psql calls: never
+                            counted against the profile's connection limit (for PostgreSQL,
+                            use MDFS_TEST_TOKEN)
+    MDFS_TEST_MD_PROFILE    the stand-in's endpoint profile
     MDFS_TEST_MD_SOURCE     DSN of the stand-in  (dbname=md:, verify-full)
     MDFS_TEST_MD_PORT, MDFS_TEST_PG_PORT   the two servers' ports
     MDFS_TEST_MD_CONTROL    http://127.0.0.1:PORT of the stand-in's control API
@@ -263,17 +269,30 @@ log_min_messages = warning
             self.proc = None
 
 
+PROFILES = ("default", "hostile")  # tests/standin/config.mjs has their switches
+
+
 class StandIn:
     """The MotherDuck stand-in (tests/standin/server.mjs): DuckDB behind the
-    Postgres wire protocol, TLS with the test CA, the token as password."""
+    Postgres wire protocol, TLS with the test CA, the token as password.
+
+    profile: the endpoint profile it starts under ("default" or "hostile");
+    extra_args (e.g. ["--idle-close-s", "1"]) override the profile's switches.
+    admin_token: a second password that the connection limit never counts
+    (made up when not given); the tests' own psql/pqtool calls use it.
+    Its files live in ROOT/md (default profile) or ROOT/md-PROFILE."""
 
     def __init__(self, root, crt, key, ca_crt, token, databases=DATABASES, default=None,
-                 extra_args=()):
+                 extra_args=(), profile="default", admin_token=None):
+        if profile not in PROFILES:
+            raise ValueError(f"unknown stand-in profile {profile!r} (one of {', '.join(PROFILES)})")
         self.root, self.crt, self.key, self.ca_crt, self.token = root, crt, key, ca_crt, token
+        self.profile = profile
+        self.admin_token = admin_token or ("mdadmin_" + secrets.token_hex(16))
         self.databases = list(databases)
         self.default = default or self.databases[0]
         self.extra_args = list(extra_args)
-        self.dir = os.path.join(root, "md")
+        self.dir = os.path.join(root, "md" if profile == "default" else f"md-{profile}")
         self.proc = None
         self.pid = None
         self.port = None
@@ -293,7 +312,8 @@ class StandIn:
         self.port, self.control_port = port, control_port
         args = ["node", os.path.join(STANDIN_DIR, "server.mjs"), "--port", str(port),
                 "--cert", self.crt, "--key", self.key, "--token", self.token,
-                "--control-port", str(control_port), "--default", self.default]
+                "--control-port", str(control_port), "--default", self.default,
+                "--profile", self.profile, "--admin-token", self.admin_token]
         for db in self.databases:
             args += ["--db", f"{db}={os.path.join(self.dir, db + '.duckdb')}"]
         args += self.extra_args
@@ -346,6 +366,11 @@ class StandIn:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.control_port}/stats", timeout=10) as r:
             return json.load(r)
 
+    def config(self):
+        """GET /config: every switch's current value."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.control_port}/config", timeout=10) as r:
+            return json.load(r)
+
     def stop(self):
         if self.pid:
             stop_pid(self.pid, signal.SIGTERM)
@@ -361,7 +386,9 @@ class StandIn:
 
 
 class Testbed:
-    """Both servers plus the CA under one directory."""
+    """Both servers plus the CA under one directory. `md` is the stand-in
+    started by start(); standin(profile) starts (once) and returns one per
+    further profile, all with the same token and admin token."""
 
     def __init__(self, root, token=None):
         self.root = os.path.abspath(root)
@@ -374,17 +401,33 @@ class Testbed:
         self.token = token or ("mdtest_" + secrets.token_hex(16))
         with open(os.open(tokfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write(self.token + "\n")
+        admfile = os.path.join(self.root, "admin_token")
+        if os.path.exists(admfile):
+            with open(admfile) as f:
+                self.admin_token = f.read().strip()
+        else:
+            self.admin_token = "mdadmin_" + secrets.token_hex(16)
+            with open(os.open(admfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+                f.write(self.admin_token + "\n")
         certs = os.path.join(self.root, "certs")
         os.makedirs(certs, exist_ok=True)
         os.chmod(certs, 0o755)
         self.ca_crt, self.crt, self.key = make_ca(certs)
         self.pg = None
         self.md = None
+        self.standins = {}  # profile -> StandIn
 
-    def start(self, pg=True, md=True):
+    def standin(self, profile="default"):
+        """The stand-in of this profile, started on first use."""
+        if profile not in self.standins:
+            self.standins[profile] = StandIn(self.root, self.crt, self.key, self.ca_crt, self.token,
+                                             profile=profile, admin_token=self.admin_token).start()
+        return self.standins[profile]
+
+    def start(self, pg=True, md=True, profile="default"):
         try:
             if md:
-                self.md = StandIn(self.root, self.crt, self.key, self.ca_crt, self.token).start()
+                self.md = self.standin(profile)
             if pg:
                 self.pg = Postgres(self.root, self.ca_crt, self.crt, self.key, self.token).start()
         except BaseException:
@@ -393,13 +436,15 @@ class Testbed:
         return self
 
     def stop(self):
-        for server in (self.md, self.pg):
+        for server in (*self.standins.values(), self.pg):
             if server:
                 server.stop()
 
     def env(self):
-        e = {"MDFS_TEST_CA": self.ca_crt, "MDFS_TEST_TOKEN": self.token}
+        e = {"MDFS_TEST_CA": self.ca_crt, "MDFS_TEST_TOKEN": self.token,
+             "MDFS_TEST_ADMIN_TOKEN": self.admin_token}
         if self.md:
+            e["MDFS_TEST_MD_PROFILE"] = self.md.profile
             e["MDFS_TEST_MD_SOURCE"] = self.md.source()
             e["MDFS_TEST_MD_PORT"] = str(self.md.port)
             e["MDFS_TEST_MD_CONTROL"] = f"http://127.0.0.1:{self.md.control_port}"
@@ -416,6 +461,8 @@ def _cli():
     s.add_argument("dir")
     s.add_argument("--no-pg", action="store_true")
     s.add_argument("--no-md", action="store_true")
+    s.add_argument("--profile", choices=PROFILES, default="default",
+                   help="the stand-in's endpoint profile (default: default)")
     t = sub.add_parser("stop")
     t.add_argument("dir")
     a = ap.parse_args()
@@ -424,7 +471,7 @@ def _cli():
     if a.cmd == "start":
         if os.path.exists(state):
             sys.exit(f"{root} already has running servers; run `testbed.py stop {root}` first")
-        tb = Testbed(root).start(pg=not a.no_pg, md=not a.no_md)
+        tb = Testbed(root).start(pg=not a.no_pg, md=not a.no_md, profile=a.profile)
         with open(state, "w") as f:
             json.dump({"pids": [[s.pid, int(sig)] for s, sig in
                                 ((tb.md, signal.SIGTERM), (tb.pg, signal.SIGINT)) if s]}, f)

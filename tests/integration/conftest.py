@@ -2,8 +2,12 @@
 
 One test bed per pytest session: a throwaway PostgreSQL and the MotherDuck
 stand-in (tests/harness/testbed.py), both with databases shop and analytics,
-stopped by PID at the end. Tests that kill or reconfigure the stand-in use the
-function-scoped `own_standin` instead, so they never disturb the shared one.
+stopped by PID at the end; one stand-in per endpoint profile in MD_PROFILES
+(tests/standin/README.md), each started once and shared. `md` and `server`
+run a test once per stand-in profile (ids `duckdb`, `duckdb-hostile`) and,
+for `server`, once against PostgreSQL (`postgres`). Tests that kill or
+reconfigure the stand-in use the function-scoped `own_standin` instead, so
+they never disturb the shared ones.
 """
 import os
 import shutil
@@ -18,6 +22,12 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 
 import testbed as tb  # noqa: E402
+
+# The stand-in profiles the suite runs under (tests/harness/testbed.py PROFILES).
+# MDFS_TEST_MD_PROFILES=default,hostile overrides it for one run.
+MD_PROFILES = ["default"]
+if os.environ.get("MDFS_TEST_MD_PROFILES"):
+    MD_PROFILES = os.environ["MDFS_TEST_MD_PROFILES"].split(",")
 
 BUILD = os.environ.get("MDFS_BUILD", os.path.join(REPO, "build", "release"))
 BUILD_ASAN = os.environ.get("MDFS_BUILD_ASAN", os.path.join(REPO, "build", "asan"))
@@ -53,12 +63,21 @@ def hyparquet(path, max_rows=None):
 class Server:
     """What a test needs to reach one server."""
 
-    def __init__(self, engine, source, token, ca, handle):
+    def __init__(self, engine, source, token, ca, handle, profile="default", admin_token=None):
         self.engine = engine        # "duckdb" (the stand-in) or "postgres"
         self.source = source        # libpq DSN, no password
-        self.token = token
+        self.token = token          # what mdfs and the C programs log in with
         self.ca = ca
         self.handle = handle        # tb.StandIn or tb.Postgres
+        self.profile = profile      # the stand-in's endpoint profile ("default" for PostgreSQL)
+        # The tests' own psql calls log in with this: the stand-in never counts it
+        # against a connection limit (PostgreSQL: the token).
+        self.admin_token = admin_token or token
+
+    @property
+    def id(self):
+        """The pytest id: duckdb, duckdb-PROFILE or postgres."""
+        return server_id(self.engine, self.profile)
 
     def dsn(self, dbname=None):
         if dbname is None:
@@ -70,13 +89,14 @@ class Server:
         e = dict(os.environ)
         e.pop("PGPASSWORD", None)
         e.update(MDFS_TEST_SOURCE=self.source, MOTHERDUCK_TOKEN=self.token,
-                 MDFS_TEST_ENGINE=self.engine, MDFS_TEST_CA=self.ca)
+                 MDFS_TEST_ENGINE=self.engine, MDFS_TEST_CA=self.ca,
+                 MDFS_TEST_MD_PROFILE=self.profile, MDFS_TEST_ADMIN_TOKEN=self.admin_token)
         e.update(extra)
         return e
 
     def psql(self, sql, dbname=None, check=True, args=(), token=None):
-        """Run SQL through psql over TLS with the token as password."""
-        env = dict(os.environ, PGPASSWORD=self.token if token is None else token)
+        """Run SQL through psql over TLS, logged in with the admin token (or token)."""
+        env = dict(os.environ, PGPASSWORD=self.admin_token if token is None else token)
         r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *args,
                             "-d", self.dsn(dbname), "-c", sql],
                            env=env, capture_output=True, timeout=120)
@@ -98,9 +118,34 @@ def testbed():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def md(testbed):
-    return Server("duckdb", testbed.md.source(), testbed.token, testbed.ca_crt, testbed.md)
+def server_id(engine, profile="default"):
+    if engine == "postgres":
+        return "postgres"
+    return "duckdb" if profile == "default" else f"duckdb-{profile}"
+
+
+MD_IDS = [server_id("duckdb", p) for p in MD_PROFILES]
+SERVER_IDS = MD_IDS + ["postgres"]  # params of `server`; also for a fixture of one's own
+
+
+def md_server(testbed, profile):
+    s = testbed.standin(profile)
+    return Server("duckdb", s.source(), testbed.token, testbed.ca_crt, s, profile=profile,
+                  admin_token=s.admin_token)
+
+
+def server_for(request, ident):
+    """The shared server of a SERVER_IDS id, for fixtures parametrized over SERVER_IDS."""
+    if ident == "postgres":
+        return request.getfixturevalue("pg")
+    testbed = request.getfixturevalue("testbed")
+    return md_server(testbed, MD_PROFILES[MD_IDS.index(ident)])
+
+
+@pytest.fixture(scope="session", params=MD_PROFILES, ids=MD_IDS)
+def md(request, testbed):
+    """The shared stand-in, once per profile in MD_PROFILES."""
+    return md_server(testbed, request.param)
 
 
 @pytest.fixture(scope="session")
@@ -108,21 +153,46 @@ def pg(testbed):
     return Server("postgres", testbed.pg.source(), testbed.token, testbed.ca_crt, testbed.pg)
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(params=SERVER_IDS)
 def server(request):
-    """Each test using it runs once against the stand-in and once against PostgreSQL."""
-    return request.getfixturevalue("md" if request.param == "duckdb" else "pg")
+    """Each test using it runs against the stand-in under each profile and against PostgreSQL."""
+    return server_for(request, request.param)
+
+
+def default_profile_only(fixture="server"):
+    """Mark a test that checks the default profile's behaviour of the shared
+    servers (e.g. that a cancel is honoured): it runs against the default-profile
+    stand-in only (and PostgreSQL, for `server`)."""
+    if fixture == "server":
+        return pytest.mark.parametrize("server", ["duckdb", "postgres"], indirect=True)
+    return pytest.mark.parametrize("md", ["default"], indirect=True, ids=["duckdb"])
 
 
 @pytest.fixture
-def own_standin(testbed, tmp_path):
-    """A private stand-in for tests that reconfigure, kill or restart it."""
-    s = tb.StandIn(str(tmp_path), testbed.crt, testbed.key, testbed.ca_crt, testbed.token)
-    s.start()
+def standin_factory(testbed, tmp_path):
+    """Start private stand-ins: make(profile="default", extra_args=()) -> Server;
+    all are stopped after the test."""
+    started = []
+
+    def make(profile="default", extra_args=()):
+        s = tb.StandIn(str(tmp_path / f"standin{len(started)}"), testbed.crt, testbed.key,
+                       testbed.ca_crt, testbed.token, profile=profile, extra_args=extra_args)
+        started.append(s)
+        s.start()
+        return Server("duckdb", s.source(), testbed.token, testbed.ca_crt, s, profile=profile,
+                      admin_token=s.admin_token)
+
     try:
-        yield Server("duckdb", s.source(), testbed.token, testbed.ca_crt, s)
+        yield make
     finally:
-        s.stop()
+        for s in started:
+            s.stop()
+
+
+@pytest.fixture
+def own_standin(standin_factory):
+    """A private stand-in (default profile) for tests that reconfigure, kill or restart it."""
+    return standin_factory()
 
 
 def is_mounted(path):

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import testbed as tb
-from conftest import REPO, Mount
+from conftest import REPO, SERVER_IDS, Mount, server_for
 
 FIXTURES = os.path.normpath(os.path.join(REPO, "..", "shared", "fixtures", "dbt-seeds"))
 DERIVED = os.path.join(FIXTURES, "agate_inferred_postgres_types.json")
@@ -26,11 +26,11 @@ TYPE_NAMES = {
 }
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+@pytest.fixture(scope="module", params=SERVER_IDS)
 def wm(request, tmp_path_factory):
     """A writable mount of one server, shared by this module's tests, with a
     fresh schema `seeds` made by mkdir."""
-    server = request.getfixturevalue("md" if request.param == "duckdb" else "pg")
+    server = server_for(request, request.param)
     server.psql("DROP SCHEMA IF EXISTS seeds CASCADE", dbname="shop")
     m = Mount(server, tmp_path_factory.mktemp("wmnt") / "mnt",
               allowed_stderr=("loaded ", "not loaded", "load ", "failed", "warning"))
