@@ -19,6 +19,8 @@ static int check_db(mdc_conn *c, const char *db, mdc_error *err)
 
 int mdc_create_schema(mdc_conn *c, const char *db, const char *schema, mdc_error *err)
 {
+	if (!c || !schema)
+		return mdc_error_set(err, EINVAL, "create schema: missing name");
 	PGconn *pg = mdc_conn_pg(c);
 	int rc = check_db(c, db, err);
 	if (rc < 0)
@@ -43,6 +45,11 @@ int mdc_create_schema(mdc_conn *c, const char *db, const char *schema, mdc_error
 int mdc_drop_table(mdc_conn *c, const char *db, const char *schema, const char *table,
 		   mdc_error *err)
 {
+	mdc_error local;
+	if (!err)
+		err = &local; /* err may be NULL; the code below reads it */
+	if (!c || !schema || !table)
+		return mdc_error_set(err, EINVAL, "drop table: missing name");
 	PGconn *pg = mdc_conn_pg(c);
 	int rc = check_db(c, db, err);
 	if (rc < 0)

@@ -1,7 +1,8 @@
 /* mdclient/ddl.h - the few catalog changes the mount makes itself (mkdir of
  * a schema, rm of a table). Names are quoted with PQescapeIdentifier. On
  * PostgreSQL db must be the connection's database (else -EXDEV).
- * Return 0 or -errno with err set (-EEXIST, -ENOENT, -EACCES, -EIO, ...). */
+ * Return 0 or -errno with err set (-EEXIST, -ENOENT, -EACCES, -EIO, ...;
+ * -EINVAL for a missing name). err may be NULL. */
 #ifndef MDCLIENT_DDL_H
 #define MDCLIENT_DDL_H
 

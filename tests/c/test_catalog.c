@@ -26,6 +26,7 @@
 
 #include "mdclient/catalog.h"
 #include "mdclient/config.h"
+#include "mdclient/ddl.h"
 #include "mdclient/conn.h"
 #include "mdclient/log.h"
 #include "mdclient/pool.h"
@@ -548,6 +549,18 @@ static void test_cancel_and_timeout(const char *source)
 	mdc_config_free(cfg);
 }
 
+/* DDL with err NULL (the API allows it) and bad names: errors, no crash. */
+static void test_ddl_without_err(mdc_conn *c)
+{
+	const char *db = is_pg ? NULL : "shop";
+	CHECK_INT(mdc_drop_table(c, db, "cat_test", NULL, NULL), -EINVAL);
+	CHECK_INT(mdc_create_schema(c, db, NULL, NULL), -EINVAL);
+	/* an incomplete UTF-8 sequence cannot be quoted (or is refused by the server) */
+	CHECK(mdc_drop_table(c, db, "cat_test", "bad\xE2", NULL) < 0);
+	CHECK(mdc_drop_table(c, db, "cat_test", "no_such_table", NULL) < 0);
+	CHECK(mdc_conn_is_ok(c));
+}
+
 int main(void)
 {
 	const char *source = testutil_env("MDFS_TEST_SOURCE");
@@ -588,6 +601,7 @@ int main(void)
 	test_relations(c);
 	test_columns(c);
 	test_exec_errors(c);
+	test_ddl_without_err(c);
 	mdc_conn_close(c);
 	mdc_config_free(cfg);
 
