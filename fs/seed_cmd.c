@@ -271,8 +271,13 @@ int mdfs_seed_main(int argc, char **argv)
 		}
 		mdc_seed_result_free(&res);
 		free(table);
-		if (seed_cancel)
+		if (seed_cancel) {
+			/* Interrupted: never exit 0, and say what was not loaded. */
+			failed = 1;
+			for (int j = rc < 0 ? i : i + 1; j < argc; j++)
+				fprintf(stderr, "mdfs seed: %s: not loaded (interrupted)\n", argv[j]);
 			break;
+		}
 	}
 	status = failed ? 1 : 0;
 restore:

@@ -56,3 +56,62 @@ def test_options_like_dbt(server, tmp_path):
     assert query(server, "SELECT code FROM seedcmd.piped ORDER BY id") == [["007"], ["010"]]
     r = mdfs_seed(server, "--no-quote-columns", str(tmp_path / "missing.csv"))
     assert r.returncode != 0 and "missing.csv" in r.stderr
+
+
+def test_interrupt_between_files_fails_and_names_what_was_not_loaded(server, tmp_path):
+    """Ctrl-C after one file loaded and before the next: exit non-zero and
+    say which files were not loaded (never a silent 0)."""
+    import fcntl
+    import signal
+    import threading
+    import time
+    server.psql("DROP SCHEMA IF EXISTS seedcmd CASCADE; CREATE SCHEMA seedcmd", dbname="shop")
+    files = []
+    for name in ("first", "second", "third"):
+        f = tmp_path / f"{name}.csv"
+        f.write_text("id\n1\n")
+        files.append(str(f))
+    # stdout is a full pipe: the first file's summary line blocks in write(),
+    # which is where the interrupt then arrives.
+    rfd, wfd = os.pipe()
+    os.set_blocking(wfd, False)
+    try:
+        while True:
+            os.write(wfd, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(wfd, True)
+    argv = [build_path("fs", "mdfs"), "seed", "--source", server.dsn("shop"), "--schema", "seedcmd", *files]
+    env = dict(os.environ, MOTHERDUCK_TOKEN=server.token)
+    env.pop("PGPASSWORD", None)
+    p = subprocess.Popen(argv, env=env, stdout=wfd, stderr=subprocess.PIPE, text=True)
+    os.close(wfd)
+    try:
+        def writing_stdout():
+            with open(f"/proc/{p.pid}/syscall") as f:
+                call = f.read().split()
+            return call[:2] == ["1", "0x1"]  # write(1, ...) on x86-64
+        deadline = time.monotonic() + 60
+        while not writing_stdout():
+            assert p.poll() is None, p.stderr.read()
+            assert time.monotonic() < deadline, "mdfs seed never blocked on its stdout"
+            time.sleep(0.02)
+        p.send_signal(signal.SIGINT)
+        def drain():
+            while os.read(rfd, 1 << 16):
+                pass
+        t = threading.Thread(target=drain)
+        t.start()
+        err = p.stderr.read()
+        rc = p.wait(timeout=60)
+        t.join(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(rfd)
+    assert rc != 0, err
+    assert "second.csv: not loaded" in err and "third.csv: not loaded" in err, err
+    assert count(server, "first", "seedcmd") == 1
+    assert query(server, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'seedcmd' "
+                         "AND table_name IN ('second', 'third')") == [["0"]]
