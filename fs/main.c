@@ -17,6 +17,7 @@
 
 #include "fs/parquet_file.h"
 #include "fs/seed_cmd.h"
+#include "fs/spool.h"
 #include "fs/writes.h"
 #include "mdclient/conn.h"
 #include "mdclient/log.h"
@@ -42,6 +43,17 @@ static void scrub_env(const char *name)
 		}
 	}
 	unsetenv(name);
+}
+
+/* Can spool files be made in dir? Returns 0, or -1 after one line on
+ * stderr (the spool helper's log line: the log still goes to stderr). */
+static int check_spool_dir(const char *dir)
+{
+	int fd = mdfs_spool_open(dir, "spool_dir");
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /* "-o fsname=...,subtype=mdfs": what /proc/mounts shows. The display form
@@ -94,18 +106,29 @@ int main(int argc, char **argv)
 	}
 	mdc_log_set_level(m.opts.debug ? LOG_DEBUG : LOG_NOTICE);
 
+	/* Every read spool and every write lives in spool_dir: a mount that
+	 * cannot use it would fail later, file by file. */
+	m.spool_dir = m.opts.spool_dir ? m.opts.spool_dir
+		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	if (check_spool_dir(m.spool_dir) < 0)
+		goto out_opts;
+
 	mdc_options mo = {
 		.host = m.opts.host, .region = m.opts.region, .port = m.opts.port,
 		.user = m.opts.user, .sslmode = m.opts.sslmode, .sslrootcert = m.opts.sslrootcert,
 		.token_file = m.opts.token_file, .connect_timeout_s = m.opts.connect_timeout,
 		.statement_timeout_ms = m.opts.statement_timeout * 1000,
+		.io_timeout_s = m.opts.io_timeout,
 	};
 	if (mdc_config_new(m.opts.source, &mo, &m.cfg, &err) < 0) {
 		fprintf(stderr, "mdfs: %s\n", err.message);
 		goto out_opts;
 	}
+	/* The config holds its own copy of the token: clear every variable it
+	 * may have come from. */
 	scrub_env("MOTHERDUCK_TOKEN");
 	scrub_env("motherduck_token");
+	scrub_env("PGPASSWORD");
 
 	/* Check credentials, TLS and reachability now, while the user sees stderr:
 	 * one line says why, so mdclient's own log of the failure is held back. */
@@ -118,7 +141,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mdfs: cannot connect to '%s': %s\n", mdc_config_display(m.cfg), err.message);
 		goto out_cfg;
 	}
+	/* A PostgreSQL source without dbname: libpq picked one; the tree shows
+	 * that database by its name. */
+	prc = mdc_config_settle_dbname(m.cfg, mdc_conn_dbname(probe));
 	mdc_conn_close(probe); /* the pool reconnects after daemonizing */
+	if (prc < 0) {
+		fprintf(stderr, "mdfs: out of memory\n");
+		goto out_cfg;
+	}
 
 	if (mdc_pool_new(m.cfg, m.opts.connections, &m.pool, &err) < 0) {
 		fprintf(stderr, "mdfs: %s\n", err.message);
@@ -135,8 +165,6 @@ int main(int argc, char **argv)
 	m.uid = getuid();
 	m.gid = getgid();
 	m.mounted = time(NULL);
-	m.spool_dir = m.opts.spool_dir ? m.opts.spool_dir
-		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
 	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
 	mdfs_pq_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
 		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PARQUET_ZSTD

@@ -21,6 +21,7 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("token_file=%s", token_file),
 	MDFS_OPT("connect_timeout=%d", connect_timeout),
 	MDFS_OPT("statement_timeout=%d", statement_timeout),
+	MDFS_OPT("io_timeout=%d", io_timeout),
 	MDFS_OPT("connections=%d", connections),
 	MDFS_OPT("cache_timeout=%d", cache_timeout),
 	MDFS_OPT("spool_dir=%s", spool_dir),
@@ -96,7 +97,7 @@ void mdfs_opts_usage(const char *progname)
 	       "\n"
 	       "SOURCE: md: (every database of the workspace), md:DB, a postgresql:// URI\n"
 	       "        or a 'key=value' libpq DSN. Never put a password in SOURCE.\n"
-	       "The token comes from $MOTHERDUCK_TOKEN, $motherduck_token or -o token_file.\n"
+	       "The token comes from $MOTHERDUCK_TOKEN, $motherduck_token, -o token_file or $PGPASSWORD.\n"
 	       "\n"
 	       "mdfs options:\n"
 	       "    -o token_file=FILE     read the token from FILE (first line)\n"
@@ -110,6 +111,7 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o cache_timeout=S     catalog cache lifetime in seconds (default 20)\n"
 	       "    -o connect_timeout=S   connect deadline in seconds (default 10)\n"
 	       "    -o statement_timeout=S server-side statement deadline (default none)\n"
+	       "    -o io_timeout=S        wait for an answer this long beyond statement_timeout (default 30)\n"
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
 	       "    -o allow_drop          rm TABLE.csv drops the table (else EPERM)\n"
@@ -127,6 +129,7 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->connect_timeout = 10;
+	o->io_timeout = 30;
 	o->connections = 4;
 	o->cache_timeout = 20;
 	o->spool_max_mb = 1024;
@@ -169,9 +172,20 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 		fprintf(stderr, "mdfs: parquet_codec is zstd, snappy or none\n");
 		return -1;
 	}
-	if (o->connect_timeout < 1 || o->cache_timeout < 0 || o->statement_timeout < 0 ||
-	    o->spool_max_mb < 0) {
-		fprintf(stderr, "mdfs: timeouts and sizes must not be negative (connect_timeout >= 1)\n");
+	if (o->connect_timeout < 1 || o->io_timeout < 1 || o->cache_timeout < 0 ||
+	    o->statement_timeout < 0 || o->spool_max_mb < 0) {
+		fprintf(stderr, "mdfs: timeouts and sizes must not be negative "
+			"(connect_timeout and io_timeout >= 1)\n");
+		return -1;
+	}
+	/* They become milliseconds and bytes: keep them where that fits. */
+	if (o->connect_timeout > MDFS_MAX_TIMEOUT_S || o->io_timeout > MDFS_MAX_TIMEOUT_S ||
+	    o->statement_timeout > MDFS_MAX_TIMEOUT_S || o->cache_timeout > MDFS_MAX_TIMEOUT_S) {
+		fprintf(stderr, "mdfs: timeouts must be at most %d s (a day)\n", MDFS_MAX_TIMEOUT_S);
+		return -1;
+	}
+	if (o->spool_max_mb > MDFS_MAX_SPOOL_MB) {
+		fprintf(stderr, "mdfs: spool_max must be at most %lld MB\n", (long long)MDFS_MAX_SPOOL_MB);
 		return -1;
 	}
 	return 0;

@@ -4,6 +4,7 @@
 #define MDFS_OPTIONS_H
 
 #include <fuse_opt.h>
+#include "mdclient/config.h"
 
 struct mdfs_opts {
 	char *source;           /* SOURCE (first non-option argument) */
@@ -12,6 +13,7 @@ struct mdfs_opts {
 	char *host, *region, *port, *user, *sslmode, *sslrootcert, *token_file;
 	int connect_timeout;    /* seconds, default 10 */
 	int statement_timeout;  /* seconds, default 0 = none */
+	int io_timeout;         /* seconds to wait for an answer beyond statement_timeout, default 30 */
 	/* daemon */
 	int connections;        /* pool size, default 4 */
 	int cache_timeout;      /* catalog cache, seconds, default 20 */
@@ -27,6 +29,11 @@ struct mdfs_opts {
 	int debug;              /* -d: FUSE debug + SQL at LOG_DEBUG */
 	int show_help, show_version;
 };
+
+/* Upper bounds of the numeric options (larger values are refused: they
+ * would overflow once turned into milliseconds or bytes). */
+#define MDFS_MAX_TIMEOUT_S MDC_MAX_TIMEOUT_S
+#define MDFS_MAX_SPOOL_MB (1LL << 30)   /* 1 PiB */
 
 /* Parse argv into *o; args receives what FUSE must see (fsname/subtype are
  * added later). Returns 0, or -1 after printing a one-line error. */

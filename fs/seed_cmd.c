@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		"  --schema S           target schema (default: main on MotherDuck, public on PostgreSQL)\n"
 		"  --database D         target database (default: the source's)\n"
 		"  -o opts              host, port, region, user, sslmode, sslrootcert, token_file,\n"
-		"                       connect_timeout, statement_timeout (as for the mount)\n"
+		"                       connect_timeout, statement_timeout, io_timeout (as for the mount)\n"
 		"  --delimiter X        one-character field delimiter (default ,)\n"
 		"  --column-type c=t    dbt column_types: column c is read as text and created as type t\n"
 		"  --no-quote-columns   dbt quote_columns: false (names must be plain identifiers)\n"
@@ -66,6 +66,21 @@ static void progress(void *ud, int64_t done, int64_t total, int64_t rows)
 	fflush(stderr);
 }
 
+/* A whole number of seconds in [0, a day]; -1 after a message otherwise
+ * (the value becomes milliseconds: no overflow). */
+static int parse_seconds(const char *name, const char *v)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || n > MDC_MAX_TIMEOUT_S) {
+		fprintf(stderr, "mdfs seed: %s takes whole seconds from 0 to %d\n", name,
+			MDC_MAX_TIMEOUT_S);
+		return -1;
+	}
+	return (int)n;
+}
+
 static int parse_o(char *arg, mdc_options *mo)
 {
 	char *save = NULL;
@@ -91,11 +106,18 @@ static int parse_o(char *arg, mdc_options *mo)
 			mo->sslrootcert = v;
 		else if (strcmp(tok, "token_file") == 0)
 			mo->token_file = v;
-		else if (strcmp(tok, "connect_timeout") == 0)
-			mo->connect_timeout_s = atoi(v);
-		else if (strcmp(tok, "statement_timeout") == 0)
-			mo->statement_timeout_ms = atoi(v) * 1000;
-		else {
+		else if (strcmp(tok, "connect_timeout") == 0 || strcmp(tok, "statement_timeout") == 0 ||
+			 strcmp(tok, "io_timeout") == 0) {
+			int s = parse_seconds(tok, v);
+			if (s < 0)
+				return -1;
+			if (tok[0] == 'c')
+				mo->connect_timeout_s = s;
+			else if (tok[0] == 's')
+				mo->statement_timeout_ms = s * 1000;
+			else
+				mo->io_timeout_s = s;
+		} else {
 			fprintf(stderr, "mdfs seed: unknown option %s\n", tok);
 			return -1;
 		}

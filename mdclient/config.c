@@ -20,6 +20,7 @@
 #define DEFAULT_SSLMODE "verify-full"
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define DEFAULT_CONNECT_TIMEOUT 10
+#define DEFAULT_IO_TIMEOUT 30
 #define TOKEN_FILE_MAX 65536
 
 struct mdc_config {
@@ -32,6 +33,7 @@ struct mdc_config {
 	int is_md;
 	int connect_timeout;
 	int statement_timeout_ms;
+	int io_timeout_s;
 };
 
 static const char *param_get(const mdc_config *cfg, const char *key)
@@ -271,7 +273,14 @@ static int resolve_token(mdc_config *cfg, const mdc_options *o, mdc_error *err)
 	}
 	if (o && o->token_file && *o->token_file)
 		return read_token_file(o->token_file, &cfg->token, err);
-	return 0; /* libpq falls back to $PGPASSWORD / ~/.pgpass */
+	/* Kept here (libpq would read it again at every connect), so the
+	 * daemon can clear the variable from its environment. */
+	env = getenv("PGPASSWORD");
+	if (env && *env) {
+		cfg->token = strdup(env);
+		return cfg->token ? 0 : mdc_error_set(err, ENOMEM, "out of memory");
+	}
+	return 0; /* libpq falls back to ~/.pgpass */
 }
 
 /* Append s to the display buffer, percent-encoding what is not plainly safe. */
@@ -427,13 +436,17 @@ int mdc_config_new(const char *source, const mdc_options *opts, mdc_config **out
 	if (param_set(cfg, "connect_timeout", num) < 0)
 		goto oom;
 	cfg->statement_timeout_ms = o->statement_timeout_ms > 0 ? o->statement_timeout_ms : 0;
+	cfg->io_timeout_s = o->io_timeout_s > 0 ? o->io_timeout_s : DEFAULT_IO_TIMEOUT;
 
 	if (param_set(cfg, "keepalives", "1") < 0)
 		goto oom;
+	/* A peer that stops answering: keepalives notice an idle dead link,
+	 * tcp_user_timeout one that stops acknowledging what we sent. */
 	static const char *const ka[][2] = {
 		{ "keepalives_idle", "30" },
 		{ "keepalives_interval", "10" },
 		{ "keepalives_count", "3" },
+		{ "tcp_user_timeout", "60000" },
 	};
 	for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
 		if (!param_get(cfg, ka[i][0]) && param_set(cfg, ka[i][0], ka[i][1]) < 0)
@@ -469,6 +482,18 @@ fail:
 const char *mdc_config_dbname(const mdc_config *cfg)
 {
 	return cfg->dbname;
+}
+
+int mdc_config_settle_dbname(mdc_config *cfg, const char *dbname)
+{
+	if (cfg->is_md || *cfg->dbname || !dbname || !*dbname)
+		return 0;
+	char *d = strdup(dbname);
+	if (!d)
+		return -ENOMEM;
+	free(cfg->dbname);
+	cfg->dbname = d;
+	return 0;
 }
 
 int mdc_config_is_motherduck(const mdc_config *cfg)
@@ -507,6 +532,11 @@ int mdc_config_connect_timeout(const mdc_config *cfg)
 int mdc_config_statement_timeout_ms(const mdc_config *cfg)
 {
 	return cfg->statement_timeout_ms;
+}
+
+int64_t mdc_config_answer_timeout_ms(const mdc_config *cfg)
+{
+	return (int64_t)cfg->io_timeout_s * 1000 + cfg->statement_timeout_ms;
 }
 
 size_t mdc_config_libpq_params(const mdc_config *cfg, const char *dbname,

@@ -19,17 +19,26 @@
  * user asks); sslrootcert defaults to the system CA bundle
  * (/etc/ssl/certs/ca-certificates.crt) when sslmode is verify-ca/verify-full.
  * Token (the password), first found wins: $MOTHERDUCK_TOKEN, $motherduck_token,
- * options->token_file (first line, trailing whitespace removed), then nothing:
- * libpq itself then uses $PGPASSWORD or ~/.pgpass.
- * Deadlines: connect_timeout (default 10 s), TCP keepalives always on,
- * statement_timeout (default 0 = none) applied after connecting.
+ * options->token_file (first line, trailing whitespace removed), $PGPASSWORD,
+ * then nothing: libpq itself then uses ~/.pgpass. The config keeps its own
+ * copy, so the caller may clear those variables once the config is made.
+ * Deadlines: connect_timeout (default 10 s); TCP keepalives always on (idle
+ * 30 s, interval 10 s, count 3) and tcp_user_timeout (60 s: unacknowledged
+ * data ends the connection); statement_timeout (default 0 = none) applied
+ * after connecting; io_timeout (default 30 s): the longest a statement's
+ * answer is waited for beyond statement_timeout.
  */
 #ifndef MDCLIENT_CONFIG_H
 #define MDCLIENT_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "mdclient/common.h"
 #include "mdclient/error.h"
+
+/* The longest timeout a caller should turn into mdc_options (a day): its
+ * milliseconds then fit an int. */
+#define MDC_MAX_TIMEOUT_S 86400
 
 typedef struct mdc_options {
 	const char *host;          /* NULL = from the source / default */
@@ -41,6 +50,7 @@ typedef struct mdc_options {
 	const char *token_file;
 	int connect_timeout_s;     /* <= 0: 10 */
 	int statement_timeout_ms;  /* <= 0: none */
+	int io_timeout_s;          /* <= 0: 30 */
 	const char *application_name; /* NULL: "mdfs" */
 } mdc_options;
 
@@ -58,6 +68,10 @@ void mdc_config_free(mdc_config *cfg);
 /* The database named by the source: "" for "md:" (workspace default), the
  * db for md:<db>, the DSN's dbname otherwise. Owned by cfg. */
 const char *mdc_config_dbname(const mdc_config *cfg);
+/* A source without a database (not md:) connects to libpq's default one:
+ * record its name (from a connection, mdc_conn_dbname) as the config's
+ * database. Does nothing when the source named one. Returns 0 or -ENOMEM. */
+int mdc_config_settle_dbname(mdc_config *cfg, const char *dbname) MDC_MUSTCHECK;
 /* True for md: sources, and URIs/DSNs with dbname md:[db] (workspace
  * semantics: one connection sees all dbs). */
 int mdc_config_is_motherduck(const mdc_config *cfg);
@@ -73,6 +87,9 @@ const char *mdc_config_auth_hint(const mdc_config *cfg);
 const char *mdc_config_port(const mdc_config *cfg);
 int mdc_config_connect_timeout(const mdc_config *cfg);
 int mdc_config_statement_timeout_ms(const mdc_config *cfg);
+/* How long one statement's answer is waited for, in ms: io_timeout plus
+ * statement_timeout. */
+int64_t mdc_config_answer_timeout_ms(const mdc_config *cfg);
 
 /* ---- mdclient-internal (conn.c); fs/ never calls these. ---- */
 

@@ -3,6 +3,7 @@
 #include "mdclient/conn.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -21,6 +22,7 @@ struct mdc_conn {
 	int copy_out;        /* -1 until asked (mdc_conn_has_copy_out), then 0/1 */
 	bool fatal;          /* the server sent FATAL/PANIC while idle: it is gone */
 	char *dbname;
+	int64_t answer_ms;   /* mdc_config_answer_timeout_ms: exec's deadline */
 };
 
 /* With PQERRORS_VERBOSE libpq writes server errors as "FATAL:  28P01: ...".
@@ -286,6 +288,7 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 	PQsetErrorVerbosity(pg, PQERRORS_DEFAULT);
 	c->pg = pg;
 	c->cancel = PQgetCancel(pg);
+	c->answer_ms = mdc_config_answer_timeout_ms(cfg);
 	mdc_error local;
 	if (!err)
 		err = &local;
@@ -349,9 +352,27 @@ int mdc_conn_exec(mdc_conn *c, const char *sql, mdc_error *err)
 	if (!PQsendQuery(c->pg, sql))
 		return mdc_pq_fail(err, c->pg, NULL, "exec");
 
+	/* Never a blocking PQgetResult: a server that keeps the socket open but
+	 * stops answering would hold us forever. Past the deadline the query is
+	 * cancelled and the connection counts as broken (its state is unknown). */
+	int64_t deadline = mdc_now_ms() + c->answer_ms;
 	int rc = 0;
 	PGresult *res;
-	while ((res = PQgetResult(c->pg)) != NULL) {
+	for (;;) {
+		int w = mdc_pq_wait_ready(c->pg, deadline, "exec", err);
+		if (w < 0) {
+			mdc_conn_cancel(c);
+			c->fatal = true;
+			if (w == -ETIMEDOUT) {
+				w = mdc_error_set(err, ETIMEDOUT, "exec: no answer from the server within %.1f s",
+						  (double)c->answer_ms / 1000);
+				mdc_log(LOG_ERR, "exec: no answer from the server within %.1f s; "
+					"the connection is dropped", (double)c->answer_ms / 1000);
+			}
+			return w;
+		}
+		if ((res = PQgetResult(c->pg)) == NULL)
+			break;
 		ExecStatusType st = PQresultStatus(res);
 		switch (st) {
 		case PGRES_COMMAND_OK:

@@ -45,7 +45,10 @@ bool mdc_conn_has_copy_out(mdc_conn *c);
  * sent FATAL/PANIC, e.g. "terminating connection", while it was idle). */
 bool mdc_conn_is_ok(const mdc_conn *c);
 /* Run a command (or several ; separated) that returns no rows we need.
- * Returns 0 or -errno with err filled from the SQLSTATE. Logs the SQL at LOG_DEBUG. */
+ * Returns 0 or -errno with err filled from the SQLSTATE. Logs the SQL at LOG_DEBUG.
+ * Waits at most mdc_config_answer_timeout_ms for the answer: past it the
+ * query is cancelled, -ETIMEDOUT returned and the connection is no longer
+ * ok (mdc_conn_is_ok: the pool drops it). */
 int mdc_conn_exec(mdc_conn *c, const char *sql, mdc_error *err) MDC_MUSTCHECK;
 /* Send a CancelRequest for whatever runs now on c. Safe from another thread. */
 void mdc_conn_cancel(mdc_conn *c);

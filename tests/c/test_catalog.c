@@ -549,6 +549,34 @@ static void test_cancel_and_timeout(const char *source)
 	mdc_config_free(cfg);
 }
 
+/* An answer that does not come within io_timeout (a frozen endpoint looks
+ * the same as a statement the server keeps running) ends the wait: ETIMEDOUT
+ * soon after the deadline, and the connection counts as broken. */
+static void test_io_timeout(const char *source)
+{
+	mdc_options o = { .io_timeout_s = 1 };
+	mdc_config *cfg = NULL;
+	mdc_conn *c = NULL;
+	mdc_error e;
+
+	CHECK_INT(mdc_config_new(source, &o, &cfg, &e), 0);
+	if (!cfg)
+		return;
+	CHECK(mdc_config_answer_timeout_ms(cfg) == 1000);
+	CHECK_INT(mdc_connect(cfg, NULL, &c, &e), 0);
+	if (c) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK_INT(mdc_conn_exec(c, long_query(), &e), -ETIMEDOUT);
+		double took = seconds_since(&t0);
+		CHECK(took >= 0.9 && took < 3.0);
+		CHECK(strstr(e.message, "no answer") != NULL);
+		CHECK(!mdc_conn_is_ok(c));
+	}
+	mdc_conn_close(c);
+	mdc_config_free(cfg);
+}
+
 /* DDL with err NULL (the API allows it) and bad names: errors, no crash. */
 static void test_ddl_without_err(mdc_conn *c)
 {
@@ -608,6 +636,7 @@ int main(void)
 	test_pool(source);
 	test_dead_host();
 	test_cancel_and_timeout(source);
+	test_io_timeout(source);
 	test_wrong_token(source, token);
 	return testutil_finish("test_catalog");
 }

@@ -26,6 +26,7 @@ static void no_token_env(void)
 {
 	unsetenv("MOTHERDUCK_TOKEN");
 	unsetenv("motherduck_token");
+	unsetenv("PGPASSWORD");
 }
 
 static mdc_config *make(const char *src, const mdc_options *o)
@@ -62,6 +63,8 @@ static void test_md_sources(void)
 	CHECK_STR(param(cfg, NULL, "keepalives_idle"), "30");
 	CHECK_STR(param(cfg, NULL, "keepalives_interval"), "10");
 	CHECK_STR(param(cfg, NULL, "keepalives_count"), "3");
+	CHECK_STR(param(cfg, NULL, "tcp_user_timeout"), "60000");
+	CHECK(mdc_config_answer_timeout_ms(cfg) == 30000);
 	CHECK_STR(param(cfg, NULL, "application_name"), "mdfs");
 	CHECK(param(cfg, NULL, "password") == NULL);
 	mdc_config_free(cfg);
@@ -255,6 +258,23 @@ static void test_tokens(void)
 		CHECK(param(cfg, NULL, "password") == NULL);
 		mdc_config_free(cfg);
 	}
+
+	/* $PGPASSWORD is the last source, and the config keeps its own copy:
+	 * the daemon clears the variable, and later connects still have it. */
+	setenv("PGPASSWORD", "pg-token", 1);
+	cfg = make("md:", NULL);
+	if (cfg) {
+		unsetenv("PGPASSWORD");
+		CHECK_STR(param(cfg, NULL, "password"), "pg-token");
+		mdc_config_free(cfg);
+	}
+	setenv("PGPASSWORD", "pg-token", 1);
+	cfg = make("md:", &o);
+	if (cfg) {
+		CHECK_STR(param(cfg, NULL, "password"), "file-token-123");
+		mdc_config_free(cfg);
+	}
+	no_token_env();
 
 	cfg = make("md:", &o);
 	if (cfg) {

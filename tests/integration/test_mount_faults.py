@@ -115,6 +115,43 @@ def test_token_file(md, tmp_path, mount_factory):
     assert "shop" in os.listdir(m.mnt)
 
 
+@pytest.mark.parametrize("var", ["MOTHERDUCK_TOKEN", "motherduck_token", "PGPASSWORD"])
+def test_token_variable_is_cleared_from_the_environment(server, mount_factory, var):
+    """Whichever variable held the token, the daemon's /proc/PID/environ no
+    longer shows it, and connections made afterwards still authenticate."""
+    m = mount_factory(server, env={"MOTHERDUCK_TOKEN": "", var: server.token})
+    assert "shop" in os.listdir(m.mnt)  # the pool connects after the scrub
+    assert os.listdir(m.path("shop"))
+    with open(f"/proc/{m.proc.pid}/environ", "rb") as f:
+        environ = f.read()
+    assert server.token.encode() not in environ
+
+
+@pytest.mark.parametrize("spool_dir", ["missing", "a_file", "/proc/self"])
+def test_unusable_spool_dir_fails_before_mounting(md, tmp_path, spool_dir):
+    (tmp_path / "a_file").write_text("x")
+    path = spool_dir if spool_dir.startswith("/") else str(tmp_path / spool_dir)
+    line, _ = run_mdfs_expect_failure(md, tmp_path, opts=(f"spool_dir={path}",))
+    assert line.startswith("mdfs: error: spool_dir: no spool file in " + path + ": "), line
+
+
+@pytest.mark.parametrize("opt,word", [("statement_timeout=3000000", "timeouts"),
+                                      ("io_timeout=3000000", "timeouts"),
+                                      ("spool_max=9000000000000", "spool_max")])
+def test_numbers_that_would_overflow_are_refused(md, tmp_path, opt, word):
+    line, _ = run_mdfs_expect_failure(md, tmp_path, opts=(opt,))
+    assert word in line and "at most" in line, line
+
+
+def test_postgres_source_without_dbname_shows_the_database_by_name(pg, mount_factory):
+    """libpq picks the database (here from $PGDATABASE): the tree shows its
+    name, not the encoding of an empty name."""
+    source = " ".join(p for p in pg.source.split() if not p.startswith("dbname="))
+    m = mount_factory(pg, source=source, env={"PGDATABASE": "shop"})
+    assert os.listdir(m.mnt) == ["shop"]
+    assert "public" in os.listdir(m.path("shop"))
+
+
 def read_to_end_expect_eio(fd):
     """A streaming reader (os.read, no fstat) must fail with EIO, never end short."""
     with pytest.raises(OSError) as e:
