@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		"usage: mdfs seed --source SOURCE [--schema S] [--database D] [-o opt=val,...]\n"
 		"                 [--delimiter X] [--column-type col=type]... [--no-quote-columns]\n"
 		"                 FILE...\n"
+		"       mdfs seed --project DIR [--select NAME...] [--full-refresh] ... (--project --help)\n"
 		"Loads each CSV FILE into table <schema>.<file name without extension> exactly as\n"
 		"`dbt seed --full-refresh` would (one transaction per file; never a partial table).\n"
 		"  --source SOURCE      md:, md:DB, a postgresql:// URI or a key=value DSN\n"
@@ -125,6 +126,11 @@ static int parse_o(char *arg, mdc_options *mo)
 	return 0;
 }
 
+int mdfs_seed_parse_o(char *arg, mdc_options *mo)
+{
+	return parse_o(arg, mo);
+}
+
 int mdfs_seed_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -149,6 +155,11 @@ int mdfs_seed_main(int argc, char **argv)
 	mdc_config *cfg = NULL;
 	mdc_conn *conn = NULL;
 	mdc_error err;
+
+	/* `--project DIR`: a dbt project (seed_project.c). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--project") == 0 || strncmp(argv[i], "--project=", 10) == 0)
+			return mdfs_seed_project_main(argc, argv);
 
 	memset(&mo, 0, sizeof mo);
 	memset(&so, 0, sizeof so);

@@ -15,7 +15,26 @@
 #ifndef MDFS_SEED_CMD_H
 #define MDFS_SEED_CMD_H
 
+#include "mdclient/config.h"
+
 /* argv[0] is "seed" (or the program name); returns the exit status. */
 int mdfs_seed_main(int argc, char **argv);
+
+/* `mdfs seed --project DIR [--select NAME...] [--exclude NAME...]
+ * [--full-refresh] [--target T] [--profiles-dir D] [--source SRC [--schema S]]
+ * [--threads N] [-o opts]` (fs/seed_project.c): the seeds of a dbt project,
+ * configured by dbt_project.yml and seed property files
+ * (mdclient/dbt_project.h), connected by --source or the project's profile
+ * (profiles.yml from --profiles-dir, $DBT_PROFILES_DIR, DIR, ~/.dbt; -o
+ * options override the profile's). Each seed loads in its own transaction,
+ * up to `threads` at once (--threads, the profile's, else 4). One line per
+ * seed as it finishes, then a summary, as dbt prints them. Exit status: 0
+ * when every selected seed loaded, 1 when any failed, 2 on usage errors,
+ * 130 when interrupted. */
+int mdfs_seed_project_main(int argc, char **argv);
+
+/* Parse one -o argument (modified in place; *mo points into it). 0, or -1
+ * after printing an error. */
+int mdfs_seed_parse_o(char *arg, mdc_options *mo);
 
 #endif

@@ -264,7 +264,7 @@ static int read_token_file(const char *path, char **out, mdc_error *err)
 
 static int resolve_token(mdc_config *cfg, const mdc_options *o, mdc_error *err)
 {
-	const char *env = getenv("MOTHERDUCK_TOKEN");
+	const char *env = o && o->token && *o->token ? o->token : getenv("MOTHERDUCK_TOKEN");
 	if (!env || !*env)
 		env = getenv("motherduck_token");
 	if (env && *env) {

@@ -18,7 +18,8 @@
  * TLS: sslmode defaults to verify-full for every host (require only when the
  * user asks); sslrootcert defaults to the system CA bundle
  * (/etc/ssl/certs/ca-certificates.crt) when sslmode is verify-ca/verify-full.
- * Token (the password), first found wins: $MOTHERDUCK_TOKEN, $motherduck_token,
+ * Token (the password), first found wins: options->token,
+ * $MOTHERDUCK_TOKEN, $motherduck_token,
  * options->token_file (first line, trailing whitespace removed), $PGPASSWORD,
  * then nothing: libpq itself then uses ~/.pgpass. The config keeps its own
  * copy, so the caller may clear those variables once the config is made.
@@ -52,6 +53,9 @@ typedef struct mdc_options {
 	int statement_timeout_ms;  /* <= 0: none */
 	int io_timeout_s;          /* <= 0: 30 */
 	const char *application_name; /* NULL: "mdfs" */
+	const char *token;         /* NULL: the rules above; else this token, before
+	                            * $MOTHERDUCK_TOKEN (mdfs seed --project: a
+	                            * profile's env_var() password) */
 } mdc_options;
 
 typedef struct mdc_config mdc_config;
