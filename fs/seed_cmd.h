@@ -29,8 +29,8 @@ int mdfs_seed_main(int argc, char **argv);
  * options override the profile's). Each seed loads in its own transaction,
  * up to `threads` at once (--threads, the profile's, else 4). One line per
  * seed as it finishes, then a summary, as dbt prints them. Exit status: 0
- * when every selected seed loaded, 1 when any failed, 2 on usage errors,
- * 130 when interrupted. */
+ * when every selected seed loaded, 1 when any failed or was not loaded
+ * (interrupted), 2 on usage errors. */
 int mdfs_seed_project_main(int argc, char **argv);
 
 /* Parse one -o argument (modified in place; *mo points into it). 0, or -1

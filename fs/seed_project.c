@@ -461,7 +461,7 @@ int mdfs_seed_project_main(int argc, char **argv)
 	printf("Done. PASS=%d WARN=0 ERROR=%d SKIP=%zu TOTAL=%zu\n", r.passed, r.errors, skipped,
 	       r.n_jobs);
 	fflush(stdout);
-	status = project_cancel ? 130 : r.errors || skipped ? 1 : 0;
+	status = r.errors || skipped ? 1 : 0;   /* interrupted: never 0 */
 out:
 	mdc_conn_close(r.first);
 	if (r.jobs)
