@@ -147,6 +147,7 @@ static void *worker(void *ud)
 			so.column_types = s->column_types;
 			so.n_column_types = s->n_column_types;
 			so.create_schema = !j->schema_ready;
+			so.truncate = !j->full_refresh;
 			so.cancel = &project_cancel;
 			rc = mdc_seed_load(conn, s->database ? s->database : r->database, j->schema, j->table, s->path, &so, &res,
 					   &err);

@@ -193,8 +193,8 @@ static int read_sidecar(const struct mdfs_wfile *w, mdc_seed_settings *so, char 
 		mdc_error_clear(&e);
 		rc = mdc_seed_setting_parse(so, line, &e);
 		if (rc == -EINVAL)
-			snprintf(msg, msglen, "%.*s%s line %d: expected delimiter=X, quote_columns=true|false "
-				 "or column_type.NAME=TYPE", (int)(strlen(w->fname) - strlen(CSV_SUFFIX)),
+			snprintf(msg, msglen, "%.*s%s line %d: expected delimiter=X, quote_columns=true|false, "
+				 "full_refresh=true|false or column_type.NAME=TYPE", (int)(strlen(w->fname) - strlen(CSV_SUFFIX)),
 				 w->fname, SEED_SUFFIX, lineno);
 		if (rc)
 			break;

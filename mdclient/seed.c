@@ -1,7 +1,8 @@
 /* mdclient/seed.c - load a CSV as `dbt seed --full-refresh` would. See seed.h.
  *
  * The load's steps: pass 1 (seed_plan.c) reads the file for names, types
- * and rows; then the view check, BEGIN, schema, DROP, CREATE; the method
+ * and rows; then the view check, BEGIN, schema, DROP, CREATE (or TRUNCATE of
+ * an existing table whose columns are the file's, o->truncate); the method
  * (COPY when the server takes it, else split or VALUES); pass 2 streams the
  * file again, converts each cell to the value dbt loads (seed_infer.c) and
  * sends batches (seed_batch.c); COMMIT, or ROLLBACK on any failure.
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mdclient/catalog.h"
 #include "mdclient/internal/csv_in.h"
 #include "mdclient/log.h"
 #include "mdclient/internal/pqutil.h"
@@ -23,7 +25,8 @@
 #define DEFAULT_BATCH_BYTES ((size_t)8 << 20)
 #define DUCKDB_COPY_MAX_LINE ((size_t)1 << 20)
 
-/* BEGIN, schema, drop, create. */
+/* BEGIN, schema, then drop and create (or, to keep an existing table,
+ * truncate). */
 static int prepare_table(seed_loader *L, const char *db, const char *schema)
 {
 	int rc = seed_exec(L, "BEGIN");
@@ -48,6 +51,15 @@ static int prepare_table(seed_loader *L, const char *db, const char *schema)
 			return rc;
 	}
 	mdc_buf s = { 0 };
+	if (L->types) {
+		if (mdc_buf_puts(&s, "TRUNCATE TABLE ") < 0 || mdc_buf_puts(&s, L->rel) < 0) {
+			mdc_buf_free(&s);
+			return mdc_error_set(L->err, ENOMEM, "out of memory");
+		}
+		rc = seed_exec(L, s.data);
+		mdc_buf_free(&s);
+		return rc;
+	}
 	if (mdc_buf_puts(&s, "DROP TABLE IF EXISTS ") < 0 || mdc_buf_puts(&s, L->rel) < 0 || mdc_buf_puts(&s, " CASCADE") < 0) {
 		mdc_buf_free(&s);
 		return mdc_error_set(L->err, ENOMEM, "out of memory");
@@ -212,6 +224,68 @@ static int view_check(seed_loader *L, const char *db, const char *schema, const 
 	return 0;
 }
 
+/* Names joined with ", " into buf (cut short when it is full). */
+static void join_names(char *buf, size_t size, size_t n, const char *(*name)(const void *, size_t),
+		       const void *v)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off + 1 < size; i++) {
+		int w = snprintf(buf + off, size - off, "%s%s", i ? ", " : "", name(v, i));
+		off += w > 0 ? (size_t)w : 0;
+	}
+}
+
+static const char *plan_name(const void *v, size_t i)
+{
+	return ((const seed_plan *)v)->cols[i].name;
+}
+
+static const char *table_name(const void *v, size_t i)
+{
+	return ((const mdc_column_list *)v)->cols[i].name;
+}
+
+/* Truncate semantics (o->truncate): when the table exists, L->types gets its
+ * column types in the file's column order; its names must be the file's. */
+static int existing_table(mdc_conn *c, seed_loader *L, const char *db, const char *schema,
+			  const char *table, const char *display)
+{
+	mdc_column_list cl = { 0 };
+	int rc = mdc_list_columns(c, db, schema, table, &cl, L->err);
+	if (rc == -ENOENT) {
+		mdc_error_clear(L->err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	const seed_plan *p = L->p;
+	L->types = calloc(p->n ? p->n : 1, sizeof *L->types);
+	int same = L->types && cl.n == p->n;
+	for (size_t i = 0; same && i < p->n; i++) {
+		size_t j = 0;
+		while (j < cl.n && strcmp(cl.cols[j].name, p->cols[i].name) != 0)
+			j++;
+		same = j < cl.n;
+		if (same && !(L->types[i] = strdup(cl.cols[j].type)))
+			rc = -ENOMEM;
+	}
+	if (!L->types || rc == -ENOMEM) {
+		rc = mdc_error_set(L->err, ENOMEM, "out of memory");
+	} else if (!same) {
+		char mine[160], theirs[160];
+		join_names(mine, sizeof mine, p->n, plan_name, p);
+		join_names(theirs, sizeof theirs, cl.n, table_name, &cl);
+		rc = mdc_error_set(L->err, EINVAL,
+				   "seed %s: the file's columns (%s) are not the table's (%s); the "
+				   "table is left as it was: run with --full-refresh to drop and "
+				   "recreate it (full_refresh=true in a .seed sidecar)",
+				   display, mine, theirs);
+	}
+	mdc_column_list_free(&cl);
+	return rc;
+}
+
 static void loader_free(seed_loader *L)
 {
 	if (L->qcols) {
@@ -223,6 +297,10 @@ static void loader_free(seed_loader *L)
 		}
 	}
 	free(L->qcols);
+	if (L->types)
+		for (size_t i = 0; i < L->p->n; i++)
+			free(L->types[i]);
+	free(L->types);
 	if (L->cbuf)
 		for (size_t i = 0; i < L->p->n; i++)
 			free(L->cbuf[i]);
@@ -327,6 +405,8 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		goto out;
 	}
 	rc = view_check(&L, db, schema, table, display);
+	if (rc == 0 && o->truncate)
+		rc = existing_table(c, &L, db, schema, table, display);
 	if (rc < 0)
 		goto out;
 

@@ -1,13 +1,16 @@
 /* mdclient/seed.h - load a CSV file into a table exactly as `dbt seed
- * --full-refresh` would (../shared/docs/dbt-seeds.md has the rules).
+ * --full-refresh` would (../shared/docs/dbt-seeds.md has the rules), or, with
+ * o->truncate, as `dbt seed` does into an existing table.
  *
  * What a load does, on one connection, in ONE transaction:
  *   pass 1  read the whole file (streaming, bounded memory): header names
  *           (verbatim; empty → a, b, … by position; repeats → x_2, x_3),
  *           the dbt/agate type of every column, row count;
  *   check   the target is not a view (error "Cannot seed to '…', it is a view");
+ *           with o->truncate, the existing table's columns (see truncate);
  *   BEGIN; [CREATE SCHEMA IF NOT EXISTS when asked]; DROP TABLE IF EXISTS …
  *           CASCADE; CREATE TABLE "db"."schema"."table" ("c1" t1, …);
+ *           (truncate, table there: TRUNCATE TABLE … instead);
  *   pass 2  read the file again and insert every row, each value converted to
  *           what dbt loads (007 → 7, $5 → 5, True → true, dates as ISO text);
  *   COMMIT.
@@ -89,6 +92,14 @@ typedef struct mdc_seed_options {
 	/* When non-NULL and *cancel becomes non-zero (any thread, a signal
 	 * handler), the load stops at the next batch and rolls back: -ECANCELED. */
 	const volatile int *cancel;
+	/* 1 = dbt's default (no --full-refresh): when the table exists and its
+	 * column names equal the file's (in any order), it is emptied (TRUNCATE)
+	 * and refilled in the same one transaction, keeping its column types:
+	 * each value is converted as dbt reads it, then cast by the server to
+	 * the column's type (a value that does not fit fails the load, the table
+	 * as it was). Other names: -EINVAL with dbt's hint to use --full-refresh.
+	 * No table: created as with 0. 0 = full refresh (DROP + CREATE). */
+	int truncate;
 } mdc_seed_options;
 
 typedef struct mdc_seed_result {
@@ -105,6 +116,7 @@ typedef struct mdc_seed_result {
  *   delimiter=X               one character, or \t for a tab
  *   quote_columns=true|false
  *   column_type.NAME=TYPE     column NAME is read as text, created as TYPE
+ *   full_refresh=true|false   false: truncate an existing table (truncate above)
  * Zero-initialise; s owns its strings; mdc_seed_settings_apply lends them to
  * options (keep s alive while they are used). */
 typedef struct mdc_seed_settings {
@@ -112,6 +124,7 @@ typedef struct mdc_seed_settings {
 	int no_quote_columns;
 	mdc_seed_column_type *column_types;   /* owned, strings too */
 	size_t n_column_types;
+	int truncate;                         /* full_refresh=false */
 } mdc_seed_settings;
 
 /* Set key to val. 0, -EINVAL (unknown key or a value the key does not
@@ -125,7 +138,8 @@ int mdc_seed_setting_parse(mdc_seed_settings *s, const char *kv, mdc_error *err)
  * then hold '='). 0, -EINVAL (empty), -ENOMEM. */
 int mdc_seed_setting_column_type(mdc_seed_settings *s, const char *col, const char *type,
 				 mdc_error *err) MDC_MUSTCHECK;
-/* Copy the settings into o (delimiter, no_quote_columns, column_types). */
+/* Copy the settings into o (delimiter, no_quote_columns, column_types,
+ * truncate). */
 void mdc_seed_settings_apply(const mdc_seed_settings *s, mdc_seed_options *o);
 void mdc_seed_settings_free(mdc_seed_settings *s);
 

@@ -75,11 +75,21 @@ static int send_split(seed_loader *L)
 	return batch_done(L, PQexecParams(L->pg, L->sql_split.data, 1, NULL, params, NULL, NULL, 0));
 }
 
+int seed_column_list(const seed_loader *L, mdc_buf *b)
+{
+	if (mdc_buf_puts(b, " (") < 0)
+		return -1;
+	for (size_t i = 0; i < L->p->n; i++)
+		if ((i && mdc_buf_puts(b, ", ") < 0) || mdc_buf_puts(b, L->qcols[i]) < 0)
+			return -1;
+	return mdc_buf_putc(b, ')');
+}
+
 static int start_values_batch(seed_loader *L)
 {
 	L->b.len = 0;
 	if (mdc_buf_puts(&L->b, "INSERT INTO ") < 0 || mdc_buf_puts(&L->b, L->rel) < 0 ||
-	    mdc_buf_puts(&L->b, " VALUES ") < 0)
+	    seed_column_list(L, &L->b) < 0 || mdc_buf_puts(&L->b, " VALUES ") < 0)
 		return -1;
 	return 0;
 }
@@ -180,12 +190,14 @@ int seed_batch_split_sql(seed_loader *L)
 {
 	mdc_buf *s = &L->sql_split;
 	s->len = 0;
-	if (mdc_buf_puts(s, "INSERT INTO ") < 0 || mdc_buf_puts(s, L->rel) < 0 || mdc_buf_puts(s, " SELECT ") < 0)
+	if (mdc_buf_puts(s, "INSERT INTO ") < 0 || mdc_buf_puts(s, L->rel) < 0 ||
+	    seed_column_list(L, s) < 0 || mdc_buf_puts(s, " SELECT ") < 0)
 		return -1;
 	for (size_t i = 0; i < L->p->n; i++) {
 		char tmp[64];
+		const char *type = L->types ? L->types[i] : L->p->cols[i].sql_type;
 		snprintf(tmp, sizeof tmp, "%sCAST(nullif(f[%zu], '') AS ", i ? ", " : "", i + 1);
-		if (mdc_buf_puts(s, tmp) < 0 || mdc_buf_puts(s, L->p->cols[i].sql_type) < 0 || mdc_buf_putc(s, ')') < 0)
+		if (mdc_buf_puts(s, tmp) < 0 || mdc_buf_puts(s, type) < 0 || mdc_buf_putc(s, ')') < 0)
 			return -1;
 	}
 	return mdc_buf_puts(s, " FROM (SELECT string_split(r, chr(31)) AS f FROM "
@@ -196,12 +208,8 @@ int seed_batch_split_sql(seed_loader *L)
 int seed_copy_start(seed_loader *L)
 {
 	mdc_buf s = { 0 };
-	if (mdc_buf_puts(&s, "COPY ") < 0 || mdc_buf_puts(&s, L->rel) < 0 || mdc_buf_puts(&s, " (") < 0)
-		goto oom;
-	for (size_t i = 0; i < L->p->n; i++)
-		if ((i && mdc_buf_puts(&s, ", ") < 0) || mdc_buf_puts(&s, L->qcols[i]) < 0)
-			goto oom;
-	if (mdc_buf_puts(&s, ") FROM STDIN (FORMAT csv)") < 0)
+	if (mdc_buf_puts(&s, "COPY ") < 0 || mdc_buf_puts(&s, L->rel) < 0 ||
+	    seed_column_list(L, &s) < 0 || mdc_buf_puts(&s, " FROM STDIN (FORMAT csv)") < 0)
 		goto oom;
 	mdc_log(LOG_DEBUG, "sql: %s", s.data);
 	PGresult *res = PQexec(L->pg, s.data);

@@ -44,6 +44,12 @@ int mdc_seed_setting_set(mdc_seed_settings *s, const char *key, const char *val,
 		s->no_quote_columns = strcmp(val, "false") == 0;
 		return 0;
 	}
+	if (strcmp(key, "full_refresh") == 0) {
+		if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0)
+			return mdc_error_set(err, EINVAL, "full_refresh is true or false");
+		s->truncate = strcmp(val, "false") == 0;
+		return 0;
+	}
 	if (strncmp(key, "column_type.", 12) == 0)
 		return mdc_seed_setting_column_type(s, key + 12, val, err);
 	return mdc_error_set(err, EINVAL, "unknown seed setting \"%s\"", key);
@@ -68,6 +74,7 @@ void mdc_seed_settings_apply(const mdc_seed_settings *s, mdc_seed_options *o)
 	o->no_quote_columns = s->no_quote_columns;
 	o->column_types = s->column_types;
 	o->n_column_types = s->n_column_types;
+	o->truncate = s->truncate;
 }
 
 void mdc_seed_settings_free(mdc_seed_settings *s)

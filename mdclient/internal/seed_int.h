@@ -44,6 +44,8 @@ typedef struct seed_loader {
 	mdc_error *err;
 	char *rel;             /* quoted "db"."schema"."table" */
 	char **qcols;          /* quoted (or plain) column names */
+	char **types;          /* truncate: the existing table's column types, in
+	                        * the file's order (NULL: a new table, the plan's) */
 	mdc_seed_method method;
 	size_t batch_rows, batch_bytes;
 	mdc_buf sql_split;        /* INSERT … SELECT … string_split($1) */
@@ -86,6 +88,10 @@ int seed_batch_add_row(seed_loader *L) MDC_MUSTCHECK;
 int seed_batch_full(const seed_loader *L);
 /* Send the current batch (if any). 0 or -errno with L->err. */
 int seed_batch_flush(seed_loader *L) MDC_MUSTCHECK;
+/* Append " (c1, c2, …)": the file's columns, quoted, in its order (every
+ * INSERT and COPY names them: a truncated table may order them otherwise).
+ * 0 or -1 (memory). */
+int seed_column_list(const seed_loader *L, mdc_buf *b) MDC_MUSTCHECK;
 /* Build the split method's INSERT … SELECT … string_split($1). 0 or -1 (memory). */
 int seed_batch_split_sql(seed_loader *L) MDC_MUSTCHECK;
 /* Try COPY FROM STDIN: 1 started, 0 refused (the transaction must be

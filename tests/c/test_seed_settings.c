@@ -27,6 +27,12 @@ int main(void)
 	CHECK_INT(s.no_quote_columns, 0);
 	CHECK_INT(mdc_seed_setting_parse(&s, "quote_columns=no", &e), -EINVAL);
 
+	/* full_refresh=false: dbt's default, truncate an existing table */
+	CHECK_INT(mdc_seed_setting_parse(&s, "full_refresh=false", &e), 0);
+	CHECK_INT(s.truncate, 1);
+	CHECK_INT(mdc_seed_setting_parse(&s, "full_refresh=maybe", &e), -EINVAL);
+	CHECK_INT(s.truncate, 1);
+
 	/* split at the first '=': the type may hold one, the name may not */
 	CHECK_INT(mdc_seed_setting_parse(&s, "column_type.code=varchar(3)", &e), 0);
 	CHECK_INT(mdc_seed_setting_parse(&s, "column_type.x=a=b", &e), 0);
@@ -52,6 +58,7 @@ int main(void)
 	CHECK_INT(o.delimiter, '\t');
 	CHECK_INT(o.n_column_types, 3);
 	CHECK(o.column_types == s.column_types);
+	CHECK_INT(o.truncate, 1);
 
 	mdc_seed_settings_free(&s);
 	CHECK_INT(s.n_column_types, 0);

@@ -196,3 +196,90 @@ def test_a_failed_seed_fails_the_run_and_others_load(server, tmp_path):
                      re.M), r.stdout
     assert "Done. PASS=3 WARN=0 ERROR=1 SKIP=0 TOTAL=4" in r.stdout
     assert tables(server, SCHEMA) == ["countries"]
+
+
+# ---- dbt's default semantics: truncate an existing table, keep its types ----
+
+def hand_made(server, ddl_and_rows):
+    server.psql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}; {ddl_and_rows}",
+                dbname="shop")
+
+
+def test_truncate_keeps_a_column_declared_bigint_by_hand(server, tmp_path):
+    make_project(tmp_path, server)
+    write(tmp_path, "seeds/nums.csv", "id,v\n1,a\n2,b\n")
+    hand_made(server, f"CREATE TABLE {SCHEMA}.nums (id bigint, v text); "
+                      f"INSERT INTO {SCHEMA}.nums VALUES (7, 'old'), (8, 'old'), (9, 'old')")
+    r = run_project(server, tmp_path, "--select", "nums")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 of 1 OK loaded seed file dbtp.nums [INSERT 2 in" in r.stdout
+    assert columns(server, "nums", SCHEMA) == [("id", "bigint"), ("v", "text")]
+    assert query(server, f"SELECT id, v FROM {SCHEMA}.nums ORDER BY id") == [["1", "a"], ["2", "b"]]
+    # columns in another order: matched by name
+    write(tmp_path, "seeds/nums.csv", "v,id\nc,3\n")
+    r = run_project(server, tmp_path, "--select", "nums")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert query(server, f"SELECT id, v FROM {SCHEMA}.nums ORDER BY id") == [["3", "c"]]
+    # --full-refresh (or +full_refresh: true) drops it and creates the inferred types
+    r = run_project(server, tmp_path, "--select", "nums", "--full-refresh")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert columns(server, "nums", SCHEMA) == [("v", "text"), ("id", "integer")]
+
+
+def test_truncate_a_value_that_does_not_fit_leaves_the_table(server, tmp_path):
+    make_project(tmp_path, server)
+    write(tmp_path, "seeds/nums.csv", "id,v\n1,2\n2,not-a-number\n")
+    hand_made(server, f"CREATE TABLE {SCHEMA}.nums (id bigint, v integer); "
+                      f"INSERT INTO {SCHEMA}.nums VALUES (7, 70)")
+    r = run_project(server, tmp_path, "--select", "nums")
+    assert r.returncode == 1
+    assert "ERROR loading seed file dbtp.nums" in r.stdout
+    assert query(server, f"SELECT id, v FROM {SCHEMA}.nums") == [["7", "70"]]
+
+
+def test_truncate_with_other_column_names_fails_with_the_hint(server, tmp_path):
+    make_project(tmp_path, server)
+    write(tmp_path, "seeds/nums.csv", "id,w\n1,a\n")
+    write(tmp_path, "dbt_project.yml", open(tmp_path / "dbt_project.yml").read() +
+          "    nums:\n      +full_refresh: false\n")
+    hand_made(server, f"CREATE TABLE {SCHEMA}.nums (id bigint, v text); "
+                      f"INSERT INTO {SCHEMA}.nums VALUES (7, 'old')")
+    r = run_project(server, tmp_path, "--select", "nums")
+    assert r.returncode == 1
+    assert "--full-refresh" in r.stdout, r.stdout
+    assert query(server, f"SELECT id, v FROM {SCHEMA}.nums") == [["7", "old"]]
+    # +full_refresh: false wins over the flag, as in dbt
+    r = run_project(server, tmp_path, "--select", "nums", "--full-refresh")
+    assert r.returncode == 1
+    write(tmp_path, "dbt_project.yml", open(tmp_path / "dbt_project.yml").read().replace(
+        "+full_refresh: false", "+full_refresh: true"))
+    r = run_project(server, tmp_path, "--select", "nums")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert columns(server, "nums", SCHEMA) == [("id", "integer"), ("w", "text")]
+
+
+def test_mount_sidecar_full_refresh_false_truncates(server, mount_factory, tmp_path):
+    hand_made(server, f"CREATE TABLE {SCHEMA}.nums (id bigint, v text); "
+                      f"INSERT INTO {SCHEMA}.nums VALUES (7, 'old')")
+    m = mount_factory(server, allowed_stderr=("loaded ", "not loaded", "load ", "failed", "warning"))
+    d = m.path("shop", SCHEMA)
+    src = tmp_path / "nums.csv"
+    src.write_text("id,v\n1,a\n")
+    with open(os.path.join(d, "nums.seed"), "w") as f:
+        f.write("full_refresh=false\n")
+    r = subprocess.run(["cp", str(src), os.path.join(d, "nums.csv")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert columns(server, "nums", SCHEMA) == [("id", "bigint"), ("v", "text")]
+    assert query(server, f"SELECT id, v FROM {SCHEMA}.nums") == [["1", "a"]]
+    # other names: close() fails, the reason names --full-refresh, the table stays
+    src.write_text("id,w\n2,b\n")
+    r = subprocess.run(["cp", str(src), os.path.join(d, "nums.csv")], capture_output=True, text=True)
+    assert r.returncode != 0
+    with open(os.path.join(d, "nums.csv.error")) as f:
+        assert "--full-refresh" in f.read()
+    assert query(server, f"SELECT id, v FROM {SCHEMA}.nums") == [["1", "a"]]
+    # without the sidecar line: the mount's full refresh
+    os.unlink(os.path.join(d, "nums.seed"))
+    r = subprocess.run(["cp", str(src), os.path.join(d, "nums.csv")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert columns(server, "nums", SCHEMA) == [("id", "integer"), ("w", "text")]
