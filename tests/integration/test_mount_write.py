@@ -231,7 +231,7 @@ def test_copy_patterns(wm, tmp_path):
     assert "notes.txt" not in os.listdir(d)
 
 
-def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, md, mount_factory, tmp_path):
+def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, mount_factory, tmp_path):
     src = tmp_path / "small.csv"
     src.write_text(SMALL)
     assert put(wm, str(src), "keep.csv").returncode == 0
@@ -239,20 +239,20 @@ def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, md, mount_factory, tm
         os.unlink(os.path.join(wm.dir, "keep.csv"))
     assert loaded(wm, "keep")
     if wm.server.engine == "duckdb":
-        ro = mount_factory(md, opts=("ro",))
+        ro = mount_factory(wm.server, opts=("ro",))
         with pytest.raises(OSError) as e:
             open(ro.path("shop", "seeds", "x.csv"), "w")
         assert e.value.errno == 30
         with pytest.raises(OSError) as e:
             os.mkdir(ro.path("shop", "newschema"))
         assert e.value.errno == 30
-        dropper = mount_factory(md, opts=("allow_drop",))
+        dropper = mount_factory(wm.server, opts=("allow_drop",))
         # the Parquet view of a table is not the table: only rm TABLE.csv drops
         with pytest.raises(PermissionError):
             os.unlink(dropper.path("shop", "seeds", "keep.parquet"))
         assert loaded(wm, "keep")
         os.unlink(dropper.path("shop", "seeds", "keep.csv"))
-        assert "keep" not in [t for t, in query(md, "SELECT table_name FROM information_schema.tables "
+        assert "keep" not in [t for t, in query(wm.server, "SELECT table_name FROM information_schema.tables "
                                                     "WHERE table_schema = 'seeds'")]
 
 
