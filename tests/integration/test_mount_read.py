@@ -90,11 +90,13 @@ def engine_csv(server, sql):
     """The engine's own CSV export of a query."""
     if server.engine == "postgres":
         return server.psql(f"\\copy ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)").stdout
-    server.handle.control(copy=True)
+    # COPY on for this export only; the shared stand-in's own mode (its profile's) comes back after.
+    before = server.handle.config()["copy_mode"]
+    server.handle.control(copy_mode="allowed")
     try:
         return server.psql(f"\\copy ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)").stdout
     finally:
-        server.handle.control(copy=False)
+        server.handle.control(copy_mode=before)
 
 
 def parse(text):
