@@ -256,6 +256,28 @@ def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, mount_factory, tmp_pa
                                                     "WHERE table_schema = 'seeds'")]
 
 
+def test_load_over_a_table_with_a_dependent_view(wm):
+    """As documented: the load drops the old table with CASCADE, as dbt does.
+    PostgreSQL drops the views that depend on it; DuckDB does not track
+    them, so its view stays and reads the new table."""
+    path = os.path.join(wm.dir, "viewed.csv")
+    with open(path, "w") as f:
+        f.write(SMALL)
+    assert loaded(wm, "viewed")
+    wm.server.psql("CREATE VIEW seeds.viewed_v AS SELECT * FROM seeds.viewed", dbname="shop")
+    with open(path, "w") as f:
+        f.write("id,name\n7,seven\n")
+    assert loaded(wm, "viewed", rows=1)
+    views = query(wm.server, "SELECT table_name FROM information_schema.views "
+                             "WHERE table_schema = 'seeds' AND table_name = 'viewed_v'")
+    if wm.server.engine == "postgres":
+        assert views == []
+    else:
+        assert views == [["viewed_v"]]
+        assert query(wm.server, "SELECT name FROM seeds.viewed_v") == [["seven"]]
+        wm.server.psql("DROP VIEW seeds.viewed_v", dbname="shop")
+
+
 # ---- bad input -------------------------------------------------------------
 
 def fails_and_keeps_old(wm, name, data, reason):
