@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,8 +17,7 @@ struct mdfs_cache {
 	double timeout;
 	char *only_db;
 	int csv, parquet;       /* which files a relation shows */
-	pthread_mutex_t lock;
-	struct mdfs_dir *dirs;  /* singly linked; few directories are live at once */
+	struct mdfs_registry dirs; /* few directories are live at once */
 };
 
 /* A key no two directories share: names may hold any byte but NUL. */
@@ -47,8 +45,13 @@ static void dir_free(struct mdfs_dir *d)
 		free(d->ents[i].name);
 	}
 	free(d->ents);
-	free(d->key);
+	mdfs_reg_entry_fini(&d->ent);
 	free(d);
+}
+
+static void dir_destroy(struct mdfs_reg_entry *e)
+{
+	dir_free(mdfs_reg_of(e, struct mdfs_dir, ent));
 }
 
 struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db,
@@ -65,7 +68,7 @@ struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *onl
 		free(c);
 		return NULL;
 	}
-	pthread_mutex_init(&c->lock, NULL);
+	mdfs_reg_init(&c->dirs, dir_destroy);
 	return c;
 }
 
@@ -73,13 +76,7 @@ void mdfs_cache_free(struct mdfs_cache *c)
 {
 	if (!c)
 		return;
-	struct mdfs_dir *d = c->dirs;
-	while (d) {
-		struct mdfs_dir *next = d->next;
-		dir_free(d);
-		d = next;
-	}
-	pthread_mutex_destroy(&c->lock);
+	mdfs_reg_fini(&c->dirs);
 	free(c->only_db);
 	free(c);
 }
@@ -187,20 +184,15 @@ static struct mdfs_dir *fetch(struct mdfs_cache *c, const char *db, const char *
 	return d;
 }
 
-/* Remove the listing under key from the cache (the caller holds the lock). */
-static void drop_locked(struct mdfs_cache *c, const char *key)
+struct freshness {
+	double now, timeout;
+};
+
+/* Under the registry's lock: fetched never changes once listed. */
+static bool is_fresh(const struct mdfs_reg_entry *e, const void *ud)
 {
-	struct mdfs_dir **pp = &c->dirs;
-	while (*pp) {
-		struct mdfs_dir *d = *pp;
-		if (strcmp(d->key, key) == 0) {
-			*pp = d->next;
-			if (--d->refs == 0)
-				dir_free(d);
-			continue;
-		}
-		pp = &d->next;
-	}
+	const struct freshness *f = ud;
+	return f->now - mdfs_reg_of(e, const struct mdfs_dir, ent)->fetched < f->timeout;
 }
 
 int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, struct mdfs_dir **out)
@@ -209,48 +201,35 @@ int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, str
 	if (!key)
 		return -ENOMEM;
 
-	pthread_mutex_lock(&c->lock);
-	for (struct mdfs_dir *d = c->dirs; d; d = d->next) {
-		if (strcmp(d->key, key) == 0 && mdc_now_s() - d->fetched < c->timeout) {
-			d->refs++;
-			pthread_mutex_unlock(&c->lock);
-			free(key);
-			*out = d;
-			return 0;
-		}
+	struct freshness f = { mdc_now_s(), c->timeout };
+	struct mdfs_reg_entry *e = mdfs_reg_find(&c->dirs, key, is_fresh, &f);
+	if (e) {
+		free(key);
+		*out = mdfs_reg_of(e, struct mdfs_dir, ent);
+		return 0;
 	}
-	pthread_mutex_unlock(&c->lock);
 
-	/* Not cached (or stale): query without holding the lock. Two threads may
-	 * both fetch the same directory; the later insert simply wins. */
+	/* Not cached (or stale): query without holding any lock. Two threads may
+	 * both fetch the same directory; the later one replaces the other. */
 	int rc = 0;
 	struct mdfs_dir *fresh = fetch(c, db, schema, &rc);
-	if (!fresh) {
-		free(key);
-		return mdfs_fuse_errno(rc);
+	if (fresh && (rc = mdfs_reg_entry_init(&fresh->ent, key)) < 0) {
+		dir_free(fresh);
+		fresh = NULL;
 	}
-	fresh->key = key;
+	free(key);
+	if (!fresh)
+		return mdfs_fuse_errno(rc);
 	fresh->fetched = mdc_now_s();
-	fresh->refs = 2; /* the cache's and the caller's */
-
-	pthread_mutex_lock(&c->lock);
-	drop_locked(c, key);
-	fresh->next = c->dirs;
-	c->dirs = fresh;
-	pthread_mutex_unlock(&c->lock);
-	*out = fresh;
+	mdfs_reg_replace(&c->dirs, &fresh->ent);
+	*out = fresh; /* the reference mdfs_reg_entry_init gave */
 	return 0;
 }
 
 void mdfs_dir_put(struct mdfs_cache *c, struct mdfs_dir *d)
 {
-	if (!d)
-		return;
-	pthread_mutex_lock(&c->lock);
-	int last = --d->refs == 0;
-	pthread_mutex_unlock(&c->lock);
-	if (last)
-		dir_free(d);
+	if (d)
+		mdfs_reg_put(&c->dirs, &d->ent);
 }
 
 const struct mdfs_entry *mdfs_dir_find(const struct mdfs_dir *d, const char *fname)
@@ -264,8 +243,10 @@ void mdfs_cache_invalidate(struct mdfs_cache *c, const char *db, const char *sch
 	char *key = dir_key(db, schema);
 	if (!key)
 		return;
-	pthread_mutex_lock(&c->lock);
-	drop_locked(c, key);
-	pthread_mutex_unlock(&c->lock);
+	struct mdfs_reg_entry *e;
+	while ((e = mdfs_reg_find(&c->dirs, key, NULL, NULL))) {
+		(void)mdfs_reg_unlist(&c->dirs, e);
+		mdfs_reg_put(&c->dirs, e);
+	}
 	free(key);
 }

@@ -4,14 +4,16 @@
  * A directory is the root (databases), a database (schemas) or a schema
  * (relations as "<name>.csv" and/or "<name>.parquet"). Listing one costs at most one catalog query;
  * stat of anything listed costs none. Entries are sorted by file name.
- * Thread-safe. A directory handed out is reference-counted: release it with
- * mdfs_dir_put().
+ * Thread-safe. A directory handed out is reference-counted (an entry of the
+ * cache's registry): release it with mdfs_dir_put(). A listing never changes
+ * once fetched; a newer fetch replaces it.
  */
 #ifndef MDFS_CATALOG_CACHE_H
 #define MDFS_CATALOG_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fs/registry.h"
 #include "mdclient/pool.h"
 
 enum mdfs_entry_kind { MDFS_ENT_DIR = 1, MDFS_ENT_TABLE = 2, MDFS_ENT_VIEW = 3 };
@@ -27,10 +29,8 @@ struct mdfs_dir {
 	size_t n;
 	struct mdfs_entry *ents; /* sorted by fname (strcmp) */
 	/* private */
-	char *key;
-	double fetched;         /* monotonic seconds */
-	int refs;
-	struct mdfs_dir *next;
+	struct mdfs_reg_entry ent; /* key: the directory (see dir_key) */
+	double fetched;         /* monotonic seconds; set before it is listed */
 };
 
 struct mdfs_cache;

@@ -1,24 +1,30 @@
-/* fs/open_files.c - registry of open CSV files (see open_files.h). */
+/* fs/open_files.c - the CSV files open right now (see open_files.h): entries
+ * of one registry keyed by path, one per open, so a stat never waits for a
+ * release and a release (cancel, drain, disconnect) never runs under a lock
+ * a stat takes. */
 #include "fs/open_files.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/registry.h"
+
 struct mdfs_open {
-	char *path;
-	pid_t tgid;             /* the opener's process */
-	struct mdfs_csv_file *f;
-	int refs;               /* the open handle's + stats in progress */
-	bool released;
-	struct mdfs_open *next;
+	struct mdfs_reg_entry ent;  /* key: the path */
+	pid_t tgid;                 /* the opener's process; immutable */
+	struct mdfs_csv_file *f;    /* closed by the last reference */
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct mdfs_open *head;
+static void destroy(struct mdfs_reg_entry *e)
+{
+	struct mdfs_open *o = mdfs_reg_of(e, struct mdfs_open, ent);
+	mdfs_csv_close(o->f);
+	mdfs_reg_entry_fini(&o->ent);
+	free(o);
+}
+
+static struct mdfs_registry opens = MDFS_REGISTRY_INIT(destroy);
 
 /* The process (thread group) a thread belongs to; the tid itself if unknown. */
 static pid_t tgid_of(pid_t tid)
@@ -39,38 +45,18 @@ static pid_t tgid_of(pid_t tid)
 	return tgid;
 }
 
-/* Drop one reference (the caller holds the lock); free when it was the last. */
-static void unref_locked(struct mdfs_open *o)
-{
-	if (--o->refs > 0)
-		return;
-	for (struct mdfs_open **pp = &head; *pp; pp = &(*pp)->next) {
-		if (*pp == o) {
-			*pp = o->next;
-			break;
-		}
-	}
-	mdfs_csv_close(o->f);
-	free(o->path);
-	free(o);
-}
-
 struct mdfs_open *mdfs_open_add(const char *path, pid_t tid, struct mdfs_csv_file *f)
 {
 	struct mdfs_open *o = calloc(1, sizeof *o);
-	if (!o || !(o->path = strdup(path))) {
+	if (!o || mdfs_reg_entry_init(&o->ent, path) < 0) {
 		free(o);
 		mdfs_csv_close(f);
 		return NULL;
 	}
 	o->tgid = tgid_of(tid);
 	o->f = f;
-	o->refs = 1;
-	pthread_mutex_lock(&lock);
-	o->next = head;
-	head = o;
-	pthread_mutex_unlock(&lock);
-	return o;
+	mdfs_reg_add(&opens, &o->ent);
+	return o; /* the caller's reference is the open handle's */
 }
 
 struct mdfs_csv_file *mdfs_open_file(struct mdfs_open *o)
@@ -80,39 +66,27 @@ struct mdfs_csv_file *mdfs_open_file(struct mdfs_open *o)
 
 void mdfs_open_release(struct mdfs_open *o)
 {
-	pthread_mutex_lock(&lock);
-	o->released = true;
-	unref_locked(o);
-	pthread_mutex_unlock(&lock);
+	(void)mdfs_reg_unlist(&opens, &o->ent);
+	mdfs_reg_put(&opens, &o->ent); /* closes the stream unless a stat still uses it */
+}
+
+static bool same_process(const struct mdfs_reg_entry *e, const void *ud)
+{
+	return mdfs_reg_of(e, const struct mdfs_open, ent)->tgid == *(const pid_t *)ud;
 }
 
 int mdfs_open_size_for(const char *path, pid_t tid, off_t *size)
 {
-	struct mdfs_open *found = NULL;
-	bool any = false;
-
-	pthread_mutex_lock(&lock);
-	for (struct mdfs_open *o = head; o; o = o->next)
-		any |= !o->released && strcmp(o->path, path) == 0;
-	pthread_mutex_unlock(&lock);
+	struct mdfs_reg_entry *any = mdfs_reg_find(&opens, path, NULL, NULL);
 	if (!any)
 		return 0; /* the common case: nobody has it open, no /proc read */
+	mdfs_reg_put(&opens, any);
 
 	pid_t tgid = tgid_of(tid);
-	pthread_mutex_lock(&lock);
-	for (struct mdfs_open *o = head; o; o = o->next) {
-		if (!o->released && o->tgid == tgid && strcmp(o->path, path) == 0) {
-			found = o; /* the newest such open: the list is newest first */
-			found->refs++;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&lock);
-	if (!found)
+	struct mdfs_reg_entry *e = mdfs_reg_find(&opens, path, same_process, &tgid);
+	if (!e)
 		return 0;
-	int rc = mdfs_csv_size(found->f, size);
-	pthread_mutex_lock(&lock);
-	unref_locked(found);
-	pthread_mutex_unlock(&lock);
+	int rc = mdfs_csv_size(mdfs_reg_of(e, struct mdfs_open, ent)->f, size);
+	mdfs_reg_put(&opens, e);
 	return rc < 0 ? rc : 1;
 }

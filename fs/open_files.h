@@ -5,7 +5,9 @@
  * open a file and fstat it at once, so a stat of a path from the process
  * that has the path open is answered with that open file's exact size
  * (mdfs_csv_size). Anyone else sees 0 and never waits on another's stream.
- * Thread-safe; entries are reference-counted so a stat and a release may race.
+ * Thread-safe: each open is an entry of the registry (fs/registry.h), so a
+ * stat and a release may race, and the stream is closed (cancel, drain,
+ * disconnect) by whoever drops the last reference, under no lock.
  */
 #ifndef MDFS_OPEN_FILES_H
 #define MDFS_OPEN_FILES_H

@@ -1,4 +1,6 @@
-/* fs/parquet_file.c - produced Parquet spools (see parquet_file.h). */
+/* fs/parquet_file.c - produced Parquet spools (see parquet_file.h): one
+ * registry entry per path, replaced when stale; an entry's production state
+ * is guarded by its own lock, so a stat never waits for an export. */
 #include "fs/parquet_file.h"
 
 #include <errno.h>
@@ -12,25 +14,38 @@
 #include <unistd.h>
 
 #include "fs/backend.h"
+#include "fs/registry.h"
 #include "fs/spool.h"
 #include "mdclient/clock.h"
 #include "mdclient/log.h"
 
 struct mdfs_pq {
-	char *path;
-	int fd;                 /* complete file; -1 while producing */
-	off_t size;
-	double produced;        /* monotonic seconds */
-	double used;
+	struct mdfs_reg_entry ent;  /* key: the path */
+	pthread_mutex_t lock;       /* guards the fields below */
+	pthread_cond_t done;        /* production finished */
 	bool producing;
-	bool listed;            /* still the registry's entry for path */
-	int refs;               /* open handles (+1 while listed) */
-	struct mdfs_pq *next;
+	int fd;                     /* complete file; -1 while producing or after a failure */
+	off_t size;
+	double produced;            /* monotonic seconds */
+	double used;
+	int opens;                  /* open handles */
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
-static struct mdfs_pq *entries;
+static void destroy(struct mdfs_reg_entry *e)
+{
+	struct mdfs_pq *p = mdfs_reg_of(e, struct mdfs_pq, ent);
+	if (p->fd >= 0)
+		close(p->fd);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	mdfs_reg_entry_fini(&p->ent);
+	free(p);
+}
+
+static struct mdfs_registry spools = MDFS_REGISTRY_INIT(destroy);
+/* One eviction pass at a time, so two passes never count the same budget. */
+static pthread_mutex_t evict_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static struct {
 	mdc_pool *pool;
 	const char *spool_dir;
@@ -49,58 +64,67 @@ void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int time
 	cfg.codec = codec;
 }
 
-static void unref_locked(struct mdfs_pq *e)
+/* The entry's lock held. */
+static bool fresh_locked(const struct mdfs_pq *p, double now)
 {
-	if (--e->refs > 0)
-		return;
-	if (e->fd >= 0)
-		close(e->fd);
-	free(e->path);
-	free(e);
-}
-
-static void unlist_locked(struct mdfs_pq *e)
-{
-	if (!e->listed)
-		return;
-	for (struct mdfs_pq **pp = &entries; *pp; pp = &(*pp)->next) {
-		if (*pp == e) {
-			*pp = e->next;
-			break;
-		}
-	}
-	e->listed = false;
-	unref_locked(e);
-}
-
-static bool fresh(const struct mdfs_pq *e, double now)
-{
-	return !e->producing && e->fd >= 0 && now - e->produced < cfg.timeout;
+	return !p->producing && p->fd >= 0 && now - p->produced < cfg.timeout;
 }
 
 /* Keep the spools nobody reads within the budget: drop stale ones, then the
- * least recently used. */
-static void evict_locked(void)
+ * least recently used. A spool someone opens meanwhile stays theirs. */
+struct cand {
+	struct mdfs_reg_entry *e;
+	double used;
+	off_t size;
+	bool idle;
+};
+
+static int by_use(const void *a, const void *b)
 {
+	const struct cand *x = a, *y = b;
+	return (x->used > y->used) - (x->used < y->used);
+}
+
+static void evict(void)
+{
+	struct mdfs_reg_entry **v;
+	size_t n;
+	pthread_mutex_lock(&evict_lock);
+	if (mdfs_reg_snapshot(&spools, NULL, NULL, &v, &n) < 0) {
+		pthread_mutex_unlock(&evict_lock);
+		return;
+	}
+	struct cand *c = calloc(n ? n : 1, sizeof *c);
+	if (!c)
+		goto out;
 	double now = mdc_now_s();
 	off_t total = 0;
-	for (struct mdfs_pq *e = entries, *next; e; e = next) {
-		next = e->next;
-		if (e->refs == 1 && !e->producing && !fresh(e, now))
-			unlist_locked(e);
-		else if (!e->producing)
-			total += e->size;
+	size_t nc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct mdfs_pq *p = mdfs_reg_of(v[i], struct mdfs_pq, ent);
+		pthread_mutex_lock(&p->lock);
+		bool producing = p->producing;
+		bool idle = p->opens == 0 && !producing;
+		bool stale = idle && !fresh_locked(p, now);
+		struct cand k = { v[i], p->used, p->size, idle };
+		pthread_mutex_unlock(&p->lock);
+		if (stale) {
+			(void)mdfs_reg_unlist(&spools, v[i]);
+		} else if (!producing) {
+			total += k.size;
+			if (idle)
+				c[nc++] = k;
+		}
 	}
-	while (total > cfg.budget) {
-		struct mdfs_pq *lru = NULL;
-		for (struct mdfs_pq *e = entries; e; e = e->next)
-			if (e->refs == 1 && !e->producing && (!lru || e->used < lru->used))
-				lru = e;
-		if (!lru)
-			break;
-		total -= lru->size;
-		unlist_locked(lru);
+	qsort(c, nc, sizeof *c, by_use);
+	for (size_t i = 0; i < nc && total > cfg.budget; i++) {
+		total -= c[i].size;
+		(void)mdfs_reg_unlist(&spools, c[i].e);
 	}
+	free(c);
+out:
+	pthread_mutex_unlock(&evict_lock);
+	mdfs_reg_put_all(&spools, v, n);
 }
 
 struct export_args {
@@ -137,99 +161,117 @@ static int produce(const char *db, const char *schema, const char *rel, int *fdp
 	return 0;
 }
 
+/* A fresh listed spool of path, waiting for a production under way: 1 with
+ * *out (an open of it), 0 when there is none (a stale or failed one is
+ * unlisted: readers that have it keep their copy). */
+static int reuse(const char *path, struct mdfs_pq **out)
+{
+	for (;;) {
+		struct mdfs_reg_entry *e = mdfs_reg_find(&spools, path, NULL, NULL);
+		if (!e)
+			return 0;
+		struct mdfs_pq *p = mdfs_reg_of(e, struct mdfs_pq, ent);
+		pthread_mutex_lock(&p->lock);
+		while (p->producing)
+			pthread_cond_wait(&p->done, &p->lock); /* someone else is producing it */
+		double now = mdc_now_s();
+		bool ok = fresh_locked(p, now);
+		if (ok) {
+			p->opens++;
+			p->used = now;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (ok) {
+			*out = p; /* the reference found is the handle's */
+			return 1;
+		}
+		(void)mdfs_reg_unlist(&spools, e);
+		mdfs_reg_put(&spools, e);
+	}
+}
+
 int mdfs_pq_open(const char *path, const char *db, const char *schema, const char *rel,
 		 struct mdfs_pq **out)
 {
-	pthread_mutex_lock(&lock);
+	struct mdfs_pq *n;
 	for (;;) {
-		struct mdfs_pq *e = entries;
-		while (e && strcmp(e->path, path) != 0)
-			e = e->next;
-		if (e && e->producing) {
-			pthread_cond_wait(&done, &lock); /* someone else is producing it */
-			continue;
-		}
-		if (e && fresh(e, mdc_now_s())) {
-			e->refs++;
-			e->used = mdc_now_s();
-			pthread_mutex_unlock(&lock);
-			*out = e;
+		if (reuse(path, out))
 			return 0;
+		if (!(n = calloc(1, sizeof *n)) || mdfs_reg_entry_init(&n->ent, path) < 0) {
+			free(n);
+			return -ENOMEM;
 		}
-		if (e)
-			unlist_locked(e); /* stale: readers that have it keep their copy */
-		break;
+		pthread_mutex_init(&n->lock, NULL);
+		pthread_cond_init(&n->done, NULL);
+		n->fd = -1;
+		n->producing = true;
+		n->opens = 1;
+		if (mdfs_reg_add_unique(&spools, &n->ent) == 0)
+			break;
+		mdfs_reg_put(&spools, &n->ent); /* another open started a production first */
 	}
-	struct mdfs_pq *n = calloc(1, sizeof *n);
-	if (!n || !(n->path = strdup(path))) {
-		free(n);
-		pthread_mutex_unlock(&lock);
-		return -ENOMEM;
-	}
-	n->fd = -1;
-	n->producing = true;
-	n->listed = true;
-	n->refs = 1;
-	n->next = entries;
-	entries = n;
-	pthread_mutex_unlock(&lock);
 
 	int fd = -1;
 	off_t size = 0;
 	int rc = produce(db, schema, rel, &fd, &size);
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&n->lock);
 	n->producing = false;
 	if (rc == 0) {
 		n->fd = fd;
 		n->size = size;
 		n->produced = n->used = mdc_now_s();
-		n->refs++;
-		evict_locked();
-		*out = n;
 	} else {
-		unlist_locked(n);
+		n->opens--;
 	}
-	pthread_cond_broadcast(&done);
-	pthread_mutex_unlock(&lock);
-	return rc;
+	pthread_cond_broadcast(&n->done);
+	pthread_mutex_unlock(&n->lock);
+	if (rc < 0) {
+		(void)mdfs_reg_unlist(&spools, &n->ent);
+		mdfs_reg_put(&spools, &n->ent);
+		return rc;
+	}
+	evict();
+	*out = n;
+	return 0;
 }
 
 int mdfs_pq_read(struct mdfs_pq *h, char *buf, size_t size, off_t off)
 {
-	ssize_t n = pread(h->fd, buf, size, off);
+	ssize_t n = pread(h->fd, buf, size, off); /* fd is set for good before a handle exists */
 	return n < 0 ? -EIO : (int)n;
 }
 
 off_t mdfs_pq_handle_size(const struct mdfs_pq *h)
 {
-	return h->size;
+	return h->size; /* as fd: fixed before a handle exists */
 }
 
 void mdfs_pq_release(struct mdfs_pq *h)
 {
-	pthread_mutex_lock(&lock);
-	unref_locked(h);
-	evict_locked();
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&h->lock);
+	h->opens--;
+	pthread_mutex_unlock(&h->lock);
+	mdfs_reg_put(&spools, &h->ent);
+	evict();
 }
 
 off_t mdfs_pq_known_size(const char *path)
 {
 	off_t size = 0;
-	double now = mdc_now_s();
-	pthread_mutex_lock(&lock);
-	for (struct mdfs_pq *e = entries; e; e = e->next)
-		if (strcmp(e->path, path) == 0 && fresh(e, now))
-			size = e->size;
-	pthread_mutex_unlock(&lock);
+	struct mdfs_reg_entry *e = mdfs_reg_find(&spools, path, NULL, NULL);
+	if (!e)
+		return 0;
+	struct mdfs_pq *p = mdfs_reg_of(e, struct mdfs_pq, ent);
+	pthread_mutex_lock(&p->lock);
+	if (fresh_locked(p, mdc_now_s()))
+		size = p->size;
+	pthread_mutex_unlock(&p->lock);
+	mdfs_reg_put(&spools, e);
 	return size;
 }
 
 void mdfs_pq_free_all(void)
 {
-	pthread_mutex_lock(&lock);
-	while (entries)
-		unlist_locked(entries);
-	pthread_mutex_unlock(&lock);
+	mdfs_reg_fini(&spools);
 }

@@ -14,37 +14,51 @@
 #include "fs/backend.h"
 #include "fs/mdfs.h"
 #include "fs/names.h"
+#include "fs/registry.h"
 #include "fs/spool.h"
 #include "mdclient/log.h"
 #include "mdclient/seed.h"
 
+/* A spooled file: the spool behind one or more names and open handles (an
+ * open handle is a reference to it). Its names are registry entries (struct
+ * wname), immutable: a rename lists a new name and unlists the old one. */
 struct mdfs_wfile {
-	char *path;             /* mount path, the registry key */
+	pthread_mutex_t io;     /* writes, truncates and loads, one at a time */
+	pthread_mutex_t mu;     /* the fields below; never held across a load or a
+				 * registry call (lock order: io, then mu) */
+	int fd;                 /* unnamed spool file; fixed for the file's life */
+	unsigned refs;          /* names listing it + open handles */
+	int opens;              /* open handles */
+	bool dirty;             /* created, truncated or written since the last load */
+	mode_t mode;
+	struct timespec mtime;
+	/* Its current name (changed by a rename with io and mu held, so either
+	 * lock is enough to read it): */
+	char *path;             /* mount path */
 	char *db, *schema;      /* decoded names of the directory */
 	char *fname;            /* last path component, as shown */
 	char *table;            /* decoded table name when loadable, else NULL */
-	int fd;                 /* unnamed spool file */
-	bool dirty;             /* created, truncated or written since the last load */
-	bool listed;            /* in the registry (false once unlinked or replaced) */
-	int refs;               /* the registry's + each open handle's */
-	int opens;
-	mode_t mode;
-	struct timespec mtime;
-	pthread_mutex_t lock;   /* I/O and loads */
-	struct mdfs_wfile *next;
 };
 
+/* A name of a spooled file in the directory db/schema (all immutable). */
+struct wname {
+	struct mdfs_reg_entry ent;  /* key: the mount path */
+	char *db, *schema, *fname;
+	struct mdfs_wfile *w;       /* a reference */
+};
+
+/* "<table file>.error": the reason the last load failed (all immutable). */
 struct werror {
-	char *path;             /* "<table path>.error" */
+	struct mdfs_reg_entry ent;  /* key: "<table path>.error" */
 	char *db, *schema, *fname;
 	char *text;
 	struct timespec when;
-	struct werror *next;
 };
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct mdfs_wfile *files;
-static struct werror *errors;
+static void wname_destroy(struct mdfs_reg_entry *e);
+static void werror_destroy(struct mdfs_reg_entry *e);
+static struct mdfs_registry files = MDFS_REGISTRY_INIT(wname_destroy);
+static struct mdfs_registry errors = MDFS_REGISTRY_INIT(werror_destroy);
 
 #define CSV_SUFFIX ".csv"
 #define SEED_SUFFIX ".seed"
@@ -64,64 +78,103 @@ static char *loadable_table(const char *fname)
 	return mdfs_name_decode(fname, strlen(fname) - strlen(CSV_SUFFIX));
 }
 
-/* ---- registry (callers hold reg_lock) ---------------------------------- */
+/* ---- spooled files and their names -------------------------------------- */
 
-static struct mdfs_wfile *find_locked(const char *path)
+static void wfile_get(struct mdfs_wfile *w)
 {
-	for (struct mdfs_wfile *w = files; w; w = w->next)
-		if (strcmp(w->path, path) == 0)
-			return w;
-	return NULL;
+	pthread_mutex_lock(&w->mu);
+	w->refs++;
+	pthread_mutex_unlock(&w->mu);
 }
 
-static void wfile_free(struct mdfs_wfile *w)
+static void wfile_put(struct mdfs_wfile *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
-	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_lock(&w->mu);
+	bool last = --w->refs == 0;
+	pthread_mutex_unlock(&w->mu);
+	if (!last)
+		return;
+	close(w->fd);
+	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->io);
 	free(w->path), free(w->db), free(w->schema), free(w->fname), free(w->table);
 	free(w);
 }
 
-static void unref_locked(struct mdfs_wfile *w)
+static void wname_destroy(struct mdfs_reg_entry *e)
 {
-	if (--w->refs == 0)
-		wfile_free(w);
+	struct wname *n = mdfs_reg_of(e, struct wname, ent);
+	wfile_put(n->w);
+	free(n->db), free(n->schema), free(n->fname);
+	mdfs_reg_entry_fini(&n->ent);
+	free(n);
 }
 
-/* Take w out of the registry (drops the registry's reference). */
-static void unlist_locked(struct mdfs_wfile *w)
+static void werror_destroy(struct mdfs_reg_entry *e)
 {
-	if (!w->listed)
-		return;
-	for (struct mdfs_wfile **pp = &files; *pp; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
+	struct werror *x = mdfs_reg_of(e, struct werror, ent);
+	free(x->db), free(x->schema), free(x->fname), free(x->text);
+	mdfs_reg_entry_fini(&x->ent);
+	free(x);
+}
+
+/* The spooled file named path, with a reference (wfile_put it); NULL if none. */
+static struct mdfs_wfile *wfile_at(const char *path)
+{
+	struct mdfs_reg_entry *e = mdfs_reg_find(&files, path, NULL, NULL);
+	if (!e)
+		return NULL;
+	struct mdfs_wfile *w = mdfs_reg_of(e, struct wname, ent)->w;
+	wfile_get(w);
+	mdfs_reg_put(&files, e);
+	return w;
+}
+
+/* List w under path (replacing whatever had that name). 0 or -ENOMEM. */
+static int name_add(struct mdfs_wfile *w, const char *path, const char *db, const char *schema,
+		    const char *fname, struct wname **out)
+{
+	struct wname *n = calloc(1, sizeof *n);
+	if (!n || mdfs_reg_entry_init(&n->ent, path) < 0) {
+		free(n);
+		return -ENOMEM;
 	}
-	w->listed = false;
-	unref_locked(w);
+	if (!(n->db = strdup(db)) || !(n->schema = strdup(schema)) || !(n->fname = strdup(fname))) {
+		free(n->db), free(n->schema), free(n->fname);
+		mdfs_reg_entry_fini(&n->ent);
+		free(n);
+		return -ENOMEM;
+	}
+	wfile_get(w);
+	n->w = w;
+	mdfs_reg_replace(&files, &n->ent);
+	if (out)
+		*out = n; /* the creator's reference */
+	else
+		mdfs_reg_put(&files, &n->ent);
+	return 0;
 }
 
-static struct werror *find_error_locked(const char *path)
+static bool names_w(const struct mdfs_reg_entry *e, const void *w)
 {
-	for (struct werror *e = errors; e; e = e->next)
-		if (strcmp(e->path, path) == 0)
-			return e;
-	return NULL;
+	return mdfs_reg_of(e, const struct wname, ent)->w == w;
 }
 
-static void drop_error_locked(const char *path)
+/* Is w listed under its current name? (w->io or w->mu held: the name stays.) */
+static bool wfile_listed(struct mdfs_wfile *w)
 {
-	for (struct werror **pp = &errors; *pp; pp = &(*pp)->next) {
-		struct werror *e = *pp;
-		if (strcmp(e->path, path) == 0) {
-			*pp = e->next;
-			free(e->path), free(e->db), free(e->schema), free(e->fname), free(e->text);
-			free(e);
-			return;
-		}
+	struct mdfs_reg_entry *e = mdfs_reg_find(&files, w->path, names_w, w);
+	mdfs_reg_put(&files, e);
+	return e != NULL;
+}
+
+/* Take w's current name out of the listing (w->io held, w->mu not). */
+static void wfile_unlist(struct mdfs_wfile *w)
+{
+	struct mdfs_reg_entry *e = mdfs_reg_find(&files, w->path, names_w, w);
+	if (e) {
+		(void)mdfs_reg_unlist(&files, e);
+		mdfs_reg_put(&files, e);
 	}
 }
 
@@ -131,30 +184,37 @@ static char *error_path(const char *path)
 	return asprintf(&p, "%s%s", path, ERROR_SUFFIX) < 0 ? NULL : p;
 }
 
-/* Record (text != NULL) or clear the error shown beside a table file. */
+/* Record (text != NULL) or clear the error shown beside w's table file
+ * (w->io held: its name stays). */
 static void set_error(const struct mdfs_wfile *w, const char *text)
 {
 	char *ep = error_path(w->path);
 	if (!ep)
 		return;
-	pthread_mutex_lock(&reg_lock);
-	drop_error_locked(ep);
-	if (text) {
-		struct werror *e = calloc(1, sizeof *e);
-		if (e && (e->db = strdup(w->db)) && (e->schema = strdup(w->schema)) &&
-		    asprintf(&e->fname, "%s%s", w->fname, ERROR_SUFFIX) >= 0 &&
-		    (e->text = strdup(text))) {
-			e->path = ep;
-			ep = NULL;
-			clock_gettime(CLOCK_REALTIME, &e->when);
-			e->next = errors;
-			errors = e;
-		} else if (e) {
-			free(e->db), free(e->schema), free(e->fname), free(e);
+	if (!text) {
+		struct mdfs_reg_entry *e;
+		while ((e = mdfs_reg_find(&errors, ep, NULL, NULL))) {
+			(void)mdfs_reg_unlist(&errors, e);
+			mdfs_reg_put(&errors, e);
 		}
+		free(ep);
+		return;
 	}
-	pthread_mutex_unlock(&reg_lock);
+	struct werror *x = calloc(1, sizeof *x);
+	if (!x || mdfs_reg_entry_init(&x->ent, ep) < 0) {
+		free(x), free(ep);
+		return;
+	}
 	free(ep);
+	if (!(x->db = strdup(w->db)) || !(x->schema = strdup(w->schema)) ||
+	    asprintf(&x->fname, "%s%s", w->fname, ERROR_SUFFIX) < 0 || !(x->text = strdup(text))) {
+		x->fname = NULL;
+		werror_destroy(&x->ent);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &x->when);
+	mdfs_reg_replace(&errors, &x->ent);
+	mdfs_reg_put(&errors, &x->ent);
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -168,10 +228,10 @@ static int read_sidecar(const struct mdfs_wfile *w, mdc_seed_settings *so, char 
 	if (asprintf(&sidecar, "%.*s%.*s%s", (int)dirlen, w->path,
 		     (int)(strlen(w->fname) - strlen(CSV_SUFFIX)), w->fname, SEED_SUFFIX) < 0)
 		return -ENOMEM;
-	pthread_mutex_lock(&reg_lock);
-	struct mdfs_wfile *sc = find_locked(sidecar);
+	struct mdfs_wfile *sc = wfile_at(sidecar);
 	int fd = sc ? dup(sc->fd) : -1;
-	pthread_mutex_unlock(&reg_lock);
+	if (sc)
+		wfile_put(sc);
 	free(sidecar);
 	if (fd < 0)
 		return 0;
@@ -217,7 +277,7 @@ static int load_cb(mdc_conn *c, void *arg, mdc_error *err)
 	return mdc_seed_load(c, a->w->db, a->w->schema, a->w->table, a->path, a->o, &a->res, err);
 }
 
-/* Load w (its lock held). Returns 0 or -errno; the outcome is logged and
+/* Load w (w->io held). Returns 0 or -errno; the outcome is logged and
  * shown in the error file. */
 static int load(struct mdfs *m, struct mdfs_wfile *w)
 {
@@ -268,6 +328,25 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 
 /* ---- the API ------------------------------------------------------------ */
 
+/* Set w's current name (w->io held, or w not yet shared). */
+static int set_name(struct mdfs_wfile *w, const char *path, const char *db, const char *schema,
+		    const char *fname)
+{
+	char *p = strdup(path), *d = strdup(db), *s = strdup(schema), *f = strdup(fname);
+	char *t = loadable_table(fname);
+	if (!p || !d || !s || !f) {
+		free(p), free(d), free(s), free(f), free(t);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&w->mu);
+	char *old[] = { w->path, w->db, w->schema, w->fname, w->table };
+	w->path = p, w->db = d, w->schema = s, w->fname = f, w->table = t;
+	pthread_mutex_unlock(&w->mu);
+	for (size_t i = 0; i < sizeof old / sizeof old[0]; i++)
+		free(old[i]);
+	return 0;
+}
+
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
 		  const char *fname, mode_t mode, struct mdfs_wfile **out)
 {
@@ -275,60 +354,46 @@ int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *
 	if (fd < 0)
 		return fd;
 	struct mdfs_wfile *w = calloc(1, sizeof *w);
-	if (!w || !(w->path = strdup(path)) || !(w->db = strdup(db)) ||
-	    !(w->schema = strdup(schema)) || !(w->fname = strdup(fname))) {
-		if (w)
-			free(w->path), free(w->db), free(w->schema), free(w->fname);
-		free(w);
+	if (!w) {
 		close(fd);
 		return -ENOMEM;
 	}
-	w->table = loadable_table(fname);
+	pthread_mutex_init(&w->io, NULL);
+	pthread_mutex_init(&w->mu, NULL);
 	w->fd = fd;
+	w->refs = 1; /* this open's */
+	w->opens = 1;
 	w->dirty = true;
 	w->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &w->mtime);
-	pthread_mutex_init(&w->lock, NULL);
-	w->refs = 2; /* registry + this open */
-	w->opens = 1;
-	w->listed = true;
-
-	pthread_mutex_lock(&reg_lock);
-	struct mdfs_wfile *old = find_locked(path);
-	if (old)
-		unlist_locked(old); /* O_CREAT|O_TRUNC over a spooled file: a new one */
-	w->next = files;
-	files = w;
-	pthread_mutex_unlock(&reg_lock);
+	int rc = set_name(w, path, db, schema, fname);
+	if (rc == 0)
+		rc = name_add(w, path, db, schema, fname, NULL); /* over a spooled file: a new one */
+	if (rc < 0) {
+		wfile_put(w);
+		return rc;
+	}
 	*out = w;
 	return 0;
 }
 
+static void drop_open(struct mdfs *m, struct mdfs_wfile *w, bool flush);
+
 int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile **out)
 {
-	pthread_mutex_lock(&reg_lock);
-	struct mdfs_wfile *w = find_locked(path);
-	if (w) {
-		w->refs++;
-		w->opens++;
-	}
-	pthread_mutex_unlock(&reg_lock);
+	struct mdfs_wfile *w = wfile_at(path);
 	if (!w)
 		return -ENOENT;
+	pthread_mutex_lock(&w->mu);
+	w->opens++;
+	pthread_mutex_unlock(&w->mu);
 	if (flags & O_TRUNC) {
 		/* A truncation that did not happen would leave the old bytes
 		 * behind the new ones: the open fails instead. */
-		pthread_mutex_lock(&w->lock);
-		int rc = ftruncate(w->fd, 0) == 0 ? 0 : -errno;
-		if (rc == 0)
-			w->dirty = true;
-		pthread_mutex_unlock(&w->lock);
+		int rc = mdfs_w_truncate(w, 0);
 		if (rc < 0) {
 			mdc_log(LOG_ERR, "%s: truncate of the spool failed: %s", path, strerror(-rc));
-			pthread_mutex_lock(&reg_lock);
-			w->opens--;
-			unref_locked(w);
-			pthread_mutex_unlock(&reg_lock);
+			drop_open(m, w, false);
 			return rc;
 		}
 	}
@@ -344,49 +409,71 @@ int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off)
 
 int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 {
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->io);
 	ssize_t n = pwrite(w->fd, buf, size, off);
 	int rc = n < 0 ? -errno : (int)n;
 	if (n > 0) {
+		pthread_mutex_lock(&w->mu);
 		w->dirty = true;
 		clock_gettime(CLOCK_REALTIME, &w->mtime);
+		pthread_mutex_unlock(&w->mu);
 	}
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->io);
 	return rc;
 }
 
 int mdfs_w_truncate(struct mdfs_wfile *w, off_t size)
 {
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->io);
 	int rc = ftruncate(w->fd, size) == 0 ? 0 : -errno;
-	if (rc == 0)
+	if (rc == 0) {
+		pthread_mutex_lock(&w->mu);
 		w->dirty = true;
-	pthread_mutex_unlock(&w->lock);
+		pthread_mutex_unlock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->io);
 	return rc;
+}
+
+/* Load w if it is dirty, loadable and still listed under its name (w->io held). */
+static int flush_locked(struct mdfs *m, struct mdfs_wfile *w)
+{
+	if (!w->table || !wfile_listed(w))
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	bool dirty = w->dirty;
+	w->dirty = false;
+	pthread_mutex_unlock(&w->mu);
+	return dirty ? load(m, w) : 0;
 }
 
 int mdfs_w_flush(struct mdfs *m, struct mdfs_wfile *w)
 {
-	int rc = 0;
-	pthread_mutex_lock(&w->lock);
-	if (w->dirty && w->table && w->listed) {
-		w->dirty = false;
-		rc = load(m, w);
-	}
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&w->io);
+	int rc = flush_locked(m, w);
+	pthread_mutex_unlock(&w->io);
 	return rc;
+}
+
+/* Drop an open handle of w (and its reference), loading first if asked. */
+static void drop_open(struct mdfs *m, struct mdfs_wfile *w, bool flush)
+{
+	pthread_mutex_lock(&w->io);
+	if (flush)
+		(void)flush_locked(m, w);
+	pthread_mutex_lock(&w->mu);
+	bool last = --w->opens == 0;
+	pthread_mutex_unlock(&w->mu);
+	if (last && w->table)
+		wfile_unlist(w); /* the table (or its .error file) is what remains */
+	pthread_mutex_unlock(&w->io);
+	wfile_put(w);
 }
 
 void mdfs_w_release(struct mdfs *m, struct mdfs_wfile *w)
 {
 	/* A writer that never flushed (it cannot close without one, but be sure). */
-	(void)mdfs_w_flush(m, w);
-	pthread_mutex_lock(&reg_lock);
-	w->opens--;
-	if (w->opens == 0 && w->table)
-		unlist_locked(w); /* the table (or its .error file) is what remains */
-	unref_locked(w);
-	pthread_mutex_unlock(&reg_lock);
+	drop_open(m, w, true);
 }
 
 static void fill_file_stat(struct mdfs *m, struct stat *st, mode_t mode, off_t size,
@@ -401,112 +488,127 @@ static void fill_file_stat(struct mdfs *m, struct stat *st, mode_t mode, off_t s
 	st->st_mtim = st->st_ctim = st->st_atim = *mtime;
 }
 
+/* The attributes of a spooled file (never waits for a load). */
+static int wfile_stat(struct mdfs *m, struct mdfs_wfile *w, struct stat *st)
+{
+	struct stat sp;
+	if (fstat(w->fd, &sp) != 0)
+		return -errno;
+	pthread_mutex_lock(&w->mu);
+	fill_file_stat(m, st, w->mode, sp.st_size, &w->mtime);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+static void werror_stat(struct mdfs *m, const struct werror *x, struct stat *st)
+{
+	fill_file_stat(m, st, 0444, (off_t)strlen(x->text), &x->when);
+}
+
 int mdfs_w_getattr(struct mdfs *m, const char *path, struct stat *st)
 {
-	int rc = -ENOENT;
-	pthread_mutex_lock(&reg_lock);
-	struct mdfs_wfile *w = find_locked(path);
+	struct mdfs_wfile *w = wfile_at(path);
 	if (w) {
-		struct stat sp;
-		rc = fstat(w->fd, &sp) == 0 ? 0 : -errno;
-		if (rc == 0)
-			fill_file_stat(m, st, w->mode, sp.st_size, &w->mtime);
-	} else {
-		struct werror *e = find_error_locked(path);
-		if (e) {
-			fill_file_stat(m, st, 0444, (off_t)strlen(e->text), &e->when);
-			rc = 0;
-		}
+		int rc = wfile_stat(m, w, st);
+		wfile_put(w);
+		return rc;
 	}
-	pthread_mutex_unlock(&reg_lock);
-	return rc;
+	struct mdfs_reg_entry *e = mdfs_reg_find(&errors, path, NULL, NULL);
+	if (!e)
+		return -ENOENT;
+	werror_stat(m, mdfs_reg_of(e, struct werror, ent), st);
+	mdfs_reg_put(&errors, e);
+	return 0;
 }
 
 bool mdfs_w_exists(struct mdfs *m, const char *path)
 {
-	pthread_mutex_lock(&reg_lock);
-	bool found = find_locked(path) || find_error_locked(path);
-	pthread_mutex_unlock(&reg_lock);
-	return found;
+	struct mdfs_reg_entry *e = mdfs_reg_find(&files, path, NULL, NULL);
+	if (e) {
+		mdfs_reg_put(&files, e);
+		return true;
+	}
+	e = mdfs_reg_find(&errors, path, NULL, NULL);
+	mdfs_reg_put(&errors, e);
+	return e != NULL;
 }
 
 int mdfs_w_truncate_path(struct mdfs *m, const char *path, off_t size)
 {
-	struct mdfs_wfile *w;
-	int rc = mdfs_w_open(m, path, 0, &w);
-	if (rc < 0)
-		return rc;
-	rc = mdfs_w_truncate(w, size);
-	pthread_mutex_lock(&reg_lock);
-	w->opens--;
-	unref_locked(w);
-	pthread_mutex_unlock(&reg_lock);
+	struct mdfs_wfile *w = wfile_at(path);
+	if (!w)
+		return -ENOENT;
+	int rc = mdfs_w_truncate(w, size);
+	wfile_put(w);
 	return rc;
+}
+
+/* Unlist the entry named path in r; -ENOENT when there is none. */
+static int unlist_path(struct mdfs_registry *r, const char *path)
+{
+	struct mdfs_reg_entry *e = mdfs_reg_find(r, path, NULL, NULL);
+	if (!e)
+		return -ENOENT;
+	(void)mdfs_reg_unlist(r, e);
+	mdfs_reg_put(r, e);
+	return 0;
 }
 
 int mdfs_w_unlink(struct mdfs *m, const char *path)
 {
-	int rc = -ENOENT;
-	pthread_mutex_lock(&reg_lock);
-	struct mdfs_wfile *w = find_locked(path);
-	if (w) {
-		unlist_locked(w);
-		rc = 0;
-	} else if (find_error_locked(path)) {
-		drop_error_locked(path);
-		rc = 0;
-	}
-	pthread_mutex_unlock(&reg_lock);
-	return rc;
+	int rc = unlist_path(&files, path);
+	return rc == 0 ? 0 : unlist_path(&errors, path);
 }
 
 int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *to_db,
 		  const char *to_schema, const char *to_fname)
 {
-	char *p = strdup(to), *d = strdup(to_db), *s = strdup(to_schema), *f = strdup(to_fname);
-	if (!p || !d || !s || !f) {
-		free(p), free(d), free(s), free(f);
-		return -ENOMEM;
-	}
-	char *t = loadable_table(to_fname);
-
-	pthread_mutex_lock(&reg_lock);
-	struct mdfs_wfile *w = find_locked(from);
-	if (!w) {
-		pthread_mutex_unlock(&reg_lock);
-		free(p), free(d), free(s), free(f), free(t);
+	struct mdfs_reg_entry *e = mdfs_reg_find(&files, from, NULL, NULL);
+	if (!e)
 		return -ENOENT;
+	if (strcmp(from, to) == 0) {
+		mdfs_reg_put(&files, e);
+		return 0;
 	}
-	struct mdfs_wfile *old = find_locked(to);
-	if (old && old != w)
-		unlist_locked(old); /* rename replaces the target */
-	w->refs++;
-	pthread_mutex_unlock(&reg_lock);
+	struct mdfs_wfile *w = mdfs_reg_of(e, struct wname, ent)->w;
+	wfile_get(w);
 
-	pthread_mutex_lock(&w->lock);
-	free(w->path), free(w->db), free(w->schema), free(w->fname), free(w->table);
-	w->path = p, w->db = d, w->schema = s, w->fname = f, w->table = t;
-	int rc = 0;
-	if (w->table) {
-		w->dirty = false;
-		rc = load(m, w);
+	/* The new name is listed (replacing the target) before the old one goes,
+	 * as rename(2) never shows neither. The old name's entry is untouched:
+	 * whoever is looking it up reads only its own immutable key. */
+	pthread_mutex_lock(&w->io);
+	struct wname *n = NULL;
+	int rc = set_name(w, to, to_db, to_schema, to_fname);
+	if (rc == 0)
+		rc = name_add(w, to, to_db, to_schema, to_fname, &n);
+	if (rc == 0) {
+		(void)mdfs_reg_unlist(&files, e);
+		if (w->table) {
+			pthread_mutex_lock(&w->mu);
+			w->dirty = false;
+			pthread_mutex_unlock(&w->mu);
+			rc = load(m, w);
+		}
+		pthread_mutex_lock(&w->mu);
+		bool idle = w->opens == 0;
+		pthread_mutex_unlock(&w->mu);
+		if (w->table && idle)
+			(void)mdfs_reg_unlist(&files, &n->ent); /* the table is what remains */
+		mdfs_reg_put(&files, &n->ent);
 	}
-	pthread_mutex_unlock(&w->lock);
-
-	pthread_mutex_lock(&reg_lock);
-	if (w->table && w->opens == 0)
-		unlist_locked(w);
-	unref_locked(w);
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&w->io);
+	wfile_put(w);
+	mdfs_reg_put(&files, e);
 	return rc;
 }
 
 char *mdfs_w_error_text(struct mdfs *m, const char *path)
 {
-	pthread_mutex_lock(&reg_lock);
-	struct werror *e = find_error_locked(path);
-	char *text = e ? strdup(e->text) : NULL;
-	pthread_mutex_unlock(&reg_lock);
+	struct mdfs_reg_entry *e = mdfs_reg_find(&errors, path, NULL, NULL);
+	if (!e)
+		return NULL;
+	char *text = strdup(mdfs_reg_of(e, struct werror, ent)->text);
+	mdfs_reg_put(&errors, e);
 	return text;
 }
 
@@ -532,30 +634,52 @@ static bool push(struct listed **list, size_t *n, size_t *cap, const char *fname
 	return true;
 }
 
+struct dir_key {
+	const char *db, *schema;
+};
+
+static bool file_in_dir(const struct mdfs_reg_entry *e, const void *ud)
+{
+	const struct dir_key *k = ud;
+	const struct wname *n = mdfs_reg_of(e, const struct wname, ent);
+	return strcmp(n->db, k->db) == 0 && strcmp(n->schema, k->schema) == 0;
+}
+
+static bool error_in_dir(const struct mdfs_reg_entry *e, const void *ud)
+{
+	const struct dir_key *k = ud;
+	const struct werror *x = mdfs_reg_of(e, const struct werror, ent);
+	return strcmp(x->db, k->db) == 0 && strcmp(x->schema, k->schema) == 0;
+}
+
 void mdfs_w_list(struct mdfs *m, const char *db, const char *schema,
 		 int (*fn)(void *ud, const char *fname, const struct stat *st), void *ud)
 {
 	struct listed *list = NULL;
 	size_t n = 0, cap = 0;
-	struct stat st, sp;
+	struct stat st;
+	struct dir_key k = { db, schema };
+	struct mdfs_reg_entry **v;
+	size_t nv;
 
-	/* Copy under the lock, call back without it. */
-	pthread_mutex_lock(&reg_lock);
-	for (struct mdfs_wfile *w = files; w; w = w->next) {
-		if (strcmp(w->db, db) || strcmp(w->schema, schema) || fstat(w->fd, &sp) != 0)
-			continue;
-		fill_file_stat(m, &st, w->mode, sp.st_size, &w->mtime);
-		if (!push(&list, &n, &cap, w->fname, &st))
-			break;
+	/* References under the registry's lock; attributes and callbacks without it. */
+	if (mdfs_reg_snapshot(&files, file_in_dir, &k, &v, &nv) == 0) {
+		for (size_t i = 0; i < nv; i++) {
+			const struct wname *wn = mdfs_reg_of(v[i], struct wname, ent);
+			if (wfile_stat(m, wn->w, &st) == 0 && !push(&list, &n, &cap, wn->fname, &st))
+				break;
+		}
+		mdfs_reg_put_all(&files, v, nv);
 	}
-	for (struct werror *e = errors; e; e = e->next) {
-		if (strcmp(e->db, db) || strcmp(e->schema, schema))
-			continue;
-		fill_file_stat(m, &st, 0444, (off_t)strlen(e->text), &e->when);
-		if (!push(&list, &n, &cap, e->fname, &st))
-			break;
+	if (mdfs_reg_snapshot(&errors, error_in_dir, &k, &v, &nv) == 0) {
+		for (size_t i = 0; i < nv; i++) {
+			const struct werror *x = mdfs_reg_of(v[i], struct werror, ent);
+			werror_stat(m, x, &st);
+			if (!push(&list, &n, &cap, x->fname, &st))
+				break;
+		}
+		mdfs_reg_put_all(&errors, v, nv);
 	}
-	pthread_mutex_unlock(&reg_lock);
 	bool stop = false;
 	for (size_t i = 0; i < n; i++) {
 		if (!stop && fn(ud, list[i].fname, &list[i].st))
@@ -567,10 +691,6 @@ void mdfs_w_list(struct mdfs *m, const char *db, const char *schema,
 
 void mdfs_w_free_all(struct mdfs *m)
 {
-	pthread_mutex_lock(&reg_lock);
-	while (files)
-		unlist_locked(files);
-	while (errors)
-		drop_error_locked(errors->path);
-	pthread_mutex_unlock(&reg_lock);
+	mdfs_reg_fini(&files);
+	mdfs_reg_fini(&errors);
 }
