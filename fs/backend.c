@@ -1,7 +1,10 @@
-/* fs/backend.c - borrow a pooled connection, retry once on a dead one. */
+/* fs/backend.c - borrow a pooled connection, retry once on a dead one; the
+ * DDL behind mkdir and rm. */
 #include "fs/backend.h"
 
 #include <errno.h>
+#include "fs/catalog_cache.h"
+#include "mdclient/ddl.h"
 #include "mdclient/log.h"
 
 int mdfs_fuse_errno(int rc)
@@ -41,4 +44,37 @@ int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_f
 	if (errout)
 		*errout = err;
 	return rc;
+}
+
+struct ddl_args {
+	const char *db, *schema, *table;
+};
+
+static int create_schema_cb(mdc_conn *c, void *arg, mdc_error *err)
+{
+	struct ddl_args *a = arg;
+	return mdc_create_schema(c, a->db, a->schema, err);
+}
+
+static int drop_table_cb(mdc_conn *c, void *arg, mdc_error *err)
+{
+	struct ddl_args *a = arg;
+	return mdc_drop_table(c, a->db, a->schema, a->table, err);
+}
+
+int mdfs_create_schema(mdc_pool *pool, struct mdfs_cache *cache, const char *db, const char *schema)
+{
+	struct ddl_args a = { db, schema, NULL };
+	int rc = mdfs_with_conn(pool, db, "create schema", create_schema_cb, &a, NULL);
+	mdfs_cache_invalidate(cache, db, NULL);
+	return mdfs_fuse_errno(rc);
+}
+
+int mdfs_drop_table(mdc_pool *pool, struct mdfs_cache *cache, const char *db, const char *schema,
+		    const char *table)
+{
+	struct ddl_args a = { db, schema, table };
+	int rc = mdfs_with_conn(pool, db, "drop table", drop_table_cb, &a, NULL);
+	mdfs_cache_invalidate(cache, db, schema);
+	return mdfs_fuse_errno(rc);
 }

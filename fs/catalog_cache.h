@@ -11,6 +11,8 @@
 #ifndef MDFS_CATALOG_CACHE_H
 #define MDFS_CATALOG_CACHE_H
 
+#include "mdclient/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "fs/registry.h"
@@ -39,17 +41,17 @@ struct mdfs_cache;
  * DSN sources); NULL lists every database the endpoint shows. csv/parquet:
  * which files each relation shows. */
 struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db,
-				  int csv, int parquet);
+				  int csv, int parquet) MDC_MUSTCHECK;
 void mdfs_cache_free(struct mdfs_cache *c);
 
 /* Get the listing of a directory: db == NULL → root; schema == NULL → the
  * database's schemas; else the schema's relations. Returns 0 and *out (a
  * reference: mdfs_dir_put it), or -errno (-ENOENT when the parent does not
  * list it, -EIO when the endpoint cannot be reached). */
-int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, struct mdfs_dir **out);
+int mdfs_cache_get(struct mdfs_cache *c, const char *db, const char *schema, struct mdfs_dir **out) MDC_MUSTCHECK;
 void mdfs_dir_put(struct mdfs_cache *c, struct mdfs_dir *d);
 /* Binary search by file name; NULL when absent. */
-const struct mdfs_entry *mdfs_dir_find(const struct mdfs_dir *d, const char *fname);
+const struct mdfs_entry *mdfs_dir_find(const struct mdfs_dir *d, const char *fname) MDC_MUSTCHECK;
 /* Forget a directory's listing (after a change made through the mount). */
 void mdfs_cache_invalidate(struct mdfs_cache *c, const char *db, const char *schema);
 

@@ -14,6 +14,8 @@
 #ifndef MDFS_CSV_FILE_H
 #define MDFS_CSV_FILE_H
 
+#include "mdclient/common.h"
+
 #include <sys/types.h>
 #include "mdclient/pool.h"
 
@@ -21,16 +23,16 @@ struct mdfs_csv_file;
 
 /* Returns 0 and *out, or -errno (-ENOENT, -EIO, -EACCES). */
 int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out);
+		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out) MDC_MUSTCHECK;
 /* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
  * or -errno. */
-ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off);
+ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 /* The file's exact size, for fstat() on the open file: readers that trust
  * st_size (DuckDB's read_csv, Arrow, polars) need it. Streams the rest of the
  * table into the spool first (the caller waits); when the table does not fit
  * in spool_max, *size is 0 ("unknown") and reading still works to the end.
  * Returns 0 or -EIO when the stream broke. */
-int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size);
+int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size) MDC_MUSTCHECK;
 /* Cancels a stream still running, returns the connection, frees f. */
 void mdfs_csv_close(struct mdfs_csv_file *f);
 

@@ -13,12 +13,14 @@
 #ifndef MDFS_NAMES_H
 #define MDFS_NAMES_H
 
+#include "mdclient/common.h"
+
 #include <stddef.h>
 
 /* Encode name; returns a malloc'd string (caller frees) or NULL on ENOMEM. */
-char *mdfs_name_encode(const char *name);
+char *mdfs_name_encode(const char *name) MDC_MUSTCHECK;
 /* Decode a file-name component of length len; returns a malloc'd string
  * (caller frees), or NULL with errno ENOENT (invalid encoding) / ENOMEM. */
-char *mdfs_name_decode(const char *enc, size_t len);
+char *mdfs_name_decode(const char *enc, size_t len) MDC_MUSTCHECK;
 
 #endif

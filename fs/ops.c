@@ -1,13 +1,10 @@
-/* fs/ops.c - the FUSE callbacks: paths in, catalog listings and CSV streams
- * out. Handlers return -errno.
+/* fs/ops.c - the FUSE callbacks: paths in (fs/paths.h), catalog listings
+ * and open files (fs/handles.h) out. Handlers return -errno.
  *
- * Tree: /                       databases
- *       /<db>                   schemas
- *       /<db>/<schema>          relations as <name>.csv and <name>.parquet
- * Each relation shows as <name>.csv (streamed) and <name>.parquet (produced
- * on open, fs/parquet_file.h), as -o formats says.
- * Names are encoded by fs/names.h. Writing "<name>.csv" loads a table
- * (fs/writes.h); other names written there live in the spool only. With
+ * Each relation shows as <name>.csv (streamed, fs/csv_file.h) and
+ * <name>.parquet (produced on open, fs/parquet_file.h), as -o formats says.
+ * Writing "<name>.csv" loads a table (fs/writes.h); other names written
+ * there live in the spool only; mkdir and rm make DDL (fs/backend.h). With
  * -o ro every change is EROFS.
  */
 #include "fs/mdfs.h"
@@ -22,93 +19,15 @@
 
 #include "fs/backend.h"
 #include "fs/csv_file.h"
-#include "fs/names.h"
-#include "fs/open_files.h"
+#include "fs/handles.h"
+#include "fs/paths.h"
 #include "fs/parquet_file.h"
 #include "fs/writes.h"
-#include "mdclient/ddl.h"
 #include "mdclient/log.h"
-
-#define CSV_SUFFIX ".csv"
-#define PARQUET_SUFFIX ".parquet"
 
 static struct mdfs *ctx(void)
 {
 	return fuse_get_context()->private_data;
-}
-
-/* A path split into decoded catalog names. depth 0 = root ... 3 = a file in
- * a schema directory; rel is its relation name, NULL when the file name is
- * not "<encoded name>.csv" or "<encoded name>.parquet". */
-enum mdfs_format { FMT_NONE = 0, FMT_CSV, FMT_PARQUET };
-
-struct mdfs_path {
-	int depth;
-	enum mdfs_format fmt;    /* of rel */
-	char *db, *schema, *rel;
-	char *fname[3];          /* the raw (encoded) components */
-};
-
-static void path_free(struct mdfs_path *p)
-{
-	free(p->db), free(p->schema), free(p->rel);
-	for (int i = 0; i < 3; i++)
-		free(p->fname[i]);
-	memset(p, 0, sizeof *p);
-}
-
-static int path_parse(const char *path, struct mdfs_path *p)
-{
-	memset(p, 0, sizeof *p);
-	const char *s = path;
-	while (*s == '/')
-		s++;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (p->depth == 3)
-			goto noent;
-		if (!(p->fname[p->depth] = strndup(s, len)))
-			goto nomem;
-		if (p->depth == 2) {
-			/* A file in a schema directory: any name may be spooled there;
-			 * only "<encoded name>.csv" names a relation (rel). */
-			static const struct { const char *suffix; enum mdfs_format fmt; } kinds[] = {
-				{ CSV_SUFFIX, FMT_CSV }, { PARQUET_SUFFIX, FMT_PARQUET } };
-			for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-				size_t sl = strlen(kinds[k].suffix);
-				if (len <= sl || memcmp(s + len - sl, kinds[k].suffix, sl) != 0)
-					continue;
-				if ((p->rel = mdfs_name_decode(s, len - sl)))
-					p->fmt = kinds[k].fmt;
-				else if (errno == ENOMEM)
-					goto nomem;
-			}
-			p->depth++;
-			s += len;
-			while (*s == '/')
-				s++;
-			continue;
-		}
-		char *name = mdfs_name_decode(s, len);
-		if (!name) {
-			if (errno == ENOMEM)
-				goto nomem;
-			goto noent;
-		}
-		*(p->depth == 0 ? &p->db : &p->schema) = name;
-		p->depth++;
-		s += len;
-		while (*s == '/')
-			s++;
-	}
-	return 0;
-noent:
-	path_free(p);
-	return -ENOENT;
-nomem:
-	path_free(p);
-	return -ENOMEM;
 }
 
 /* Find the entry for p in its parent's listing. */
@@ -146,84 +65,34 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st
 	}
 }
 
-/* What fi->fh holds. */
-enum fh_kind { FH_TABLE = 1, FH_WRITE, FH_TEXT, FH_PARQUET };
-struct mdfs_fh {
-	enum fh_kind kind;
-	union {
-		struct mdfs_open *table;  /* streaming a table */
-		struct mdfs_wfile *w;     /* a spooled file */
-		char *text;               /* an error file's text */
-		struct mdfs_pq *pq;       /* a produced Parquet file */
-	} u;
-};
-
-static struct mdfs_fh *fh_of(const struct fuse_file_info *fi)
-{
-	return (struct mdfs_fh *)(uintptr_t)fi->fh;
-}
-
-static int fh_new(struct fuse_file_info *fi, enum fh_kind kind, void *p)
-{
-	struct mdfs_fh *h = calloc(1, sizeof *h);
-	if (!h)
-		return -ENOMEM;
-	h->kind = kind;
-	if (kind == FH_TABLE)
-		h->u.table = p;
-	else if (kind == FH_WRITE)
-		h->u.w = p;
-	else if (kind == FH_PARQUET)
-		h->u.pq = p;
-	else
-		h->u.text = p;
-	fi->fh = (uint64_t)(uintptr_t)h;
-	return 0;
-}
-
 static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
 	struct mdfs_path p;
-	int rc = path_parse(path, &p);
+	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
 	if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, st);
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
 		/* a file being written, or an error file */
-	} else if (p.depth == 3 && p.fmt == FMT_PARQUET) {
-		/* The real size once produced (and while fresh), else 0. */
-		struct mdfs_entry e;
-		rc = lookup(m, &p, &e);
-		if (rc == 0) {
-			fill_stat(m, e.kind, st);
-			st->st_size = fi && fi->fh && fh_of(fi)->kind == FH_PARQUET
-					      ? mdfs_pq_handle_size(fh_of(fi)->u.pq)
-					      : mdfs_pq_known_size(path);
-		}
-	} else if (p.depth == 3 && fi && fi->fh && fh_of(fi)->kind == FH_TABLE) {
-		/* A stat through the open file: its exact size (mdfs_csv_size). */
-		off_t size = 0;
-		fill_stat(m, MDFS_ENT_TABLE, st);
-		rc = mdfs_csv_size(mdfs_open_file(fh_of(fi)->u.table), &size);
-		st->st_size = size;
 	} else {
 		struct mdfs_entry e;
 		rc = lookup(m, &p, &e);
 		if (rc == 0)
 			fill_stat(m, e.kind, st);
-		/* fstat() arrives here by path: the opener gets the exact size. */
+		/* fstat() arrives here by path: the opener gets its open file's
+		 * exact size; anyone else a produced Parquet file's, else 0. */
 		off_t size = 0;
-		int orc;
-		if (rc == 0 && p.depth == 3 &&
-		    (orc = mdfs_open_size_for(path, fuse_get_context()->pid, &size)) != 0) {
-			if (orc < 0)
-				rc = orc;
-			st->st_size = size;
-		}
+		int src = rc == 0 && p.depth == 3
+				  ? mdfs_handle_size(fi, path, fuse_get_context()->pid, &size) : 0;
+		if (src < 0)
+			rc = src;
+		else if (src == 0 && rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
+			size = mdfs_pq_known_size(path);
+		st->st_size = size;
 	}
-	path_free(&p);
+	mdfs_path_free(&p);
 	return rc;
 }
 
@@ -269,11 +138,11 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	struct mdfs *m = ctx();
 	struct mdfs_path p;
 	struct extra x = { 0 };
-	int rc = path_parse(path, &p);
+	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
 	if (p.depth == 3) {
-		path_free(&p);
+		mdfs_path_free(&p);
 		return -ENOTDIR;
 	}
 	if (p.depth > 0) {
@@ -309,7 +178,7 @@ out:
 		free(x.names[i]);
 	free(x.names);
 	free(x.st);
-	path_free(&p);
+	mdfs_path_free(&p);
 	return rc;
 }
 
@@ -319,7 +188,7 @@ static int begin_change(struct mdfs *m, const char *path, struct mdfs_path *p)
 {
 	if (m->opts.ro)
 		return -EROFS;
-	int rc = path_parse(path, p);
+	int rc = mdfs_path_parse(path, p);
 	return rc == -ENOENT ? -EPERM : rc;
 }
 
@@ -331,7 +200,7 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	if (p.depth != 3) {
-		path_free(&p);
+		mdfs_path_free(&p);
 		return p.depth < 3 ? -EEXIST : -EPERM;
 	}
 	/* The schema directory must exist. */
@@ -342,9 +211,9 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	struct mdfs_wfile *w = NULL;
 	if (rc == 0)
 		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, &w);
-	if (rc == 0 && (rc = fh_new(fi, FH_WRITE, w)) < 0)
-		mdfs_w_release(m, w);
-	path_free(&p);
+	if (rc == 0)
+		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, 0);
+	mdfs_path_free(&p);
 	return rc;
 }
 
@@ -352,119 +221,84 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	pid_t tid = fuse_get_context()->pid;
 	struct mdfs_path p;
-	int rc = path_parse(path, &p);
+	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
 	if (p.depth != 3) {
-		path_free(&p);
+		mdfs_path_free(&p);
 		return -EISDIR;
 	}
 	struct mdfs_wfile *w = NULL;
 	char *text = NULL;
+	struct mdfs_entry e;
 	if (writing && m->opts.ro) {
 		rc = -EROFS;
 	} else if ((rc = mdfs_w_open(m, path, fi->flags, &w)) == 0) {
-		if ((rc = fh_new(fi, FH_WRITE, w)) < 0)
-			mdfs_w_release(m, w);
+		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, 0);
 	} else if (rc != -ENOENT) {
 		/* a spooled file that cannot be opened as asked (its O_TRUNC failed) */
 	} else if ((text = mdfs_w_error_text(m, path))) {
-		rc = writing ? -EACCES : fh_new(fi, FH_TEXT, text);
-		if (rc < 0)
-			free(text);
+		if (writing)
+			free(text), rc = -EACCES;
+		else
+			rc = mdfs_handle_open(fi, m, &mdfs_text_ops, text, NULL, 0);
 	} else if (writing) {
 		/* Rewriting a table: only as a whole (O_TRUNC), never in place. */
-		struct mdfs_entry e;
 		rc = lookup(m, &p, &e);
-		if (rc == 0 && (!(fi->flags & O_TRUNC) || e.kind == MDFS_ENT_VIEW || p.fmt != FMT_CSV))
+		if (rc == 0 && (!(fi->flags & O_TRUNC) || e.kind == MDFS_ENT_VIEW || p.fmt != MDFS_FMT_CSV))
 			rc = -EPERM;
 		else if (rc == 0 || rc == -ENOENT)
 			/* A table replaced whole, or a name the kernel still
 			 * remembers from before its spooled file went away. */
 			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, &w);
-		if (rc == 0 && (rc = fh_new(fi, FH_WRITE, w)) < 0)
-			mdfs_w_release(m, w);
+		if (rc == 0)
+			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, 0);
 	} else if (!p.rel) {
 		rc = -ENOENT;
-	} else if (p.fmt == FMT_PARQUET) {
-		struct mdfs_entry e;
+	} else if (p.fmt == MDFS_FMT_PARQUET) {
 		struct mdfs_pq *pq = NULL;
 		if ((rc = lookup(m, &p, &e)) == 0 &&
-		    (rc = mdfs_pq_open(path, p.db, p.schema, p.rel, &pq)) == 0 &&
-		    (rc = fh_new(fi, FH_PARQUET, pq)) < 0)
-			mdfs_pq_release(pq);
-		if (rc == 0)
-			fi->direct_io = 1; /* the kernel may still think the size is 0 */
+		    (rc = mdfs_pq_open(path, p.db, p.schema, p.rel, &pq)) == 0)
+			rc = mdfs_handle_open(fi, m, &mdfs_pq_ops, pq, path, tid);
 	} else {
 		struct mdfs_csv_file *f = NULL;
 		rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, m->spool_dir, m->spool_max, &f);
-		struct mdfs_open *o = NULL;
-		if (rc == 0 && !(o = mdfs_open_add(path, fuse_get_context()->pid, f)))
-			rc = -ENOMEM;
-		if (rc == 0 && (rc = fh_new(fi, FH_TABLE, o)) < 0)
-			mdfs_open_release(o);
-		if (rc == 0) {
-			fi->direct_io = 1; /* size unknown: every reader reads to the real end */
-			fi->keep_cache = 0;
-		}
+		if (rc == 0)
+			rc = mdfs_handle_open(fi, m, &mdfs_csv_ops, f, path, tid);
+		fi->keep_cache = 0;
 	}
-	if (rc == 0 && fh_of(fi)->kind != FH_TABLE)
+	/* Every kind is served with direct I/O: a table file's size is unknown
+	 * (0) until read, so every reader reads to the real end; the kernel may
+	 * still think a Parquet file's size is 0. */
+	if (rc == 0)
 		fi->direct_io = 1;
-	path_free(&p);
+	mdfs_path_free(&p);
 	return rc;
 }
 
 static int mdfs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct mdfs_fh *h = fh_of(fi);
-	switch (h->kind) {
-	case FH_TABLE:
-		return (int)mdfs_csv_read(mdfs_open_file(h->u.table), buf, size, off);
-	case FH_WRITE:
-		return mdfs_w_read(h->u.w, buf, size, off);
-	case FH_PARQUET:
-		return mdfs_pq_read(h->u.pq, buf, size, off);
-	case FH_TEXT: {
-		size_t len = strlen(h->u.text);
-		if ((size_t)off >= len)
-			return 0;
-		if (size > len - (size_t)off)
-			size = len - (size_t)off;
-		memcpy(buf, h->u.text + off, size);
-		return (int)size;
-	}
-	}
-	return -EBADF;
+	return mdfs_handle_read(fi, buf, size, off);
 }
 
 static int mdfs_write(const char *path, const char *buf, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	struct mdfs_fh *h = fh_of(fi);
-	return h->kind == FH_WRITE ? mdfs_w_write(h->u.w, buf, size, off) : -EBADF;
+	return mdfs_handle_write(fi, buf, size, off);
 }
 
 /* Every close() of a descriptor: a written "<name>.csv" loads here, and this
  * is what close() returns. */
 static int mdfs_flush(const char *path, struct fuse_file_info *fi)
 {
-	struct mdfs_fh *h = fh_of(fi);
-	return h->kind == FH_WRITE ? mdfs_w_flush(ctx(), h->u.w) : 0;
+	return mdfs_handle_flush(fi);
 }
 
 static int mdfs_release(const char *path, struct fuse_file_info *fi)
 {
-	struct mdfs_fh *h = fh_of(fi);
-	if (h->kind == FH_TABLE)
-		mdfs_open_release(h->u.table);
-	else if (h->kind == FH_WRITE)
-		mdfs_w_release(ctx(), h->u.w);
-	else if (h->kind == FH_PARQUET)
-		mdfs_pq_release(h->u.pq);
-	else
-		free(h->u.text);
-	free(h);
+	mdfs_handle_release(fi);
 	return 0;
 }
 
@@ -473,42 +307,11 @@ static int mdfs_truncate(const char *path, off_t size, struct fuse_file_info *fi
 	struct mdfs *m = ctx();
 	if (m->opts.ro)
 		return -EROFS;
-	if (fi && fi->fh && fh_of(fi)->kind == FH_WRITE)
-		return mdfs_w_truncate(fh_of(fi)->u.w, size);
-	int rc = mdfs_w_truncate_path(m, path, size);
+	int rc = fi && fi->fh ? mdfs_handle_truncate(fi, size) : 0;
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	rc = mdfs_w_truncate_path(m, path, size);
 	return rc == -ENOENT ? -EPERM : rc; /* a table is replaced whole, not truncated */
-}
-
-struct ddl_args {
-	const char *db, *schema, *table;
-};
-
-static int create_schema_cb(mdc_conn *c, void *arg, mdc_error *err)
-{
-	struct ddl_args *a = arg;
-	return mdc_create_schema(c, a->db, a->schema, err);
-}
-
-static int drop_table_cb(mdc_conn *c, void *arg, mdc_error *err)
-{
-	struct ddl_args *a = arg;
-	return mdc_drop_table(c, a->db, a->schema, a->table, err);
-}
-
-static int mdfs_create_schema(struct mdfs *m, const char *db, const char *schema)
-{
-	struct ddl_args a = { db, schema, NULL };
-	int rc = mdfs_with_conn(m->pool, db, "create schema", create_schema_cb, &a, NULL);
-	mdfs_cache_invalidate(m->cache, db, NULL);
-	return mdfs_fuse_errno(rc);
-}
-
-static int mdfs_drop_table(struct mdfs *m, const char *db, const char *schema, const char *table)
-{
-	struct ddl_args a = { db, schema, table };
-	int rc = mdfs_with_conn(m->pool, db, "drop table", drop_table_cb, &a, NULL);
-	mdfs_cache_invalidate(m->cache, db, schema);
-	return mdfs_fuse_errno(rc);
 }
 
 static int mdfs_unlink(const char *path)
@@ -519,18 +322,18 @@ static int mdfs_unlink(const char *path)
 	if (mdfs_w_unlink(m, path) == 0)
 		return 0;
 	struct mdfs_path p;
-	int rc = path_parse(path, &p);
+	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
 	struct mdfs_entry e;
 	if (p.depth != 3)
 		rc = -EISDIR;
 	else if ((rc = lookup(m, &p, &e)) == 0 &&
-		 (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE || p.fmt != FMT_CSV))
+		 (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE || p.fmt != MDFS_FMT_CSV))
 		rc = -EPERM; /* only rm TABLE.csv drops, and only with -o allow_drop */
 	else if (rc == 0)
-		rc = mdfs_drop_table(m, p.db, p.schema, p.rel);
-	path_free(&p);
+		rc = mdfs_drop_table(m->pool, m->cache, p.db, p.schema, p.rel);
+	mdfs_path_free(&p);
 	return rc;
 }
 
@@ -544,7 +347,7 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 	if (rc < 0)
 		return rc;
 	if (pt.depth != 3) {
-		path_free(&pt);
+		mdfs_path_free(&pt);
 		return -EPERM;
 	}
 	if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
@@ -555,12 +358,12 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 		/* Not a spooled file: a table, which is never renamed, or nothing. */
 		struct mdfs_path pf;
 		struct mdfs_entry e;
-		if (path_parse(from, &pf) == 0) {
+		if (mdfs_path_parse(from, &pf) == 0) {
 			rc = pf.depth == 3 && lookup(m, &pf, &e) == 0 ? -EPERM : -ENOENT;
-			path_free(&pf);
+			mdfs_path_free(&pf);
 		}
 	}
-	path_free(&pt);
+	mdfs_path_free(&pt);
 	return rc;
 }
 
@@ -572,10 +375,10 @@ static int mdfs_mkdir(const char *path, mode_t mode)
 	if (rc < 0)
 		return rc;
 	if (p.depth == 2)
-		rc = mdfs_create_schema(m, p.db, p.schema);
+		rc = mdfs_create_schema(m->pool, m->cache, p.db, p.schema);
 	else
 		rc = -EPERM; /* databases are made in MotherDuck; tables are files */
-	path_free(&p);
+	mdfs_path_free(&p);
 	return rc;
 }
 

@@ -3,6 +3,8 @@
 #ifndef MDFS_OPTIONS_H
 #define MDFS_OPTIONS_H
 
+#include "mdclient/common.h"
+
 #include <fuse_opt.h>
 #include "mdclient/config.h"
 
@@ -37,7 +39,7 @@ struct mdfs_opts {
 
 /* Parse argv into *o; args receives what FUSE must see (fsname/subtype are
  * added later). Returns 0, or -1 after printing a one-line error. */
-int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o);
+int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o) MDC_MUSTCHECK;
 void mdfs_opts_usage(const char *progname);
 void mdfs_opts_free(struct mdfs_opts *o);
 

@@ -12,6 +12,8 @@
 #ifndef MDFS_PARQUET_FILE_H
 #define MDFS_PARQUET_FILE_H
 
+#include "mdclient/common.h"
+
 #include <sys/types.h>
 #include "mdclient/parquet.h"
 #include "mdclient/pool.h"
@@ -24,12 +26,12 @@ void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int time
 /* Open path (the relation db.schema.rel): waits for a production under way,
  * reuses a fresh file, or produces one. 0 and *out, or -errno. */
 int mdfs_pq_open(const char *path, const char *db, const char *schema, const char *rel,
-		 struct mdfs_pq **out);
-int mdfs_pq_read(struct mdfs_pq *h, char *buf, size_t size, off_t off);
-off_t mdfs_pq_handle_size(const struct mdfs_pq *h);
+		 struct mdfs_pq **out) MDC_MUSTCHECK;
+int mdfs_pq_read(struct mdfs_pq *h, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
+off_t mdfs_pq_handle_size(const struct mdfs_pq *h) MDC_MUSTCHECK;
 void mdfs_pq_release(struct mdfs_pq *h);
 /* The size of a fresh produced file at path; 0 when there is none. */
-off_t mdfs_pq_known_size(const char *path);
+off_t mdfs_pq_known_size(const char *path) MDC_MUSTCHECK;
 /* Drop every spool (at unmount). */
 void mdfs_pq_free_all(void);
 

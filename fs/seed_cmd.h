@@ -15,10 +15,11 @@
 #ifndef MDFS_SEED_CMD_H
 #define MDFS_SEED_CMD_H
 
+#include "mdclient/common.h"
 #include "mdclient/config.h"
 
 /* argv[0] is "seed" (or the program name); returns the exit status. */
-int mdfs_seed_main(int argc, char **argv);
+int mdfs_seed_main(int argc, char **argv) MDC_MUSTCHECK;
 
 /* `mdfs seed --project DIR [--select NAME...] [--exclude NAME...]
  * [--full-refresh] [--target T] [--profiles-dir D] [--source SRC [--schema S]]
@@ -31,10 +32,10 @@ int mdfs_seed_main(int argc, char **argv);
  * seed as it finishes, then a summary, as dbt prints them. Exit status: 0
  * when every selected seed loaded, 1 when any failed or was not loaded
  * (interrupted), 2 on usage errors. */
-int mdfs_seed_project_main(int argc, char **argv);
+int mdfs_seed_project_main(int argc, char **argv) MDC_MUSTCHECK;
 
 /* Parse one -o argument (modified in place; *mo points into it). 0, or -1
  * after printing an error. */
-int mdfs_seed_parse_o(char *arg, mdc_options *mo);
+int mdfs_seed_parse_o(char *arg, mdc_options *mo) MDC_MUSTCHECK;
 
 #endif

@@ -401,6 +401,15 @@ int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile *
 	return 0;
 }
 
+int mdfs_w_size(struct mdfs_wfile *w, off_t *size)
+{
+	struct stat st;
+	if (fstat(w->fd, &st) != 0)
+		return -errno;
+	*size = st.st_size;
+	return 0;
+}
+
 int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off)
 {
 	ssize_t n = pread(w->fd, buf, size, off);

@@ -24,6 +24,8 @@
 #ifndef MDFS_WRITES_H
 #define MDFS_WRITES_H
 
+#include "mdclient/common.h"
+
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -35,33 +37,35 @@ struct mdfs_wfile;
  * directory db/schema with raw (encoded) file name fname. Returns 0 and *out
  * (one open reference), or -errno. */
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
-		  const char *fname, mode_t mode, struct mdfs_wfile **out);
+		  const char *fname, mode_t mode, struct mdfs_wfile **out) MDC_MUSTCHECK;
 /* Open an existing spooled file (-ENOENT when path has none). O_TRUNC empties
  * it (and makes it dirty). */
-int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile **out);
-int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off);
-int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off);
-int mdfs_w_truncate(struct mdfs_wfile *w, off_t size);
+int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile **out) MDC_MUSTCHECK;
+int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
+/* The spool's size now: 0 and *size, or -errno. */
+int mdfs_w_size(struct mdfs_wfile *w, off_t *size) MDC_MUSTCHECK;
+int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off) MDC_MUSTCHECK;
+int mdfs_w_truncate(struct mdfs_wfile *w, off_t size) MDC_MUSTCHECK;
 /* Load now if dirty and loadable; returns the load's outcome (0 or -errno). */
-int mdfs_w_flush(struct mdfs *m, struct mdfs_wfile *w);
+int mdfs_w_flush(struct mdfs *m, struct mdfs_wfile *w) MDC_MUSTCHECK;
 /* Drop an open reference. A loadable file that is no longer open leaves the
  * spool (its table, or its .error file, is what remains). */
 void mdfs_w_release(struct mdfs *m, struct mdfs_wfile *w);
 
 /* By path: 0 and *st for a spooled file or an error file; -ENOENT else. */
-int mdfs_w_getattr(struct mdfs *m, const char *path, struct stat *st);
+int mdfs_w_getattr(struct mdfs *m, const char *path, struct stat *st) MDC_MUSTCHECK;
 /* Truncate or set times by path on a spooled file (-ENOENT: none). */
-int mdfs_w_truncate_path(struct mdfs *m, const char *path, off_t size);
-bool mdfs_w_exists(struct mdfs *m, const char *path);
+int mdfs_w_truncate_path(struct mdfs *m, const char *path, off_t size) MDC_MUSTCHECK;
+bool mdfs_w_exists(struct mdfs *m, const char *path) MDC_MUSTCHECK;
 /* Remove a spooled file or an error file (-ENOENT: none). */
-int mdfs_w_unlink(struct mdfs *m, const char *path);
+int mdfs_w_unlink(struct mdfs *m, const char *path) MDC_MUSTCHECK;
 /* Rename a spooled file. Onto a loadable name: loads it, returns the outcome.
  * -ENOENT when from is not spooled. */
 int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *to_db,
-		  const char *to_schema, const char *to_fname);
+		  const char *to_schema, const char *to_fname) MDC_MUSTCHECK;
 /* The read-only text of an error file at path: malloc'd (caller frees), or
  * NULL when there is none. */
-char *mdfs_w_error_text(struct mdfs *m, const char *path);
+char *mdfs_w_error_text(struct mdfs *m, const char *path) MDC_MUSTCHECK;
 
 /* Call fn for every spooled file and error file directly in db/schema whose
  * name is not in the catalog listing (fn returns non-zero to stop). */
