@@ -40,7 +40,8 @@ int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_f
 		mdc_log(LOG_INFO, "%s: connection lost, retrying on a new one", what);
 	}
 	if (rc < 0)
-		mdc_log(LOG_ERR, "%s: %s", what, err.message[0] ? err.message : "failed");
+		mdc_log(rc == -EINTR ? LOG_INFO : LOG_ERR, "%s: %s", what,
+			err.message[0] ? err.message : "failed");
 	if (errout)
 		*errout = err;
 	return rc;

@@ -76,7 +76,9 @@ int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char
 			break;
 	}
 	if (rc < 0) {
-		mdc_log(rc == -ENOENT ? LOG_INFO : LOG_ERR, "open %s: %s", f->what,
+		/* A missing table or a reader that gave up while queueing for a
+		 * connection is not the daemon's error. */
+		mdc_log(rc == -ENOENT || rc == -EINTR ? LOG_INFO : LOG_ERR, "open %s: %s", f->what,
 			err.message[0] ? err.message : strerror(-rc));
 		free(f->what);
 		free(f);

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 		.token_file = m.opts.token_file, .connect_timeout_s = m.opts.connect_timeout,
 		.statement_timeout_ms = m.opts.statement_timeout * 1000,
 		.io_timeout_s = m.opts.io_timeout,
+		.queue_timeout_s = m.opts.queue_timeout,
 	};
 	if (mdc_config_new(m.opts.source, &mo, &m.cfg, &err) < 0) {
 		fprintf(stderr, "mdfs: %s\n", err.message);
@@ -154,6 +155,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mdfs: %s\n", err.message);
 		goto out_cfg;
 	}
+	/* A reader that gives up (Ctrl-C) stops queueing for a connection. */
+	mdc_pool_set_interrupt(m.pool, fuse_interrupted);
 	const char *db = mdc_config_dbname(m.cfg);
 	m.cache = mdfs_cache_new(m.pool, m.opts.cache_timeout,
 				 mdc_config_is_motherduck(m.cfg) && !*db ? NULL : db,

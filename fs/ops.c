@@ -77,19 +77,25 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
 		/* a file being written, or an error file */
 	} else {
-		struct mdfs_entry e;
-		rc = lookup(m, &p, &e);
-		if (rc == 0)
-			fill_stat(m, e.kind, st);
 		/* fstat() arrives here by path: the opener gets its open file's
-		 * exact size; anyone else a produced Parquet file's, else 0. */
+		 * exact size; anyone else a produced Parquet file's, else 0.
+		 * The open file is asked before the catalog: it proves the table
+		 * exists, and a reader that holds a pooled connection must not
+		 * queue for another one (with every connection held by such
+		 * readers, none would ever come free). */
 		off_t size = 0;
-		int src = rc == 0 && p.depth == 3
-				  ? mdfs_handle_size(fi, path, fuse_get_context()->pid, &size) : 0;
-		if (src < 0)
-			rc = src;
-		else if (src == 0 && rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
-			size = mdfs_pq_known_size(path);
+		int src = p.depth == 3 ? mdfs_handle_size(fi, path, fuse_get_context()->pid, &size) : 0;
+		if (src != 0) {
+			fill_stat(m, MDFS_ENT_TABLE, st);
+			rc = src < 0 ? src : 0;
+		} else {
+			struct mdfs_entry e;
+			rc = lookup(m, &p, &e);
+			if (rc == 0)
+				fill_stat(m, e.kind, st);
+			if (rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
+				size = mdfs_pq_known_size(path);
+		}
 		st->st_size = size;
 	}
 	mdfs_path_free(&p);

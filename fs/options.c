@@ -23,6 +23,7 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("statement_timeout=%d", statement_timeout),
 	MDFS_OPT("io_timeout=%d", io_timeout),
 	MDFS_OPT("connections=%d", connections),
+	MDFS_OPT("queue_timeout=%d", queue_timeout),
 	MDFS_OPT("cache_timeout=%d", cache_timeout),
 	MDFS_OPT("spool_dir=%s", spool_dir),
 	MDFS_OPT("spool_max=%lld", spool_max_mb),
@@ -110,6 +111,7 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o connections=N       connection pool size (default 4)\n"
 	       "    -o cache_timeout=S     catalog cache lifetime in seconds (default 20)\n"
 	       "    -o connect_timeout=S   connect deadline in seconds (default 10)\n"
+	       "    -o queue_timeout=S     wait for a busy connection of the pool (default 120)\n"
 	       "    -o statement_timeout=S server-side statement deadline (default none)\n"
 	       "    -o io_timeout=S        wait for an answer this long beyond statement_timeout (default 30)\n"
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
@@ -131,6 +133,7 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 	o->connect_timeout = 10;
 	o->io_timeout = 30;
 	o->connections = 4;
+	o->queue_timeout = 120;
 	o->cache_timeout = 20;
 	o->spool_max_mb = 1024;
 	o->show_csv = o->show_parquet = 1;
@@ -172,14 +175,15 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 		fprintf(stderr, "mdfs: parquet_codec is zstd, snappy or none\n");
 		return -1;
 	}
-	if (o->connect_timeout < 1 || o->io_timeout < 1 || o->cache_timeout < 0 ||
+	if (o->connect_timeout < 1 || o->io_timeout < 1 || o->queue_timeout < 1 || o->cache_timeout < 0 ||
 	    o->statement_timeout < 0 || o->spool_max_mb < 0) {
 		fprintf(stderr, "mdfs: timeouts and sizes must not be negative "
-			"(connect_timeout and io_timeout >= 1)\n");
+			"(connect_timeout, io_timeout and queue_timeout >= 1)\n");
 		return -1;
 	}
 	/* They become milliseconds and bytes: keep them where that fits. */
 	if (o->connect_timeout > MDFS_MAX_TIMEOUT_S || o->io_timeout > MDFS_MAX_TIMEOUT_S ||
+	    o->queue_timeout > MDFS_MAX_TIMEOUT_S ||
 	    o->statement_timeout > MDFS_MAX_TIMEOUT_S || o->cache_timeout > MDFS_MAX_TIMEOUT_S) {
 		fprintf(stderr, "mdfs: timeouts must be at most %d s (a day)\n", MDFS_MAX_TIMEOUT_S);
 		return -1;

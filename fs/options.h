@@ -18,6 +18,7 @@ struct mdfs_opts {
 	int io_timeout;         /* seconds to wait for an answer beyond statement_timeout, default 30 */
 	/* daemon */
 	int connections;        /* pool size, default 4 */
+	int queue_timeout;      /* seconds a borrower queues for a busy connection, default 120 */
 	int cache_timeout;      /* catalog cache, seconds, default 20 */
 	char *spool_dir;        /* default $TMPDIR or /var/tmp */
 	long long spool_max_mb; /* re-read spool per open file, MiB, default 1024 */

@@ -21,6 +21,7 @@
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define DEFAULT_CONNECT_TIMEOUT 10
 #define DEFAULT_IO_TIMEOUT 30
+#define DEFAULT_QUEUE_TIMEOUT 120
 #define TOKEN_FILE_MAX 65536
 
 struct mdc_config {
@@ -34,6 +35,7 @@ struct mdc_config {
 	int connect_timeout;
 	int statement_timeout_ms;
 	int io_timeout_s;
+	int queue_timeout;
 };
 
 static const char *param_get(const mdc_config *cfg, const char *key)
@@ -437,6 +439,7 @@ int mdc_config_new(const char *source, const mdc_options *opts, mdc_config **out
 		goto oom;
 	cfg->statement_timeout_ms = o->statement_timeout_ms > 0 ? o->statement_timeout_ms : 0;
 	cfg->io_timeout_s = o->io_timeout_s > 0 ? o->io_timeout_s : DEFAULT_IO_TIMEOUT;
+	cfg->queue_timeout = o->queue_timeout_s > 0 ? o->queue_timeout_s : DEFAULT_QUEUE_TIMEOUT;
 
 	if (param_set(cfg, "keepalives", "1") < 0)
 		goto oom;
@@ -537,6 +540,11 @@ int mdc_config_statement_timeout_ms(const mdc_config *cfg)
 int64_t mdc_config_answer_timeout_ms(const mdc_config *cfg)
 {
 	return (int64_t)cfg->io_timeout_s * 1000 + cfg->statement_timeout_ms;
+}
+
+int mdc_config_queue_timeout(const mdc_config *cfg)
+{
+	return cfg->queue_timeout;
 }
 
 size_t mdc_config_libpq_params(const mdc_config *cfg, const char *dbname,

@@ -28,6 +28,11 @@
  * data ends the connection); statement_timeout (default 0 = none) applied
  * after connecting; io_timeout (default 30 s): the longest a statement's
  * answer is waited for beyond statement_timeout.
+ * options->token_file (first line, trailing whitespace removed), then nothing:
+ * libpq itself then uses $PGPASSWORD or ~/.pgpass.
+ * Deadlines: connect_timeout (default 10 s), TCP keepalives always on,
+ * statement_timeout (default 0 = none) applied after connecting,
+ * queue_timeout (default 120 s) for a connection of the pool to come free.
  */
 #ifndef MDCLIENT_CONFIG_H
 #define MDCLIENT_CONFIG_H
@@ -52,6 +57,7 @@ typedef struct mdc_options {
 	int connect_timeout_s;     /* <= 0: 10 */
 	int statement_timeout_ms;  /* <= 0: none */
 	int io_timeout_s;          /* <= 0: 30 */
+	int queue_timeout_s;       /* <= 0: 120 (waiting for a busy pooled connection) */
 	const char *application_name; /* NULL: "mdfs" */
 	const char *token;         /* NULL: the rules above; else this token, before
 	                            * $MOTHERDUCK_TOKEN (mdfs seed --project: a
@@ -94,6 +100,9 @@ int mdc_config_statement_timeout_ms(const mdc_config *cfg);
 /* How long one statement's answer is waited for, in ms: io_timeout plus
  * statement_timeout. */
 int64_t mdc_config_answer_timeout_ms(const mdc_config *cfg);
+/* How long a borrower waits for a pooled connection that is busy (queueing,
+ * like pgbouncer's query_wait_timeout), in seconds. */
+int mdc_config_queue_timeout(const mdc_config *cfg);
 
 /* ---- mdclient-internal (conn.c); fs/ never calls these. ---- */
 

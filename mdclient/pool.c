@@ -2,8 +2,9 @@
  *
  * The pool is an array of `size` slots. A slot is FREE (no connection),
  * RESERVED (a connection is being made or closed for it, outside the mutex),
- * IDLE or BUSY. At most `size` connections therefore exist at any time. The
- * mutex is never held while connecting or closing. */
+ * IDLE or BUSY. At most `size` connections therefore exist at any time, and
+ * at most `limit` while the endpoint refuses more (53300). The mutex is never
+ * held while connecting or closing. */
 #include "mdclient/pool.h"
 
 #include <errno.h>
@@ -14,6 +15,10 @@
 #include <time.h>
 
 #include "mdclient/log.h"
+#include "mdclient/clock.h"
+
+#define WAIT_SLICE_MS 200      /* queued borrowers look at the interrupt check this often */
+#define REGROW_MS 60000        /* after a 53300, try to grow again this much later */
 
 enum slot_state { SLOT_FREE, SLOT_RESERVED, SLOT_IDLE, SLOT_BUSY };
 
@@ -32,6 +37,12 @@ struct mdc_pool {
 	pthread_cond_t cv;      /* a slot became FREE or IDLE */
 	unsigned gen;
 	int dialect;            /* 0 until the first connection */
+	int limit;              /* connections the endpoint allows (size until a 53300) */
+	int64_t limit_until;    /* when to try `size` again (mdc_now_ms) */
+	bool limit_logged;
+	unsigned fail_seq;      /* bumped when making a connection failed */
+	mdc_error fail;         /* that failure, for the borrowers queued meanwhile */
+	int (*interrupted)(void);
 };
 
 int mdc_pool_new(const mdc_config *cfg, int size, mdc_pool **out, mdc_error *err)
@@ -52,6 +63,7 @@ int mdc_pool_new(const mdc_config *cfg, int size, mdc_pool **out, mdc_error *err
 	}
 	p->cfg = cfg;
 	p->size = size;
+	p->limit = size;
 	p->gen = 1;
 	pthread_condattr_t ca;
 	int rc = pthread_condattr_init(&ca);
@@ -99,6 +111,13 @@ void mdc_pool_free(mdc_pool *p)
 	free(p);
 }
 
+void mdc_pool_set_interrupt(mdc_pool *p, int (*interrupted)(void))
+{
+	pthread_mutex_lock(&p->mu);
+	p->interrupted = interrupted;
+	pthread_mutex_unlock(&p->mu);
+}
+
 int mdc_pool_dialect(const mdc_pool *p)
 {
 	mdc_pool *mp = (mdc_pool *)p; /* locking does not change the logical state */
@@ -132,7 +151,7 @@ static int bump_generation(mdc_pool *p, int *victims)
 			victims[n++] = i;
 		}
 	}
-	mdc_log(LOG_NOTICE, "connection pool: new generation %u, %d idle connection(s) dropped",
+	mdc_log(LOG_INFO, "connection pool: new generation %u, %d idle connection(s) dropped",
 		p->gen, n);
 	return n;
 }
@@ -151,6 +170,47 @@ static void close_victims(mdc_pool *p, const int *victims, int n)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Under the mutex: connections that exist or are being made. */
+static int live_count(const mdc_pool *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->size; i++)
+		n += p->slots[i].state != SLOT_FREE;
+	return n;
+}
+
+/* Under the mutex: wait for a slot to change, at most one slice and never
+ * past deadline. Returns 0 (look again), -ETIMEDOUT or -EINTR. */
+static int wait_slice(mdc_pool *p, const struct timespec *deadline)
+{
+	struct timespec now, until;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > deadline->tv_sec ||
+	    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+		return -ETIMEDOUT;
+	until = now;
+	until.tv_nsec += (long)WAIT_SLICE_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (until.tv_sec > deadline->tv_sec ||
+	    (until.tv_sec == deadline->tv_sec && until.tv_nsec > deadline->tv_nsec))
+		until = *deadline;
+	(void)pthread_cond_timedwait(&p->cv, &p->mu, &until);
+	if (p->interrupted && p->interrupted())
+		return -EINTR;
+	return 0;
+}
+
+static struct timespec deadline_in(int seconds)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += seconds;
+	return t;
+}
+
 int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err)
 {
 	mdc_error_clear(err);
@@ -158,23 +218,31 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 		return mdc_error_set(err, EINVAL, "pool: missing argument");
 	*out = NULL;
 	const char *db = (dbname && *dbname) ? dbname : mdc_config_dbname(p->cfg);
-	int timeout_s = mdc_config_connect_timeout(p->cfg);
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_s;
+	int queue_s = mdc_config_queue_timeout(p->cfg);
+	int connect_s = mdc_config_connect_timeout(p->cfg);
+	/* Queueing for a busy connection is bounded by queue_timeout; retrying a
+	 * refused (53300) connect with nothing to queue for, by connect_timeout. */
+	struct timespec queue_deadline = deadline_in(queue_s);
+	struct timespec connect_deadline = deadline_in(connect_s);
 
-	int *victims = malloc((size_t)p->size * sizeof *victims);
-	if (!victims)
-		return mdc_error_set(err, ENOMEM, "out of memory");
 	char *dbcopy = strdup(db);
-	if (!dbcopy) {
-		free(victims);
+	if (!dbcopy)
 		return mdc_error_set(err, ENOMEM, "out of memory");
-	}
 
 	int rc = 0;
 	pthread_mutex_lock(&p->mu);
+	unsigned fail_seq = p->fail_seq;
 	for (;;) {
+		/* Someone else's connect failed while we queued: so would ours. */
+		if (p->fail_seq != fail_seq) {
+			if (err)
+				*err = p->fail;
+			rc = p->fail.errnum ? -p->fail.errnum : -EIO;
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		if (p->limit < p->size && mdc_now_ms() >= p->limit_until)
+			p->limit = p->size; /* try to grow again; a 53300 lowers it back */
 		int found = -1, free_slot = -1, steal = -1;
 		for (int i = 0; i < p->size; i++) {
 			struct slot *s = &p->slots[i];
@@ -192,9 +260,11 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 			struct slot *s = &p->slots[found];
 			s->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
-			/* A server that went away has closed the socket: reading what is
-			 * there (never blocks) (and parsing it) turns that into a dead
-			 * connection now rather than in the borrower's next query. */
+			/* A server that closed the connection while it was idle (an
+			 * idle timeout, a restart) has sent FATAL and closed the
+			 * socket: reading what is there (never blocks) and parsing
+			 * it turns that into a dead connection now rather than in
+			 * the borrower's next query. */
 			PGconn *pg = mdc_conn_pg(s->conn);
 			if (PQconsumeInput(pg))
 				(void)PQisBusy(pg); /* parses: a FATAL marks the conn dead */
@@ -202,26 +272,24 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 				*out = s->conn;
 				break;
 			}
-			/* Found dead while idle: the endpoint probably went away. */
-			mdc_log(LOG_WARNING, "pool: idle connection found dead, reconnecting");
+			/* Replace it, quietly: the other idle ones are checked the
+			 * same way when their turn comes. */
+			mdc_log(LOG_INFO, "pool: an idle connection was closed by the server; replacing it");
 			mdc_conn_close(s->conn);
 			pthread_mutex_lock(&p->mu);
 			slot_clear(s);
-			int n = bump_generation(p, victims);
 			pthread_cond_broadcast(&p->cv);
-			pthread_mutex_unlock(&p->mu);
-			close_victims(p, victims, n);
-			pthread_mutex_lock(&p->mu);
 			continue;
 		}
 
+		if (free_slot >= 0 && live_count(p) >= p->limit)
+			free_slot = -1; /* the endpoint allows no more: queue (or steal) */
 		int use = free_slot >= 0 ? free_slot : steal;
 		if (use >= 0) {
 			struct slot *s = &p->slots[use];
 			mdc_conn *old = s->state == SLOT_IDLE ? s->conn : NULL;
 			free(s->db);
-			s->db = dbcopy;
-			dbcopy = NULL;
+			s->db = strdup(dbcopy);
 			s->conn = NULL;
 			s->state = SLOT_RESERVED;
 			/* DuckDB (or md:): connect to the source's database; any reads all. */
@@ -234,13 +302,53 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 				mdc_conn_close(old);
 			}
 			mdc_conn *c = NULL;
-			rc = mdc_connect(p->cfg, shared ? NULL : s->db, &c, err);
+			mdc_error cerr;
+			rc = s->db ? mdc_connect(p->cfg, shared ? NULL : s->db, &c, &cerr)
+				   : mdc_error_set(&cerr, ENOMEM, "out of memory");
 
 			pthread_mutex_lock(&p->mu);
+			if (rc < 0 && strcmp(cerr.sqlstate, "53300") == 0) {
+				/* Too many connections: work with the ones we have. */
+				slot_clear(s);
+				int have = live_count(p);
+				p->limit = have;
+				p->limit_until = mdc_now_ms() + REGROW_MS;
+				if (!p->limit_logged) {
+					p->limit_logged = true;
+					mdc_log(LOG_NOTICE, "the endpoint allows fewer connections than "
+						"connections=%d (%s); working with %d", p->size,
+						cerr.message, have);
+				}
+				pthread_cond_broadcast(&p->cv);
+				if (have > 0) {
+					rc = 0;
+					continue; /* queue for one of them */
+				}
+				/* None of ours to wait for (another client holds them):
+				 * retry until connect_timeout. */
+				int w = wait_slice(p, &connect_deadline);
+				if (w < 0) {
+					pthread_mutex_unlock(&p->mu);
+					if (w == -EINTR)
+						rc = mdc_error_set(err, EINTR, "pool: interrupted");
+					else if (err)
+						*err = cerr;
+					mdc_log(LOG_ERR, "%s", cerr.message);
+					break;
+				}
+				rc = 0;
+				continue;
+			}
 			if (rc < 0) {
 				slot_clear(s);
+				if (rc == -EIO || rc == -ETIMEDOUT) { /* the endpoint, not this db */
+					p->fail = cerr;
+					p->fail_seq++;
+				}
 				pthread_cond_broadcast(&p->cv);
 				pthread_mutex_unlock(&p->mu);
+				if (err)
+					*err = cerr;
 				break;
 			}
 			s->conn = c;
@@ -253,18 +361,23 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 			break;
 		}
 
-		/* Every slot is busy or being (dis)connected: wait, bounded. */
-		int w = pthread_cond_timedwait(&p->cv, &p->mu, &deadline);
-		if (w == ETIMEDOUT) {
+		/* Every connection is busy or being (dis)connected: queue. */
+		int w = wait_slice(p, &queue_deadline);
+		if (w < 0) {
 			pthread_mutex_unlock(&p->mu);
-			rc = mdc_error_set(err, ETIMEDOUT,
-					   "pool: all %d connections busy for %d s", p->size, timeout_s);
-			mdc_log(LOG_WARNING, "%s", err ? err->message : "pool: timed out");
+			if (w == -EINTR) {
+				rc = mdc_error_set(err, EINTR, "pool: interrupted while waiting for a connection");
+				mdc_log(LOG_INFO, "%s", err ? err->message : "pool: interrupted");
+			} else {
+				rc = mdc_error_set(err, ETIMEDOUT,
+						   "pool: every connection stayed busy for %d s (queue_timeout)",
+						   queue_s);
+				mdc_log(LOG_WARNING, "%s", err ? err->message : "pool: timed out");
+			}
 			break;
 		}
 	}
 	free(dbcopy);
-	free(victims);
 	return rc;
 }
 
@@ -305,7 +418,10 @@ void mdc_pool_put(mdc_pool *p, mdc_conn *c, bool broken)
 	pthread_mutex_lock(&p->mu);
 	if (broken || dead || busy) {
 		slot_clear(s);
-		if (broken || dead) {
+		/* Only a dead connection says the endpoint may have gone away; one
+		 * given up mid-query (a cancel the server ignored) says nothing
+		 * about the others. */
+		if (dead) {
 			victims = malloc((size_t)p->size * sizeof *victims);
 			if (victims) {
 				n = bump_generation(p, victims);

@@ -310,7 +310,7 @@ static bool wait_backend_gone(mdc_conn *c, int pid, double limit_s)
 
 static void test_pool(const char *source)
 {
-	mdc_options o = { .connect_timeout_s = 2 };
+	mdc_options o = { .connect_timeout_s = 2, .queue_timeout_s = 2 };
 	mdc_config *cfg = NULL;
 	mdc_pool *p = NULL;
 	mdc_error e;
@@ -341,7 +341,7 @@ static void test_pool(const char *source)
 		test_analytics(c1);
 	}
 
-	/* Both busy, size 2: the next borrower waits, then gives up. */
+	/* Both busy, size 2: the next borrower queues, then gives up (queue_timeout). */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_INT(mdc_pool_get(p, "shop", &c3, &e), -ETIMEDOUT);
