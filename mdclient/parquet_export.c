@@ -50,18 +50,22 @@ static int copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const c
 }
 
 /* After a failure: cancel what still runs and read the rest (COPY data
- * included), for at most 5 s, so the connection can be reused. */
+ * included), for at most 200 ms, so the connection can be reused; a server that
+ * ignores the cancel leaves it busy, and the pool closes it. */
 static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what)
 {
 	if (PQstatus(pg) != CONNECTION_OK)
 		return;
 	if (!final_seen)
 		mdc_conn_cancel(c);
-	int64_t deadline = mdc_now_ms() + 5000;
+	int64_t deadline = mdc_now_ms() + 200;
 	for (;;) {
 		mdc_error e;
 		mdc_error_clear(&e);
-		if (mdc_pq_wait_ready(pg, deadline, what, &e) != 0) {
+		/* Checked here too: rows that keep coming never make us wait. */
+		if (mdc_now_ms() >= deadline)
+			mdc_error_set(&e, ETIMEDOUT, "rows still coming");
+		if (e.errnum || mdc_pq_wait_ready(pg, deadline, what, &e) != 0) {
 			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
 			return;
 		}
@@ -74,7 +78,9 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 		while (copy && n == 1) {
 			char *buf = NULL;
 			int len;
-			if ((n = copy_next(pg, &buf, &len, deadline, what, &e)) == 1)
+			if (mdc_now_ms() >= deadline)
+				n = mdc_error_set(&e, ETIMEDOUT, "COPY data still coming");
+			else if ((n = copy_next(pg, &buf, &len, deadline, what, &e)) == 1)
 				PQfreemem(buf);
 		}
 		if (n < 0) {

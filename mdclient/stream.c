@@ -36,7 +36,12 @@
 #include "mdclient/log.h"
 #include "mdclient/internal/pqutil.h"
 
-#define CLOSE_DRAIN_MS 5000
+/* How long closing an unfinished stream waits for the cancelled query to
+ * end. A server that honours the cancel ends it within a round trip or two;
+ * one that ignores it would stream the rest of the table, so after this the
+ * connection is given up (closed by the pool) rather than drained: closing a
+ * file must never take seconds. */
+#define CLOSE_CANCEL_MS 200
 
 typedef enum stream_state {
 	ST_RUNNING,  /* results still to come */
@@ -218,8 +223,9 @@ ssize_t mdc_stream_read_some(mdc_stream *s, char *buf, size_t len, mdc_error *er
 
 /* Read and drop the remaining results. Without waiting first, so a query
  * that already finished is not cancelled; then, if the final result has not
- * arrived, cancel and drain until CLOSE_DRAIN_MS passes. 0, or -EIO when the
- * connection cannot be brought back to idle. */
+ * arrived, cancel and read on for at most CLOSE_CANCEL_MS. 0, or -EIO when the
+ * connection cannot be brought back to idle in that time (the caller closes
+ * it: a slow cancel is not a dead endpoint). */
 static int drain(mdc_stream *s)
 {
 	mdc_error e;
@@ -247,12 +253,17 @@ static int drain(mdc_stream *s)
 		mdc_log(LOG_DEBUG, "%s: closed before the end, cancelling", s->what);
 		mdc_conn_cancel(s->conn);
 	}
-	int64_t deadline = mdc_now_ms() + CLOSE_DRAIN_MS;
-	for (;;) {
+	int64_t deadline = mdc_now_ms() + CLOSE_CANCEL_MS;
+	for (long n = 0;; n++) {
 		mdc_error_clear(&e);
-		if (mdc_pq_wait_ready(s->pg, deadline, s->what, &e) != 0) {
-			mdc_log(LOG_WARNING, "%s: could not end the query (%s); dropping the connection",
-				s->what, e.message);
+		/* The deadline counts even while rows keep arriving without a
+		 * wait (a server that ignores the cancel never lets us wait). */
+		int rc = (n & 255) == 255 && mdc_now_ms() >= deadline
+			 ? mdc_error_set(&e, ETIMEDOUT, "rows still coming")
+			 : mdc_pq_wait_ready(s->pg, deadline, s->what, &e);
+		if (rc != 0) {
+			mdc_log(LOG_INFO, "%s: the query did not end within %d ms of the cancel (%s); "
+				"closing the connection", s->what, CLOSE_CANCEL_MS, e.message);
 			return -EIO;
 		}
 		if (!(res = PQgetResult(s->pg))) {

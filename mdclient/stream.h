@@ -61,10 +61,12 @@ ssize_t mdc_stream_read_some(mdc_stream *s, char *buf, size_t len, mdc_error *er
 
 /* End the stream. If it did not reach the end, cancel the query and drain the
  * results so the connection is reusable. Returns 0 when c is reusable, -EIO
- * when it must be discarded. Frees s; NULL is fine (returns 0).
+ * when it must be discarded (mdc_pool_put(..., true): closed, without
+ * flushing the pool). Frees s; NULL is fine (returns 0).
  * A query that already sent everything is drained without a cancel; else
- * mdc_conn_cancel(c), then the results are read and dropped for at most 5 s
- * (a server that ignores the cancel and has more than that to send: -EIO). */
+ * mdc_conn_cancel(c), then the results are read and dropped for at most
+ * 200 ms: a server that ignores the cancel (or has more than that in flight)
+ * costs a new connection later, never a slow close. */
 int mdc_stream_close(mdc_stream *s);
 
 #endif

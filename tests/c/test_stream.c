@@ -371,14 +371,21 @@ static void test_big_vs_copy(mdc_conn *c, uint64_t want)
 	CHECK(h == want);
 }
 
-static void test_early_close(mdc_conn *c)
+static void test_early_close(mdc_conn **cp)
 {
 	mdc_stream *s;
 	mdc_error err;
 	char buf[100];
+	/* Under valgrind everything is ~30x slower: draining what is in flight
+	 * may outlast the close's 200 ms bound, which is allowed (-EIO). */
+	bool slow = getenv("MDFS_TEST_VALGRIND") != NULL;
+	int reused = 0;
 
-	/* After the first read of a big table: cancel, drain, reuse. */
+	/* After the first read of a big table: cancel, then drain for a bounded
+	 * time. Either the connection is reusable (0) or the close says to
+	 * discard it (-EIO); it never takes seconds. */
 	for (int round = 0; round < 3; round++) {
+		mdc_conn *c = *cp;
 		double t0 = now_s();
 		CHECK_INT(mdc_stream_open_csv(c, DB, SCHEMA, "big", &s, &err), 0);
 		CHECK_INT(mdc_stream_read(s, buf, round == 0 ? 1 : sizeof buf, &err),
@@ -389,21 +396,37 @@ static void test_early_close(mdc_conn *c)
 				if (mdc_stream_read(s, buf, sizeof buf, &err) != (ssize_t)sizeof buf)
 					CHECK(0);
 		}
-		CHECK_INT(mdc_stream_close(s), 0);
-		double dt = now_s() - t0;
-		CHECK(dt < 5.5);
-		printf("early close round %d: %.3f s\n", round, dt);
-		CHECK(mdc_conn_is_ok(c));
-		/* the same connection serves the next query */
+		double t1 = now_s();
+		int rc = mdc_stream_close(s);
+		double dt = now_s() - t1;
+		CHECK(rc == 0 || rc == -EIO);
+		CHECK(dt < (slow ? 5.5 : 0.6));
+		printf("early close round %d: %.3f s (open+read %.3f s), %s\n", round, dt, t1 - t0,
+		       rc == 0 ? "reusable" : "discarded");
+		if (rc != 0) {
+			mdc_conn_close(c);
+			*cp = c = connect_shop();
+		} else {
+			CHECK(mdc_conn_is_ok(c));
+			reused++;
+		}
+		/* the same (or the fresh) connection serves the next query */
 		char *out;
 		size_t len;
 		CHECK_INT(slurp(c, NASTY, 4096, false, &out, &len), 0);
 		check_bytes("nasty after early close", out, len, nasty_csv);
 		free(out);
 	}
-	/* Close right after open, without any read. */
+	CHECK(slow || reused > 0);
+	mdc_conn *c = *cp;
+	/* Close right after open, without any read: reusable or discarded. */
 	CHECK_INT(mdc_stream_open_csv(c, DB, SCHEMA, "big", &s, &err), 0);
-	CHECK_INT(mdc_stream_close(s), 0);
+	int rc = mdc_stream_close(s);
+	CHECK(rc == 0 || rc == -EIO);
+	if (rc != 0) {
+		mdc_conn_close(c);
+		*cp = c = connect_shop();
+	}
 	/* Close a small table after one byte (no cancel needed). */
 	CHECK_INT(mdc_stream_open_csv(c, DB, SCHEMA, NASTY, &s, &err), 0);
 	CHECK_INT(mdc_stream_read(s, buf, 1, &err), 1);
@@ -642,7 +665,7 @@ int main(void)
 	test_big(c, 131072, true);
 	if (is_pg)
 		test_big_vs_copy(c, h);
-	test_early_close(c);
+	test_early_close(&c);
 	if (is_pg) {
 		test_cancel_thread(c);
 		mdc_conn *victim = connect_shop();
