@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,8 @@ static int connect_fail(const mdc_config *cfg, PGconn *pg, int timed_out, int ti
 					    "connect: %s", msg);
 	else
 		rc = mdc_error_set(err, pg ? EIO : ENOMEM, "connect: %s", msg[0] ? msg : "failed");
-	mdc_log(LOG_ERR, "%s", err ? err->message : msg);
+	/* 53300 (too many connections) is the pool's to handle and log. */
+	mdc_log(strcmp(state, "53300") == 0 ? LOG_INFO : LOG_ERR, "%s", err ? err->message : msg);
 	if (timed_out && msg[0])
 		mdc_log(LOG_DEBUG, "connect: libpq said: %s", msg);
 	PQfinish(pg);
@@ -107,7 +109,10 @@ static void notice_receiver(void *arg, const PGresult *res)
 	int level = LOG_DEBUG;
 	if (sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)) {
 		c->fatal = true;
-		level = LOG_WARNING;
+		/* 57P05, an idle-session timeout, is routine: the pool replaces
+		 * the connection when it is next wanted. */
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		level = state && strcmp(state, "57P05") == 0 ? LOG_INFO : LOG_WARNING;
 	} else if (sev && strcmp(sev, "WARNING") == 0) {
 		level = LOG_WARNING;
 	}
@@ -199,6 +204,17 @@ static int probe_copy_out(PGconn *pg)
 	return ok;
 }
 
+/* A session setting the server refused: said once per process (a mount, a
+ * seed run), not once per connection; the caller copes without it. */
+static void refused_once(atomic_bool *said, int level, const char *what, const char *state,
+			 const char *consequence)
+{
+	/* Not "said" while the log is held back (the daemon's start-up probe). */
+	if (mdc_log_enabled(level) && !atomic_exchange(said, true))
+		mdc_log(level, "the server refused %s (SQLSTATE %s); %s", what,
+			state[0] ? state : "none", consequence);
+}
+
 static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 {
 	char state[6];
@@ -221,8 +237,9 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 		if (rc < 0)
 			return rc;
 	} else if (quiet_exec(c->pg, "SET TimeZone = 'UTC'", state) < 0) {
-		mdc_log(LOG_DEBUG, "SET TimeZone refused (SQLSTATE %s); keeping the server's",
-			state[0] ? state : "none");
+		static atomic_bool said;
+		refused_once(&said, LOG_NOTICE, "SET TimeZone", state,
+			     "timestamps with time zone are converted to UTC by mdfs");
 	}
 
 	int st_ms = mdc_config_statement_timeout_ms(cfg);
@@ -233,8 +250,9 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 			if ((rc = mdc_conn_exec(c, sql, err)) < 0)
 				return rc;
 		} else if (quiet_exec(c->pg, sql, state) < 0) {
-			mdc_log(LOG_WARNING, "the server refused statement_timeout (SQLSTATE %s); "
-				"queries run without a server-side limit", state[0] ? state : "none");
+			static atomic_bool said;
+			refused_once(&said, LOG_WARNING, "SET statement_timeout", state,
+				     "queries run without a server-side limit");
 		}
 	}
 

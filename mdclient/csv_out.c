@@ -7,14 +7,17 @@
  * (memchr over '"' to double them).
  */
 #include "mdclient/internal/csv_out.h"
+#include "mdclient/internal/calendar.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BOOLOID_ 16 /* pg_type.h's BOOLOID; not exported by libpq-fe.h */
+#define TIMESTAMPTZOID_ 1184
 
 /* Bytes that force quoting anywhere in a field. Leading/trailing space and
  * tab are checked separately. */
@@ -24,7 +27,8 @@ static const unsigned char special_[256] = {
 
 mdc_csv_kind mdc_csv_kind_for_oid(Oid type_oid)
 {
-	return type_oid == BOOLOID_ ? MDC_CSV_BOOL : MDC_CSV_TEXT;
+	return type_oid == BOOLOID_ ? MDC_CSV_BOOL
+	     : type_oid == TIMESTAMPTZOID_ ? MDC_CSV_TSTZ : MDC_CSV_TEXT;
 }
 
 static inline bool is_blank_(unsigned char ch)
@@ -131,12 +135,107 @@ static inline void map_bool_(const char **val, size_t *len)
 	}
 }
 
+/* n digits (n > 0) at *p, no more than max. -1 when there are none. */
+static int64_t digits_(const char **p, const char *end, int max)
+{
+	int64_t v = 0;
+	int n = 0;
+	while (*p < end && n < max && **p >= '0' && **p <= '9') {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n ? v : -1;
+}
+
+/* A timestamptz in the session's time zone ("2024-01-02 08:34:05.5+05:30")
+ * to the same instant in UTC ("2024-01-02 03:04:05.5+00"), written into
+ * out (TSTZ_MAX bytes). Returns its length, or 0 when val is not of that
+ * plain form (infinity, BC, already +00...): the caller keeps it verbatim. */
+enum { TSTZ_MAX = 64 };
+static size_t tstz_to_utc_(const char *val, size_t len, char *out)
+{
+	const char *p = val, *end = val + len;
+	if (len < 22 || len >= TSTZ_MAX || (val[len - 3] == '+' && val[len - 2] == '0' && val[len - 1] == '0'))
+		return 0;
+	int64_t y = digits_(&p, end, 9);
+	if (y < 1 || p - val < 4 || p >= end || *p++ != '-')
+		return 0;
+	int64_t mo = digits_(&p, end, 2);
+	if (mo < 1 || mo > 12 || p >= end || *p++ != '-')
+		return 0;
+	int64_t d = digits_(&p, end, 2);
+	if (d < 1 || d > 31 || p >= end || *p++ != ' ')
+		return 0;
+	int64_t hh = digits_(&p, end, 2);
+	if (hh < 0 || p >= end || *p++ != ':')
+		return 0;
+	int64_t mi = digits_(&p, end, 2);
+	if (mi < 0 || p >= end || *p++ != ':')
+		return 0;
+	int64_t ss = digits_(&p, end, 2);
+	if (ss < 0)
+		return 0;
+	const char *frac = p;
+	if (p < end && *p == '.') {
+		p++;
+		if (digits_(&p, end, 9) < 0)
+			return 0;
+	}
+	size_t frac_len = (size_t)(p - frac);
+	if (p >= end || (*p != '+' && *p != '-'))
+		return 0;
+	int sign = *p++ == '-' ? -1 : 1;
+	int64_t oh = digits_(&p, end, 2), om = 0, os = 0;
+	if (oh < 0)
+		return 0;
+	if (p < end && *p == ':') {
+		p++;
+		if ((om = digits_(&p, end, 2)) < 0)
+			return 0;
+		if (p < end && *p == ':') {
+			p++;
+			if ((os = digits_(&p, end, 2)) < 0)
+				return 0;
+		}
+	}
+	if (p != end)
+		return 0; /* " BC" or anything else: leave it as the server sent it */
+	int64_t secs = mdc_days_from_civil(y, (int)mo, (int)d) * 86400 + hh * 3600 + mi * 60 + ss -
+		       sign * (oh * 3600 + om * 60 + os);
+	int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	int64_t tod = secs - days * 86400;
+	int m, dd;
+	mdc_civil_from_days(days, &y, &m, &dd);
+	if (y < 1 || y > 999999999)
+		return 0;
+	int n = snprintf(out, TSTZ_MAX, "%04lld-%02d-%02d %02lld:%02lld:%02lld%.*s+00",
+			 (long long)y, m, dd, (long long)(tod / 3600),
+			 (long long)(tod / 60 % 60), (long long)(tod % 60), (int)frac_len, frac);
+	return n > 0 && n < TSTZ_MAX ? (size_t)n : 0;
+}
+
+/* The text a field of this kind is written as: booleans true/false,
+ * timestamptz in UTC; tmp (TSTZ_MAX bytes) may hold it. */
+static inline void map_kind_(mdc_csv_kind kind, const char **val, size_t *len, char *tmp)
+{
+	if (kind == MDC_CSV_BOOL) {
+		map_bool_(val, len);
+	} else if (kind == MDC_CSV_TSTZ) {
+		size_t n = tstz_to_utc_(*val, *len, tmp);
+		if (n) {
+			*val = tmp;
+			*len = n;
+		}
+	}
+}
+
 int mdc_csv_put_field(mdc_buf *b, const char *val, size_t len, mdc_csv_kind kind)
 {
+	char tmp[TSTZ_MAX];
 	if (!val)
 		return 0; /* NULL: empty field */
-	if (kind == MDC_CSV_BOOL)
-		map_bool_(&val, &len);
+	map_kind_(kind, &val, &len, tmp);
 	return put_value_(b, val, len);
 }
 
@@ -218,8 +317,9 @@ int mdc_csv_put_row(mdc_buf *b, const PGresult *res, int row, const mdc_csv_cols
 		if (len == 0 && PQgetisnull(res, row, i))
 			continue;
 		const char *val = PQgetvalue(res, row, i);
-		if (kinds[i] == MDC_CSV_BOOL)
-			map_bool_(&val, &len);
+		char tmp[TSTZ_MAX];
+		if (kinds[i] != MDC_CSV_TEXT)
+			map_kind_(kinds[i], &val, &len, tmp);
 		if ((rc = put_value_(b, val, len)) != 0)
 			return rc;
 	}

@@ -11,6 +11,11 @@
  *   - booleans are true/false: a column whose type OID is 16 (bool) turns the
  *     PostgreSQL text "t"/"f" into "true"/"false" (DuckDB endpoints already
  *     send true/false, which pass through unchanged);
+ *   - timestamps with time zone (type OID 1184) are written in UTC, ISO with
+ *     a space and "+00": "2024-01-02 03:04:05.123456+00", whatever time zone
+ *     the server's session is in (an endpoint may refuse SET TimeZone); the
+ *     fraction is kept as sent; values not of that plain form (infinity, BC)
+ *     pass through verbatim;
  *   - every other value is the server's text verbatim (timestamps are ISO
  *     with a space because the connection sets DateStyle ISO; bytea/blob,
  *     lists, structs, intervals as the engine prints them). Bytes are not
@@ -40,10 +45,11 @@
 typedef enum mdc_csv_kind {
 	MDC_CSV_TEXT = 0,   /* verbatim (quoted when needed) */
 	MDC_CSV_BOOL = 1,   /* "t" → true, "f" → false, anything else verbatim */
+	MDC_CSV_TSTZ = 2,   /* timestamptz: to UTC ("...+00"), else verbatim */
 } mdc_csv_kind;
 
-/* The kind for a type OID (16 → MDC_CSV_BOOL, everything else text;
- * unknown OIDs are text). */
+/* The kind for a type OID (16 → MDC_CSV_BOOL, 1184 → MDC_CSV_TSTZ,
+ * everything else text; unknown OIDs are text). */
 mdc_csv_kind mdc_csv_kind_for_oid(Oid type_oid);
 
 /* True when a (non-NULL) value of len bytes must be quoted. */

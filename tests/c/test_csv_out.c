@@ -148,6 +148,17 @@ static void test_bool(void)
 	CHECK_INT(mdc_csv_kind_for_oid(999999), MDC_CSV_TEXT);
 	CHECK_STR(field("t", 1, MDC_CSV_BOOL), "true");
 	CHECK_STR(field("f", 1, MDC_CSV_BOOL), "false");
+	/* timestamptz: one form (UTC, +00) whatever the session's time zone */
+	CHECK_INT(mdc_csv_kind_for_oid(1184), MDC_CSV_TSTZ);
+	CHECK_STR(field("2024-01-02 03:04:05.123456+00", 29, MDC_CSV_TSTZ), "2024-01-02 03:04:05.123456+00");
+	CHECK_STR(field("2024-01-02 08:34:05.123456+05:30", 32, MDC_CSV_TSTZ), "2024-01-02 03:04:05.123456+00");
+	CHECK_STR(field("2024-01-01 00:30:00+05:30", 25, MDC_CSV_TSTZ), "2023-12-31 19:00:00+00");
+	CHECK_STR(field("2024-02-28 22:00:00-03", 22, MDC_CSV_TSTZ), "2024-02-29 01:00:00+00");
+	CHECK_STR(field("1999-12-31 23:59:59.5-00:00:36", 30, MDC_CSV_TSTZ), "2000-01-01 00:00:35.5+00");
+	CHECK_STR(field("0001-01-01 03:00:00+05:30", 25, MDC_CSV_TSTZ), "0001-01-01 03:00:00+05:30"); /* year 0: kept */
+	CHECK_STR(field("infinity", 8, MDC_CSV_TSTZ), "infinity");
+	CHECK_STR(field("0044-03-15 12:00:00+00:53:28 BC", 31, MDC_CSV_TSTZ), "0044-03-15 12:00:00+00:53:28 BC");
+	CHECK_STR(field("2024-01-02T03:04:05+01", 22, MDC_CSV_TSTZ), "2024-01-02T03:04:05+01");
 	CHECK_STR(field("true", 4, MDC_CSV_BOOL), "true");   /* DuckDB text */
 	CHECK_STR(field("false", 5, MDC_CSV_BOOL), "false");
 	CHECK_STR(field("x", 1, MDC_CSV_BOOL), "x");
