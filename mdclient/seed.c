@@ -313,17 +313,23 @@ static void loader_free(seed_loader *L)
 	mdc_buf_free(&L->b);
 }
 
-static void rollback(seed_loader *L)
+/* End the transaction, whatever state an error left it in: open ('T', e.g.
+ * a COPY refused before it ran), aborted ('E') or mid-COPY. 0 when the
+ * connection is idle again, -EIO when it is not (the caller must not reuse
+ * it: the pool closes a connection returned inside a transaction). */
+static int rollback(seed_loader *L)
 {
 	if (L->in_copy)
 		(void)seed_copy_end(L, "mdfs: seed load aborted");
 	if (mdc_pq_drain(L->pg) < 0)
-		return;
+		return -EIO;
 	if (PQtransactionStatus(L->pg) != PQTRANS_IDLE) {
+		mdc_log(LOG_DEBUG, "sql: ROLLBACK");
 		PGresult *res = PQexec(L->pg, "ROLLBACK");
 		PQclear(res);
 		(void)mdc_pq_drain(L->pg);
 	}
+	return PQtransactionStatus(L->pg) == PQTRANS_IDLE ? 0 : -EIO;
 }
 
 int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *table,
@@ -439,8 +445,15 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 				rc = mdc_error_set(L.err, ENOTSUP, "this server does not take COPY FROM STDIN");
 				goto out;
 			}
-			/* Refused: the transaction may be aborted; redo it. */
-			rollback(&L);
+			/* Refused. The transaction is still open ('T': refused
+			 * before it ran) or aborted ('E': refused by the engine);
+			 * either way it must end before BEGIN starts it again on
+			 * the split/VALUES path. */
+			if (rollback(&L) < 0) {
+				rc = mdc_error_set(L.err, EIO, "seed %s: could not roll back after COPY was refused",
+						   display);
+				goto out;
+			}
 			rc = prepare_table(&L, db, schema);
 			if (rc < 0)
 				goto out;
@@ -480,7 +493,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 out:
 	if (rc < 0) {
 		/* Prefix the reason with the table when it is the server's. */
-		rollback(&L);
+		(void)rollback(&L); /* not idle: the pool closes the connection */
 		if (err && strncmp(err->message, "load:", 5) == 0) {
 			char tmp[MDC_ERRMSG_MAX];
 			snprintf(tmp, sizeof tmp, "%s", err->message + 5);
