@@ -311,7 +311,7 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 				/* Too many connections: work with the ones we have. */
 				slot_clear(s);
 				int have = live_count(p);
-				p->limit = have;
+				p->limit = have > 0 ? have : 1; /* with none, retry one at a time */
 				p->limit_until = mdc_now_ms() + REGROW_MS;
 				if (!p->limit_logged) {
 					p->limit_logged = true;
