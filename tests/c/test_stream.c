@@ -417,7 +417,11 @@ static void test_early_close(mdc_conn **cp)
 		check_bytes("nasty after early close", out, len, nasty_csv);
 		free(out);
 	}
-	CHECK(slow || reused > 0);
+	/* A server that ignores cancels (the hostile profile) never lets an
+	 * early-closed connection be reused; one that honours them does. */
+	const char *profile = getenv("MDFS_TEST_MD_PROFILE");
+	bool ignores_cancel = !is_pg && profile && strcmp(profile, "hostile") == 0;
+	CHECK(slow || ignores_cancel || reused > 0);
 	mdc_conn *c = *cp;
 	/* Close right after open, without any read: reusable or discarded. */
 	CHECK_INT(mdc_stream_open_csv(c, DB, SCHEMA, "big", &s, &err), 0);

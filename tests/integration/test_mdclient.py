@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import build_path
+from conftest import build_path, default_profile_only
 
 PROGRAMS = ["test_catalog", "test_stream", "test_seed"]
 
@@ -28,6 +28,9 @@ def test_program_asan(server, program):
     run(server, [build_path("tests", "c", program, asan=True)])
 
 
+# valgrind looks for memory errors, on the default profile only: the hostile
+# profile's paths run under ASan above, and valgrind would add minutes.
+@default_profile_only()
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_program_valgrind(server, program):
     valgrind = shutil.which("valgrind")
