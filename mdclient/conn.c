@@ -24,6 +24,8 @@ struct mdc_conn {
 	bool fatal;          /* the server sent FATAL/PANIC while idle: it is gone */
 	char *dbname;
 	int64_t answer_ms;   /* mdc_config_answer_timeout_ms: exec's deadline */
+	const mdc_config *cfg; /* what it was made from (mdc_conn_revive) */
+	char *asked_db;      /* the dbname argument of mdc_connect (NULL: none) */
 };
 
 /* With PQERRORS_VERBOSE libpq writes server errors as "FATAL:  28P01: ...".
@@ -307,9 +309,14 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 	c->pg = pg;
 	c->cancel = PQgetCancel(pg);
 	c->answer_ms = mdc_config_answer_timeout_ms(cfg);
+	c->cfg = cfg;
 	mdc_error local;
 	if (!err)
 		err = &local;
+	if (dbname && !(c->asked_db = strdup(dbname))) {
+		mdc_conn_close(c);
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	}
 	int rc = set_session(c, cfg, err);
 	if (rc < 0) {
 		mdc_log(LOG_ERR, "%s", err->message);
@@ -333,7 +340,33 @@ void mdc_conn_close(mdc_conn *c)
 		PQfreeCancel(c->cancel);
 	PQfinish(c->pg);
 	free(c->dbname);
+	free(c->asked_db);
 	free(c);
+}
+
+int mdc_conn_revive(mdc_conn *c, mdc_error *err)
+{
+	if (!c || !c->pg)
+		return mdc_error_set(err, EINVAL, "revive: no connection");
+	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE && PQconsumeInput(c->pg))
+		(void)PQisBusy(c->pg); /* parses a FATAL the server sent meanwhile */
+	if (mdc_conn_is_ok(c))
+		return 0;
+	mdc_log(LOG_INFO, "connection closed by the server while idle; reconnecting");
+	mdc_conn *fresh = NULL;
+	int rc = mdc_connect(c->cfg, c->asked_db, &fresh, err);
+	if (rc < 0)
+		return rc;
+	/* The caller keeps its pointer: move the new connection into c. */
+	if (c->cancel)
+		PQfreeCancel(c->cancel);
+	PQfinish(c->pg);
+	free(c->dbname);
+	free(c->asked_db);
+	*c = *fresh;
+	free(fresh);
+	PQsetNoticeReceiver(c->pg, notice_receiver, c);
+	return 0;
 }
 
 mdc_dialect mdc_conn_dialect(const mdc_conn *c)

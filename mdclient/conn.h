@@ -33,6 +33,11 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out,
 		mdc_error *err) MDC_MUSTCHECK;
 /* Closes the connection (cancelling a running query first). NULL is fine. */
 void mdc_conn_close(mdc_conn *c);
+/* For a caller that held c idle for a while (a seed load reads its file
+ * first): when the server closed it meanwhile (an idle timeout), connect
+ * again in place, with the same settings; c stays the same pointer. 0 when c
+ * is usable, else -errno as mdc_connect. Only for an idle c. */
+int mdc_conn_revive(mdc_conn *c, mdc_error *err) MDC_MUSTCHECK;
 
 mdc_dialect mdc_conn_dialect(const mdc_conn *c);
 /* The database this connection is in (current database). Owned by c. */

@@ -346,6 +346,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	if (!c || !schema || !*schema || !table || !*table || !path)
 		return mdc_error_set(err, EINVAL, "seed: connection, schema, table and file are required");
 	int64_t t0 = mdc_now_ms();
+	const char *db_arg = db;
 	PGconn *pg = mdc_conn_pg(c);
 	mdc_dialect dialect = mdc_conn_dialect(c);
 	const char *own = mdc_conn_dbname(c);
@@ -366,6 +367,17 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		free(display);
 		return rc;
 	}
+	/* Reading the file took a while, with c idle: a server with an idle
+	 * timeout may have closed it meanwhile. Then reconnect it (a retry by
+	 * the caller would read the file again, and idle again). */
+	if ((rc = mdc_conn_revive(c, err)) < 0) {
+		seed_plan_clear(&p);
+		free(display);
+		return rc;
+	}
+	pg = mdc_conn_pg(c);
+	own = mdc_conn_dbname(c);
+	db = db_arg && *db_arg ? db_arg : own;
 	seed_loader L;
 	memset(&L, 0, sizeof L);
 	L.pg = pg;
