@@ -265,7 +265,7 @@ int mdfs_seed_main(int argc, char **argv)
 		goto restore;
 	}
 	if (!schema)
-		schema = mdc_conn_dialect(conn) == MDC_DIALECT_POSTGRES ? "public" : "main";
+		schema = mdc_conn_default_schema(conn);
 
 	int failed = 0;
 	int tty = isatty(2);

@@ -401,7 +401,7 @@ int mdfs_seed_project_main(int argc, char **argv)
 		goto out;
 	}
 	if (!target_schema)
-		target_schema = mdc_conn_dialect(r.first) == MDC_DIALECT_POSTGRES ? "public" : "main";
+		target_schema = mdc_conn_default_schema(r.first);
 	for (size_t i = 0; i < r.n_jobs; i++)
 		if (!(r.jobs[i].schema = mdc_dbt_schema_name(target_schema, r.jobs[i].seed->schema)))
 			goto out;

@@ -1,5 +1,6 @@
 /* mdclient/catalog.c - list databases, schemas, relations and columns.
- * See catalog.h. Every name travels as a $n parameter; lists are sorted
+ * See catalog.h. The SQL is the connection dialect's (dialect_*.c); every
+ * name travels as a $n parameter; lists are sorted
  * again in C with strcmp (byte order) whatever the server's collation. */
 #include "mdclient/catalog.h"
 
@@ -9,66 +10,8 @@
 #include <string.h>
 
 #include "mdclient/log.h"
+#include "mdclient/internal/dialect.h"
 #include "mdclient/internal/pqutil.h"
-
-/* ---- SQL ---------------------------------------------------------------- */
-
-static const char duck_databases[] =
-	"SELECT database_name FROM duckdb_databases() WHERE NOT internal "
-	"ORDER BY database_name";
-static const char pg_databases[] =
-	"SELECT datname FROM pg_catalog.pg_database "
-	"WHERE datallowconn AND NOT datistemplate ORDER BY datname COLLATE \"C\"";
-
-/* main is internal in DuckDB (see docs/motherduck-endpoint.md) but is where
- * most tables live, so it is kept explicitly. */
-static const char duck_schemas[] =
-	"SELECT schema_name FROM duckdb_schemas() WHERE database_name = $1 "
-	"AND (NOT internal OR schema_name = 'main') "
-	"AND schema_name NOT IN ('information_schema', 'pg_catalog') ORDER BY schema_name";
-static const char pg_schemas[] =
-	"SELECT nspname FROM pg_catalog.pg_namespace "
-	"WHERE left(nspname, 3) <> 'pg_' AND nspname <> 'information_schema' "
-	"ORDER BY nspname COLLATE \"C\"";
-static const char duck_db_exists[] =
-	"SELECT 1 FROM duckdb_databases() WHERE database_name = $1 AND NOT internal";
-
-/* Temporary objects live in the internal "temp" database, so database_name
- * already excludes them; the flags are checked anyway (DuckDB 1.5 reports
- * internal = false, temporary = false for user tables and views). */
-static const char duck_relations[] =
-	"SELECT table_name, 1, estimated_size FROM duckdb_tables() "
-	"WHERE database_name = $1 AND schema_name = $2 AND NOT internal AND NOT temporary "
-	"UNION ALL "
-	"SELECT view_name, 2, NULL FROM duckdb_views() "
-	"WHERE database_name = $1 AND schema_name = $2 AND NOT internal AND NOT temporary "
-	"ORDER BY 1";
-/* Partitions are left out: their partitioned parent ('p') lists them all. */
-static const char pg_relations[] =
-	"SELECT c.relname, CASE WHEN c.relkind IN ('r', 'p', 'f') THEN 1 ELSE 2 END, "
-	"CASE WHEN c.relkind NOT IN ('r', 'p', 'f') THEN NULL "
-	"WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END "
-	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
-	"AND NOT c.relispartition ORDER BY c.relname COLLATE \"C\"";
-static const char duck_schema_exists[] =
-	"SELECT 1 FROM duckdb_schemas() WHERE database_name = $1 AND schema_name = $2";
-static const char pg_schema_exists[] =
-	"SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1";
-
-static const char duck_columns[] =
-	"SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
-	"WHERE database_name = $1 AND schema_name = $2 AND table_name = $3 "
-	"ORDER BY column_index";
-/* LEFT JOIN: a relation with no columns still gives one (NULL) row, so an
- * empty result means "no such relation". */
-static const char pg_columns[] =
-	"SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull "
-	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
-	"AND NOT a.attisdropped "
-	"WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
-	"ORDER BY a.attnum";
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -124,19 +67,20 @@ static int check_conn(mdc_conn *c, mdc_error *err)
 	return 0;
 }
 
-/* The database a call is about: NULL/"" means the connection's. On
- * PostgreSQL only the connection's own database can be read (-EXDEV). */
+/* The database a call is about: NULL/"" means the connection's (-EXDEV
+ * when the connection cannot read it). */
 static int resolve_db(mdc_conn *c, const char *db, const char **out, mdc_error *err)
 {
-	const char *own = mdc_conn_dbname(c);
-	if (!db || !*db)
-		db = own;
-	if (mdc_conn_dialect(c) == MDC_DIALECT_POSTGRES && strcmp(db, PQdb(mdc_conn_pg(c))) != 0)
-		return mdc_error_set(err, EXDEV,
-				     "catalog: database \"%s\" needs its own connection (this one is in \"%s\")",
-				     db, own);
-	*out = db;
-	return 0;
+	return mdc_dialect_resolve_db(c, db, out, "catalog", err);
+}
+
+/* The catalog queries' parameters: the database first when the dialect's
+ * SQL takes it. */
+static const char *const *catalog_params(const mdc_dialect_impl *d, const char *const *params,
+					  int n, int *np)
+{
+	*np = d->catalog_db_param ? n : n - 1;
+	return d->catalog_db_param ? params : params + 1;
 }
 
 /* Run a query whose rows we need. */
@@ -199,8 +143,7 @@ int mdc_list_databases(mdc_conn *c, mdc_name_list *out, mdc_error *err)
 	memset(out, 0, sizeof *out);
 	if ((rc = check_conn(c, err)) < 0)
 		return rc;
-	rc = query(c, mdc_conn_dialect(c) == MDC_DIALECT_DUCKDB ? duck_databases : pg_databases,
-		   0, NULL, &res, err);
+	rc = query(c, mdc_conn_impl(c)->sql_databases, 0, NULL, &res, err);
 	if (rc < 0)
 		return rc;
 	rc = names_from(res, out, err);
@@ -219,17 +162,18 @@ int mdc_list_schemas(mdc_conn *c, const char *db, mdc_name_list *out, mdc_error 
 	memset(out, 0, sizeof *out);
 	if ((rc = check_conn(c, err)) < 0 || (rc = resolve_db(c, db, &db, err)) < 0)
 		return rc;
-	bool duck = mdc_conn_dialect(c) == MDC_DIALECT_DUCKDB;
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
 	const char *params[1] = { db };
-	rc = query(c, duck ? duck_schemas : pg_schemas, duck ? 1 : 0, duck ? params : NULL,
-		   &res, err);
+	int np;
+	const char *const *p = catalog_params(d, params, 1, &np);
+	rc = query(c, d->sql_schemas, np, np ? p : NULL, &res, err);
 	if (rc < 0)
 		return rc;
 	rc = names_from(res, out, err);
 	PQclear(res);
-	if (rc == 0 && out->n == 0 && duck) {
-		/* Every DuckDB database has main: nothing means no such database. */
-		rc = exists(c, duck_db_exists, 1, params, err);
+	if (rc == 0 && out->n == 0 && d->sql_db_exists) {
+		/* No schemas at all: is there such a database? */
+		rc = exists(c, d->sql_db_exists, 1, params, err);
 		if (rc == 0)
 			rc = mdc_error_set(err, ENOENT, "catalog: no database \"%s\"", db);
 		else if (rc > 0)
@@ -252,12 +196,12 @@ int mdc_list_relations(mdc_conn *c, const char *db, const char *schema, mdc_rel_
 		return mdc_error_set(err, EINVAL, "catalog: no schema");
 	if ((rc = check_conn(c, err)) < 0 || (rc = resolve_db(c, db, &db, err)) < 0)
 		return rc;
-	bool duck = mdc_conn_dialect(c) == MDC_DIALECT_DUCKDB;
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
 	const char *params[2] = { db, schema };
-	const char *const *p = duck ? params : params + 1;
-	int np = duck ? 2 : 1;
+	int np;
+	const char *const *p = catalog_params(d, params, 2, &np);
 
-	rc = query(c, duck ? duck_relations : pg_relations, np, p, &res, err);
+	rc = query(c, d->sql_relations, np, p, &res, err);
 	if (rc < 0)
 		return rc;
 	int n = PQntuples(res);
@@ -293,7 +237,7 @@ int mdc_list_relations(mdc_conn *c, const char *db, const char *schema, mdc_rel_
 		qsort(out->rels, out->n, sizeof *out->rels, cmp_rels);
 
 	if (out->n == 0) {
-		rc = exists(c, duck ? duck_schema_exists : pg_schema_exists, np, p, err);
+		rc = exists(c, d->sql_schema_exists, np, p, err);
 		if (rc == 0)
 			rc = mdc_error_set(err, ENOENT, "catalog: no schema \"%s\" in \"%s\"", schema, db);
 		else if (rc > 0)
@@ -330,11 +274,11 @@ int mdc_list_columns(mdc_conn *c, const char *db, const char *schema, const char
 		return mdc_error_set(err, EINVAL, "catalog: no schema or relation");
 	if ((rc = check_conn(c, err)) < 0 || (rc = resolve_db(c, db, &db, err)) < 0)
 		return rc;
-	bool duck = mdc_conn_dialect(c) == MDC_DIALECT_DUCKDB;
 	const char *params[3] = { db, schema, rel };
+	int np;
+	const char *const *p = catalog_params(mdc_conn_impl(c), params, 3, &np);
 
-	rc = query(c, duck ? duck_columns : pg_columns, duck ? 3 : 2,
-		   duck ? params : params + 1, &res, err);
+	rc = query(c, mdc_conn_impl(c)->sql_columns, np, p, &res, err);
 	if (rc < 0)
 		return rc;
 	int n = PQntuples(res);

@@ -14,12 +14,13 @@
 #include <time.h>
 
 #include "mdclient/log.h"
+#include "mdclient/internal/dialect.h"
 #include "mdclient/internal/pqutil.h"
 
 struct mdc_conn {
 	PGconn *pg;
 	PGcancel *cancel;    /* made at connect; PQcancel is thread-safe */
-	mdc_dialect dialect;
+	const mdc_dialect_impl *d; /* set by the probe at connect */
 	int copy_out;        /* -1 until asked (mdc_conn_has_copy_out), then 0/1 */
 	bool fatal;          /* the server sent FATAL/PANIC while idle: it is gone */
 	char *dbname;
@@ -222,25 +223,24 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	char state[6];
 	int rc;
 
-	/* Dialect: never from server_version. */
+	/* Dialect: never from server_version. The one place that names them. */
 	if (quiet_exec(c->pg, "SELECT 1 FROM duckdb_databases() LIMIT 1", state) == 0) {
-		c->dialect = MDC_DIALECT_DUCKDB;
+		c->d = &mdc_dialect_duckdb;
 	} else if (strcmp(state, "42883") == 0 || strcmp(state, "42P01") == 0) {
-		c->dialect = MDC_DIALECT_POSTGRES;
+		c->d = &mdc_dialect_postgres;
 	} else {
 		return mdc_error_set_sqlstate(err, state[0] ? mdc_errno_for_sqlstate(state) : EIO,
 					      state, "connect: dialect probe failed: %s",
 					      PQerrorMessage(c->pg));
 	}
 
-	if (c->dialect == MDC_DIALECT_POSTGRES) {
-		rc = mdc_conn_exec(c, "SET DateStyle = ISO; SET TimeZone = 'UTC'; "
-				      "SET extra_float_digits = 3", err);
+	if (c->d->session_required) {
+		rc = mdc_conn_exec(c, c->d->session_sql, err);
 		if (rc < 0)
 			return rc;
-	} else if (quiet_exec(c->pg, "SET TimeZone = 'UTC'", state) < 0) {
+	} else if (quiet_exec(c->pg, c->d->session_sql, state) < 0) {
 		static atomic_bool said;
-		refused_once(&said, LOG_NOTICE, "SET TimeZone", state,
+		refused_once(&said, LOG_NOTICE, c->d->session_what, state,
 			     "timestamps with time zone are converted to UTC by mdfs");
 	}
 
@@ -248,7 +248,7 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	if (st_ms > 0) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "SET statement_timeout = %d", st_ms);
-		if (c->dialect == MDC_DIALECT_POSTGRES) {
+		if (c->d->statement_timeout_required) {
 			if ((rc = mdc_conn_exec(c, sql, err)) < 0)
 				return rc;
 		} else if (quiet_exec(c->pg, sql, state) < 0) {
@@ -260,9 +260,8 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 
 	const char *db = PQdb(c->pg);
 	PGresult *res = NULL;
-	if (c->dialect == MDC_DIALECT_DUCKDB &&
-	    mdc_pq_exec(c->pg, "SELECT current_database()", 0, NULL, PGRES_TUPLES_OK, &res,
-			NULL) == 0 &&
+	if (c->d->sql_current_db &&
+	    mdc_pq_exec(c->pg, c->d->sql_current_db, 0, NULL, PGRES_TUPLES_OK, &res, NULL) == 0 &&
 	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		db = PQgetvalue(res, 0, 0);
 	c->dbname = strdup(db ? db : "");
@@ -270,9 +269,8 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	if (!c->dbname)
 		return mdc_error_set(err, ENOMEM, "out of memory");
 
-	/* PostgreSQL always has COPY; a DuckDB endpoint is probed only when a
-	 * caller asks, not on every connect. */
-	c->copy_out = c->dialect == MDC_DIALECT_POSTGRES ? 1 : -1;
+	/* Known, or probed only when a caller asks (not on every connect). */
+	c->copy_out = c->d->copy_out;
 	return 0;
 }
 
@@ -324,7 +322,7 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 		return rc;
 	}
 	mdc_log(LOG_INFO, "connected to %s: %s dialect, database \"%s\"",
-		mdc_config_display(cfg), c->dialect == MDC_DIALECT_DUCKDB ? "DuckDB" : "PostgreSQL",
+		mdc_config_display(cfg), c->d->name,
 		c->dbname);
 	*out = c;
 	return 0;
@@ -371,7 +369,17 @@ int mdc_conn_revive(mdc_conn *c, mdc_error *err)
 
 mdc_dialect mdc_conn_dialect(const mdc_conn *c)
 {
-	return c->dialect;
+	return c->d->id;
+}
+
+const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c)
+{
+	return c->d;
+}
+
+const char *mdc_conn_default_schema(const mdc_conn *c)
+{
+	return c->d->default_schema;
 }
 
 const char *mdc_conn_dbname(const mdc_conn *c)

@@ -40,6 +40,9 @@ void mdc_conn_close(mdc_conn *c);
 int mdc_conn_revive(mdc_conn *c, mdc_error *err) MDC_MUSTCHECK;
 
 mdc_dialect mdc_conn_dialect(const mdc_conn *c);
+/* Where a table goes when no schema is named ("main" on DuckDB, "public"
+ * on PostgreSQL). Static string. */
+const char *mdc_conn_default_schema(const mdc_conn *c);
 /* The database this connection is in (current database). Owned by c. */
 const char *mdc_conn_dbname(const mdc_conn *c);
 /* True when the server accepts COPY (SELECT ...) TO STDOUT. PostgreSQL: always;

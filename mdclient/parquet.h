@@ -101,8 +101,12 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 typedef struct mdc_parquet_writer mdc_parquet_writer;
 
 /* Which engine's text forms the values use (booleans t/f vs true/false,
- * bytea \x-hex vs DuckDB's BLOB \xHH escapes, ...). */
-typedef mdc_dialect mdc_parquet_text;
+ * bytea \x-hex vs DuckDB's BLOB \xHH escapes, ...); the export takes it
+ * from the connection's dialect. */
+typedef enum mdc_parquet_text {
+	MDC_PARQUET_TEXT_DUCKDB = 1,    /* BLOB: printable bytes and \xHH escapes */
+	MDC_PARQUET_TEXT_POSTGRES = 2,  /* bytea: \x + hex, or the escape format */
+} mdc_parquet_text;
 
 /* Start a file on fd (writes the leading "PAR1"). names/types: ncols
  * strings each (copied). Returns 0 and *out, or -errno (-EINVAL for no

@@ -15,6 +15,7 @@
 #include "mdclient/catalog.h"
 #include "mdclient/log.h"
 #include "mdclient/internal/pqutil.h"
+#include "mdclient/internal/dialect.h"
 #include "mdclient/internal/parquet_int.h"
 
 /* The next COPY OUT message: 1 with *buf (PQfreemem it) and *len, 0 at the
@@ -321,7 +322,8 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		names[i] = cols.cols[i].name;
 		types[i] = cols.cols[i].type;
 	}
-	if ((rc = mdc_parquet_writer_open(fd, cols.n, names, types, mdc_conn_dialect(c), o, &w, err)) != 0)
+	if ((rc = mdc_parquet_writer_open(fd, cols.n, names, types, mdc_conn_impl(c)->value_text, o, &w,
+					   err)) != 0)
 		goto out;
 	if (!(qname = mdc_pq_qualified(pg, db, schema, rel, err))) {
 		rc = err->errnum ? -err->errnum : -EINVAL;
@@ -332,7 +334,7 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
 		goto out;
 	}
-	if (mdc_conn_dialect(c) == MDC_DIALECT_POSTGRES) {
+	if (mdc_conn_impl(c)->export_binary_copy) {
 		bool fallback = false;
 		rc = export_copy(c, pg, w, qname, what, &fallback, err);
 		if (!fallback)

@@ -307,14 +307,14 @@ int parquet_parse_uuid(const char *s, size_t len, uint8_t out[16])
 /* BLOB/bytea text → bytes in out. DuckDB: printable bytes as-is and \xHH
  * escapes (DuckDB escapes '\\' itself). PostgreSQL: "\x" + hex
  * (bytea_output = hex), else the escape format (\\ and \ooo). */
-int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, mdc_buf *out)
+int parquet_parse_blob(const char *s, size_t len, mdc_parquet_text d, mdc_buf *out)
 {
 	out->len = 0;
 	if (mdc_buf_reserve(out, len + 1))
 		return -ENOMEM;
 	uint8_t *o = out->bytes;
 	size_t n = 0;
-	if (d == MDC_DIALECT_POSTGRES && len >= 2 && s[0] == '\\' && s[1] == 'x') {
+	if (d == MDC_PARQUET_TEXT_POSTGRES && len >= 2 && s[0] == '\\' && s[1] == 'x') {
 		if ((len - 2) % 2)
 			return -EINVAL;
 		for (size_t i = 2; i < len; i += 2) {
@@ -329,7 +329,7 @@ int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, mdc_buf *out)
 				o[n++] = (uint8_t)s[i];
 				continue;
 			}
-			if (d == MDC_DIALECT_DUCKDB) {
+			if (d == MDC_PARQUET_TEXT_DUCKDB) {
 				int a, b;
 				if (i + 3 >= len + 0 || s[i + 1] != 'x' ||
 				    (a = hexval((unsigned char)s[i + 2])) < 0 ||

@@ -71,7 +71,7 @@ int mdc_parquet_writer_open(int fd, size_t ncols, const char *const *names,
 	if (!w)
 		return mdc_error_set(err, ENOMEM, "parquet: out of memory");
 	w->fd = fd;
-	w->dialect = dialect;
+	w->text = dialect;
 	w->codec = codec_of(o);
 	w->rg_max_rows = o && o->row_group_rows > 0 ? o->row_group_rows : MDC_PARQUET_DEFAULT_ROW_GROUP_ROWS;
 	w->rg_max_bytes = o && o->row_group_bytes > 0 ? o->row_group_bytes : MDC_PARQUET_DEFAULT_ROW_GROUP_BYTES;
@@ -301,7 +301,7 @@ int parquet_writer_add_text(mdc_parquet_writer *w, parquet_wcol *c, const char *
 		vlen = 16;
 		break;
 	case KIND_BLOB:
-		if ((rc = parquet_parse_blob(s, len, w->dialect, &w->val)) == 0) {
+		if ((rc = parquet_parse_blob(s, len, w->text, &w->val)) == 0) {
 			v = w->val.bytes;
 			vlen = w->val.len;
 		}

@@ -16,6 +16,7 @@
 
 #include "mdclient/log.h"
 #include "mdclient/clock.h"
+#include "mdclient/internal/dialect.h"
 
 #define WAIT_SLICE_MS 200      /* queued borrowers look at the interrupt check this often */
 #define REGROW_MS 60000        /* after a 53300, try to grow again this much later */
@@ -36,7 +37,7 @@ struct mdc_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;      /* a slot became FREE or IDLE */
 	unsigned gen;
-	int dialect;            /* 0 until the first connection */
+	const mdc_dialect_impl *d; /* NULL until the first connection */
 	int limit;              /* connections the endpoint allows (size until a 53300) */
 	int64_t limit_until;    /* when to try `size` again (mdc_now_ms) */
 	bool limit_logged;
@@ -122,7 +123,7 @@ int mdc_pool_dialect(const mdc_pool *p)
 {
 	mdc_pool *mp = (mdc_pool *)p; /* locking does not change the logical state */
 	pthread_mutex_lock(&mp->mu);
-	int d = mp->dialect;
+	int d = mp->d ? (int)mp->d->id : 0;
 	pthread_mutex_unlock(&mp->mu);
 	return d;
 }
@@ -132,7 +133,7 @@ static int slot_matches(const mdc_pool *p, const struct slot *s, const char *db)
 {
 	if (s->state != SLOT_IDLE || s->gen != p->gen)
 		return 0;
-	if (p->dialect == MDC_DIALECT_DUCKDB)
+	if (p->d && !p->d->one_db_per_conn)
 		return 1; /* workspace: any connection reads every database */
 	return strcmp(s->db, db) == 0;
 }
@@ -292,8 +293,9 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 			s->db = strdup(dbcopy);
 			s->conn = NULL;
 			s->state = SLOT_RESERVED;
-			/* DuckDB (or md:): connect to the source's database; any reads all. */
-			int shared = p->dialect == MDC_DIALECT_DUCKDB ||
+			/* A workspace (or md:): connect to the source's database; any
+			 * connection reads them all. */
+			int shared = (p->d && !p->d->one_db_per_conn) ||
 				     mdc_config_is_motherduck(p->cfg);
 			pthread_mutex_unlock(&p->mu);
 
@@ -354,8 +356,8 @@ int mdc_pool_get(mdc_pool *p, const char *dbname, mdc_conn **out, mdc_error *err
 			s->conn = c;
 			s->gen = p->gen;
 			s->state = SLOT_BUSY;
-			if (!p->dialect)
-				p->dialect = mdc_conn_dialect(c);
+			if (!p->d)
+				p->d = mdc_conn_impl(c);
 			pthread_mutex_unlock(&p->mu);
 			*out = c;
 			break;

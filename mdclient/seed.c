@@ -19,11 +19,11 @@
 #include "mdclient/internal/csv_in.h"
 #include "mdclient/log.h"
 #include "mdclient/internal/pqutil.h"
+#include "mdclient/internal/dialect.h"
 #include "mdclient/internal/seed_int.h"
 
 #define DEFAULT_BATCH_ROWS 50000
 #define DEFAULT_BATCH_BYTES ((size_t)8 << 20)
-#define DUCKDB_COPY_MAX_LINE ((size_t)1 << 20)
 
 /* BEGIN, schema, then drop and create (or, to keep an existing table,
  * truncate). */
@@ -33,20 +33,11 @@ static int prepare_table(seed_loader *L, const char *db, const char *schema)
 	if (rc < 0)
 		return rc;
 	if (L->o && L->o->create_schema) {
-		mdc_buf s = { 0 };
-		char *qdb = L->dialect == MDC_DIALECT_DUCKDB && db && *db ? PQescapeIdentifier(L->pg, db, strlen(db)) : NULL;
-		char *qsc = PQescapeIdentifier(L->pg, schema, strlen(schema));
-		if (!qsc || mdc_buf_puts(&s, "CREATE SCHEMA IF NOT EXISTS ") < 0 ||
-		    (qdb && (mdc_buf_puts(&s, qdb) < 0 || mdc_buf_putc(&s, '.') < 0)) || mdc_buf_puts(&s, qsc) < 0) {
-			PQfreemem(qdb);
-			PQfreemem(qsc);
-			mdc_buf_free(&s);
-			return mdc_error_set(L->err, ENOMEM, "out of memory");
-		}
-		PQfreemem(qdb);
-		PQfreemem(qsc);
-		rc = seed_exec(L, s.data);
-		mdc_buf_free(&s);
+		char *sql = mdc_dialect_create_schema_sql(L->conn, db, schema, true, L->err);
+		if (!sql)
+			return -L->err->errnum;
+		rc = seed_exec(L, sql);
+		free(sql);
 		if (rc < 0)
 			return rc;
 	}
@@ -199,29 +190,10 @@ out:
 static int view_check(seed_loader *L, const char *db, const char *schema, const char *table,
 		      const char *display)
 {
-	PGresult *res = NULL;
-	int rc;
-	if (L->dialect == MDC_DIALECT_DUCKDB) {
-		const char *params[3] = { db, schema, table };
-		rc = mdc_pq_exec(L->pg,
-				 "SELECT 1 FROM duckdb_views() WHERE database_name = $1 AND schema_name = $2 "
-				 "AND view_name = $3",
-				 3, params, PGRES_TUPLES_OK, &res, L->err);
-	} else {
-		const char *params[2] = { schema, table };
-		rc = mdc_pq_exec(L->pg,
-				 "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-				 "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
-				 "AND c.relkind IN ('v', 'm')",
-				 2, params, PGRES_TUPLES_OK, &res, L->err);
-	}
-	if (rc < 0)
-		return rc;
-	int is_view = PQntuples(res) > 0;
-	PQclear(res);
-	if (is_view)
+	int rc = mdc_dialect_is_view(L->conn, db, schema, table, L->err);
+	if (rc > 0)
 		return mdc_error_set(L->err, EEXIST, "Cannot seed to '%s', it is a view", display);
-	return 0;
+	return rc;
 }
 
 /* Names joined with ", " into buf (cut short when it is full). */
@@ -348,13 +320,10 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	int64_t t0 = mdc_now_ms();
 	const char *db_arg = db;
 	PGconn *pg = mdc_conn_pg(c);
-	mdc_dialect dialect = mdc_conn_dialect(c);
-	const char *own = mdc_conn_dbname(c);
-	if (!db || !*db)
-		db = own;
-	if (dialect == MDC_DIALECT_POSTGRES && strcmp(db, own) != 0)
-		return mdc_error_set(err, EXDEV, "seed: on PostgreSQL a connection can only load into its own database (%s, not %s)",
-				     own, db);
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
+	int rc = mdc_dialect_resolve_db(c, db, &db, "seed", err);
+	if (rc < 0)
+		return rc;
 	size_t dlen = strlen(schema) + strlen(table) + 2;
 	char *display = malloc(dlen);
 	if (!display)
@@ -362,7 +331,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	snprintf(display, dlen, "%s.%s", schema, table);
 
 	seed_plan p;
-	int rc = seed_plan_read(path, o, &p, err);
+	rc = seed_plan_read(path, o, &p, err);
 	if (rc < 0) {
 		free(display);
 		return rc;
@@ -376,12 +345,12 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		return rc;
 	}
 	pg = mdc_conn_pg(c);
-	own = mdc_conn_dbname(c);
-	db = db_arg && *db_arg ? db_arg : own;
+	d = mdc_conn_impl(c);
+	db = db_arg && *db_arg ? db_arg : mdc_conn_dbname(c);
 	seed_loader L;
 	memset(&L, 0, sizeof L);
 	L.pg = pg;
-	L.dialect = dialect;
+	L.conn = c;
 	L.p = &p;
 	L.o = o;
 	mdc_error local;
@@ -389,7 +358,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	L.batch_rows = o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
 	L.batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH_BYTES;
 	L.method = o->method;
-	if (L.method == MDC_SEED_SPLIT && dialect != MDC_DIALECT_DUCKDB)
+	if (L.method == MDC_SEED_SPLIT && !d->split_load)
 		L.method = MDC_SEED_VALUES;
 	L.qcols = calloc(p.n, sizeof *L.qcols);
 	L.cbuf = calloc(p.n, sizeof *L.cbuf);
@@ -431,14 +400,14 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	/* Choose the method. */
 	int try_copy = 0;
 	if (L.method == MDC_SEED_AUTO) {
-		if (dialect == MDC_DIALECT_POSTGRES) {
+		if (d->split_load) {
+			/* COPY when the server takes it and its CSV reader takes
+			 * the longest line, else the split method. */
+			L.method = MDC_SEED_SPLIT;
+			try_copy = !d->copy_in_max_line || p.max_record < d->copy_in_max_line;
+		} else {
 			L.method = MDC_SEED_COPY;
 			try_copy = 1;
-		} else {
-			/* DuckDB's CSV reader (behind the stand-in's COPY, and probably
-			 * MotherDuck's) refuses lines above 2 MB: then split. */
-			L.method = MDC_SEED_SPLIT;
-			try_copy = p.max_record < DUCKDB_COPY_MAX_LINE;
 		}
 	} else if (L.method == MDC_SEED_COPY) {
 		try_copy = 1;
@@ -453,7 +422,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		if (rc == 1) {
 			L.method = MDC_SEED_COPY;
 		} else {
-			if (o->method == MDC_SEED_COPY || dialect == MDC_DIALECT_POSTGRES) {
+			if (o->method == MDC_SEED_COPY || d->copy_in_sure) {
 				rc = mdc_error_set(L.err, ENOTSUP, "this server does not take COPY FROM STDIN");
 				goto out;
 			}

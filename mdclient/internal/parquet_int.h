@@ -94,7 +94,7 @@ int parquet_parse_uuid(const char *s, size_t len, uint8_t out[16]);
 /* BLOB/bytea text → bytes in out (replacing its content); d says whose text
  * form (DuckDB's \xHH escapes, PostgreSQL's \x-hex or escape format).
  * -ENOMEM too. */
-int parquet_parse_blob(const char *s, size_t len, mdc_dialect d, mdc_buf *out) MDC_MUSTCHECK;
+int parquet_parse_blob(const char *s, size_t len, mdc_parquet_text d, mdc_buf *out) MDC_MUSTCHECK;
 
 /* ---- the writer (parquet_writer.c), shared with the footer and pgbin ---- */
 
@@ -122,7 +122,7 @@ typedef struct parquet_wcol {
 struct mdc_parquet_writer {
 	int fd;
 	uint64_t off;
-	mdc_dialect dialect;
+	mdc_parquet_text text;    /* the values' text forms */
 	parquet_codec codec;
 	int64_t rg_max_rows, rg_max_bytes;
 	size_t ncols;

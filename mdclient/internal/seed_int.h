@@ -38,7 +38,7 @@ typedef struct seed_plan {
 
 typedef struct seed_loader {
 	PGconn *pg;
-	mdc_dialect dialect;
+	mdc_conn *conn;
 	const seed_plan *p;
 	const mdc_seed_options *o;
 	mdc_error *err;

@@ -155,15 +155,15 @@ static void test_uuid_blob(void)
 	CHECK_INT(parquet_parse_uuid(S("g2345678-1234-5678-9abc-def012345678"), u), -EINVAL);
 
 	mdc_buf b = { 0 };
-	CHECK_INT(parquet_parse_blob(S("a\\x00b\\xFF"), MDC_DIALECT_DUCKDB, &b), 0);
+	CHECK_INT(parquet_parse_blob(S("a\\x00b\\xFF"), MDC_PARQUET_TEXT_DUCKDB, &b), 0);
 	CHECK(b.len == 4 && memcmp(b.bytes, "a\0b\xff", 4) == 0);
-	CHECK_INT(parquet_parse_blob(S("a\\q"), MDC_DIALECT_DUCKDB, &b), -EINVAL);
-	CHECK_INT(parquet_parse_blob(S("\\x6162"), MDC_DIALECT_POSTGRES, &b), 0);
+	CHECK_INT(parquet_parse_blob(S("a\\q"), MDC_PARQUET_TEXT_DUCKDB, &b), -EINVAL);
+	CHECK_INT(parquet_parse_blob(S("\\x6162"), MDC_PARQUET_TEXT_POSTGRES, &b), 0);
 	CHECK(b.len == 2 && memcmp(b.bytes, "ab", 2) == 0);
-	CHECK_INT(parquet_parse_blob(S("\\x616"), MDC_DIALECT_POSTGRES, &b), -EINVAL);
-	CHECK_INT(parquet_parse_blob(S("a\\\\b\\001"), MDC_DIALECT_POSTGRES, &b), 0); /* escape format */
+	CHECK_INT(parquet_parse_blob(S("\\x616"), MDC_PARQUET_TEXT_POSTGRES, &b), -EINVAL);
+	CHECK_INT(parquet_parse_blob(S("a\\\\b\\001"), MDC_PARQUET_TEXT_POSTGRES, &b), 0); /* escape format */
 	CHECK(b.len == 4 && memcmp(b.bytes, "a\\b\001", 4) == 0);
-	CHECK_INT(parquet_parse_blob(S(""), MDC_DIALECT_POSTGRES, &b), 0);
+	CHECK_INT(parquet_parse_blob(S(""), MDC_PARQUET_TEXT_POSTGRES, &b), 0);
 	CHECK_INT(b.len, 0);
 	mdc_buf_free(&b);
 }

@@ -1,0 +1,61 @@
+/* mdclient/dialect_postgres.c - a real PostgreSQL server (see
+ * internal/dialect.h). Names are compared in byte order ("C" collation). */
+#include "mdclient/internal/dialect.h"
+
+/* Partitions are left out: their partitioned parent ('p') lists them all. */
+static const char relations[] =
+	"SELECT c.relname, CASE WHEN c.relkind IN ('r', 'p', 'f') THEN 1 ELSE 2 END, "
+	"CASE WHEN c.relkind NOT IN ('r', 'p', 'f') THEN NULL "
+	"WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
+	"AND NOT c.relispartition ORDER BY c.relname COLLATE \"C\"";
+
+/* LEFT JOIN: a relation with no columns still gives one (NULL) row, so an
+ * empty result means "no such relation". */
+static const char columns[] =
+	"SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+	"AND NOT a.attisdropped "
+	"WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
+	"ORDER BY a.attnum";
+
+const mdc_dialect_impl mdc_dialect_postgres = {
+	.id = MDC_DIALECT_POSTGRES,
+	.name = "PostgreSQL",
+	.default_schema = "public",
+
+	.one_db_per_conn = true,
+	.names_db = false,
+	.sql_current_db = NULL,
+
+	/* Values in the forms the CSV and Parquet output expect. */
+	.session_sql = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3",
+	.session_what = "SET DateStyle, TimeZone, extra_float_digits",
+	.session_required = true,
+	.statement_timeout_required = true,
+
+	.catalog_db_param = false,
+	.sql_databases = "SELECT datname FROM pg_catalog.pg_database "
+			 "WHERE datallowconn AND NOT datistemplate ORDER BY datname COLLATE \"C\"",
+	.sql_schemas = "SELECT nspname FROM pg_catalog.pg_namespace "
+		       "WHERE left(nspname, 3) <> 'pg_' AND nspname <> 'information_schema' "
+		       "ORDER BY nspname COLLATE \"C\"",
+	.sql_db_exists = NULL,
+	.sql_relations = relations,
+	.sql_schema_exists = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+	.sql_columns = columns,
+	/* $1 (the database) is the connection's own: only typed, not compared. */
+	.sql_is_view = "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+		       "ON n.oid = c.relnamespace WHERE $1::text IS NOT NULL AND n.nspname = $2 "
+		       "AND c.relname = $3 AND c.relkind IN ('v', 'm')",
+
+	.copy_out = 1,
+	.copy_in_sure = true,
+	.copy_in_max_line = 0,
+	.split_load = false,
+
+	.export_binary_copy = true,
+	.value_text = MDC_PARQUET_TEXT_POSTGRES,
+};

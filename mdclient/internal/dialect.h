@@ -1,0 +1,100 @@
+/* mdclient/internal/dialect.h - the dialect seam: everything that differs
+ * between the engines behind the wire protocol, in one place per engine
+ * (mdclient-internal).
+ *
+ *   dialect_duckdb.c    MotherDuck and the stand-in (DuckDB SQL)
+ *   dialect_postgres.c  a real PostgreSQL
+ *   dialect.c           the helpers built on the table (no engine named)
+ *
+ * conn.c's probe picks the table ("SELECT 1 FROM duckdb_databases()") and
+ * a connection keeps a pointer to it (mdc_conn_impl). Every other module
+ * asks the table - SQL text, abilities, defaults - and never names an
+ * engine: a new difference is a new field here, not an if elsewhere.
+ */
+#ifndef MDCLIENT_INTERNAL_DIALECT_H
+#define MDCLIENT_INTERNAL_DIALECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "mdclient/common.h"
+#include "mdclient/conn.h"
+#include "mdclient/error.h"
+#include "mdclient/parquet.h"
+
+typedef struct mdc_dialect_impl {
+	mdc_dialect id;               /* what mdc_conn_dialect reports */
+	const char *name;             /* for logs: "DuckDB", "PostgreSQL" */
+	const char *default_schema;   /* where a table goes when no schema is named */
+
+	/* Databases. one_db_per_conn: a connection reads only the database it
+	 * connected to (another one needs its own connection: -EXDEV);
+	 * otherwise one connection sees every database of the workspace.
+	 * names_db: object names carry the database ("db"."schema"."rel"). */
+	bool one_db_per_conn;
+	bool names_db;
+	/* The connection's database: this query's one value, NULL: libpq's PQdb. */
+	const char *sql_current_db;
+
+	/* Session set-up after connecting. session_sql runs first; when
+	 * session_required a refusal fails the connect, otherwise it is logged
+	 * and the server's settings stay. The same for statement_timeout. */
+	const char *session_sql;
+	const char *session_what;     /* for logs: what session_sql sets */
+	bool session_required;
+	bool statement_timeout_required;
+
+	/* Catalog SQL. Parameters: $1 the database when catalog_db_param,
+	 * then the schema, then the relation (without the database otherwise).
+	 * sql_db_exists may be NULL (no such check needed: a missing database
+	 * fails at connect). Rows: see catalog.c. */
+	bool catalog_db_param;
+	const char *sql_databases;
+	const char *sql_schemas;
+	const char *sql_db_exists;
+	const char *sql_relations;
+	const char *sql_schema_exists;
+	const char *sql_columns;
+	/* A row when $1.$2.$3 (database, schema, relation; always all three)
+	 * is a view or a materialized view. */
+	const char *sql_is_view;
+
+	/* COPY. copy_out: 1 the server always takes COPY (SELECT ...) TO
+	 * STDOUT, -1 probe on first asking. copy_in_sure: COPY ... FROM STDIN
+	 * always works, a refusal is an error (otherwise a seed falls back).
+	 * copy_in_max_line: the server's CSV reader refuses longer lines (0: no
+	 * limit). split_load: a seed batch may go as one string split
+	 * server-side (string_split). */
+	int copy_out;
+	bool copy_in_sure;
+	size_t copy_in_max_line;
+	bool split_load;
+
+	/* Parquet export: try COPY (SELECT ...) TO STDOUT (FORMAT binary) first;
+	 * value_text: the text forms the values arrive in. */
+	bool export_binary_copy;
+	mdc_parquet_text value_text;
+} mdc_dialect_impl;
+
+extern const mdc_dialect_impl mdc_dialect_duckdb;
+extern const mdc_dialect_impl mdc_dialect_postgres;
+
+/* The dialect of a connection (never NULL once connected). */
+const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c);
+
+/* The database a call on c is about: db, or c's own when db is NULL/"".
+ * -EXDEV (err: what, then why) when c cannot reach it. */
+int mdc_dialect_resolve_db(mdc_conn *c, const char *db, const char **out, const char *what,
+			   mdc_error *err) MDC_MUSTCHECK;
+/* 1 when db.schema.rel (db NULL/"": c's) is a view, 0 when not (a table
+ * or nothing), -errno with err. */
+int mdc_dialect_is_view(mdc_conn *c, const char *db, const char *schema, const char *rel,
+			mdc_error *err) MDC_MUSTCHECK;
+/* The relation's name as this dialect writes it, quoted: "db"."schema"."rel"
+ * or "schema"."rel". malloc'd, or NULL with err. */
+char *mdc_dialect_qualified(mdc_conn *c, const char *db, const char *schema, const char *rel,
+			    mdc_error *err);
+/* "CREATE SCHEMA [IF NOT EXISTS] ..." for db.schema. malloc'd, or NULL with err. */
+char *mdc_dialect_create_schema_sql(mdc_conn *c, const char *db, const char *schema,
+				    bool if_not_exists, mdc_error *err);
+
+#endif
