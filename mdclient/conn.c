@@ -307,6 +307,7 @@ int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out, mdc_e
 	c->pg = pg;
 	c->cancel = PQgetCancel(pg);
 	c->answer_ms = mdc_config_answer_timeout_ms(cfg);
+	mdc_pq_set_answer_timeout_ms(c->answer_ms);
 	c->cfg = cfg;
 	mdc_error local;
 	if (!err)
@@ -420,7 +421,8 @@ int mdc_conn_exec(mdc_conn *c, const char *sql, mdc_error *err)
 	for (;;) {
 		int w = mdc_pq_wait_ready(c->pg, deadline, "exec", err);
 		if (w < 0) {
-			mdc_conn_cancel(c);
+			/* No cancel: it would wait on the same frozen server. */
+			mdc_pq_abandon(c->pg);
 			c->fatal = true;
 			if (w == -ETIMEDOUT) {
 				w = mdc_error_set(err, ETIMEDOUT, "exec: no answer from the server within %.1f s",

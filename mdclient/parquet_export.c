@@ -215,7 +215,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 		goto out;
 	}
 	sent = true;
-	if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
+	if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
 		goto out;
 	PGresult *res = PQgetResult(pg);
 	if (!res) {
@@ -241,7 +241,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 	for (;;) {
 		char *buf = NULL;
 		int len = 0;
-		int n = copy_next(pg, &buf, &len, 0, what, err);
+		int n = copy_next(pg, &buf, &len, mdc_pq_answer_deadline(), what, err);
 		if (n < 0) {
 			rc = n;
 			goto out;
@@ -254,7 +254,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 			goto out;
 	}
 	for (;;) {
-		if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
+		if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
 			goto out;
 		res = PQgetResult(pg);
 		if (!res) {
@@ -358,7 +358,7 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		goto out;
 	}
 	for (;;) {
-		if ((rc = mdc_pq_wait_ready(pg, 0, what, err)) != 0)
+		if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
 			goto out;
 		PGresult *res = PQgetResult(pg);
 		if (!res) {

@@ -17,6 +17,7 @@
 #include "mdclient/log.h"
 #include "mdclient/clock.h"
 #include "mdclient/internal/dialect.h"
+#include "mdclient/internal/pqutil.h"
 
 #define WAIT_SLICE_MS 200      /* queued borrowers look at the interrupt check this often */
 #define REGROW_MS 60000        /* after a 53300, try to grow again this much later */
@@ -116,6 +117,7 @@ void mdc_pool_set_interrupt(mdc_pool *p, int (*interrupted)(void))
 {
 	pthread_mutex_lock(&p->mu);
 	p->interrupted = interrupted;
+	mdc_pq_set_interrupt(interrupted);
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "mdclient/log.h"
@@ -108,6 +110,37 @@ static void log_sql(const char *sql, int nparams, const char *const *params)
 	mdc_log(LOG_DEBUG, "sql: %s [%s]", sql, buf);
 }
 
+static _Atomic int64_t answer_timeout_ms = 30000;
+static int (*_Atomic interrupt_check)(void);
+
+void mdc_pq_set_answer_timeout_ms(int64_t ms)
+{
+	if (ms > 0)
+		atomic_store(&answer_timeout_ms, ms);
+}
+
+int64_t mdc_pq_answer_deadline(void)
+{
+	return mdc_now_ms() + atomic_load(&answer_timeout_ms);
+}
+
+void mdc_pq_set_interrupt(int (*interrupted)(void))
+{
+	atomic_store(&interrupt_check, interrupted);
+}
+
+void mdc_pq_abandon(PGconn *conn)
+{
+	int fd = conn ? PQsocket(conn) : -1;
+	if (fd < 0)
+		return;
+	(void)shutdown(fd, SHUT_RDWR);
+	/* libpq sees end of file and marks the connection CONNECTION_BAD. */
+	for (int i = 0; i < 4 && PQstatus(conn) == CONNECTION_OK; i++)
+		if (!PQconsumeInput(conn))
+			break;
+}
+
 int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		ExecStatusType expect, PGresult **out, mdc_error *err)
 {
@@ -117,8 +150,39 @@ int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *p
 		return mdc_error_set(err, EINVAL, "query: no connection or no SQL");
 	log_sql(sql, nparams, params);
 
-	PGresult *res = PQexecParams(conn, sql, nparams > 0 ? nparams : 0, NULL,
-				     nparams > 0 ? params : NULL, NULL, NULL, 0);
+	if (!PQsendQueryParams(conn, sql, nparams > 0 ? nparams : 0, NULL,
+			       nparams > 0 ? params : NULL, NULL, NULL, 0))
+		return mdc_pq_fail(err, conn, NULL, "query");
+	/* Never a blocking PQgetResult: a server that keeps the socket open but
+	 * stops answering would hold the caller (and its FUSE request) forever. */
+	int64_t deadline = mdc_pq_answer_deadline();
+	PGresult *res = NULL;
+	for (;;) {
+		int w = mdc_pq_wait_ready(conn, deadline, "query", err);
+		if (w < 0) {
+			PQclear(res);
+			mdc_pq_abandon(conn);
+			if (w == -ETIMEDOUT) {
+				double s = (double)atomic_load(&answer_timeout_ms) / 1000;
+				w = mdc_error_set(err, ETIMEDOUT, "query: no answer from the server within %.1f s", s);
+				mdc_log(LOG_ERR, "query: no answer from the server within %.1f s; "
+					"the connection is dropped", s);
+			}
+			return w;
+		}
+		PGresult *next = PQgetResult(conn);
+		if (!next)
+			break;
+		ExecStatusType nst = PQresultStatus(next);
+		if (nst == PGRES_COPY_OUT || nst == PGRES_COPY_IN || nst == PGRES_COPY_BOTH) {
+			PQclear(res);
+			res = next;
+			break; /* handled below; drain reads the rest */
+		}
+		/* The last result counts (an error after rows replaces them). */
+		PQclear(res);
+		res = next;
+	}
 	if (!res)
 		return mdc_pq_fail(err, conn, NULL, "query");
 
@@ -212,6 +276,9 @@ int mdc_pq_wait_input(PGconn *pg, int64_t deadline, int *tls_spins, const char *
 	if (ssl && SSL_pending(ssl) > 0 && ++*tls_spins < 8)
 		return 0;
 	*tls_spins = 0;
+	int (*interrupted)(void) = atomic_load(&interrupt_check);
+	if (interrupted && interrupted())
+		return mdc_error_set(err, EINTR, "%s: interrupted", what);
 	int fd = PQsocket(pg);
 	if (fd < 0)
 		return mdc_pq_fail(err, pg, NULL, what);

@@ -239,7 +239,14 @@ int seed_copy_end(seed_loader *L, const char *failure)
 		return fail_load(L, NULL, "load (COPY)");
 	int rc = 0;
 	PGresult *res;
-	while ((res = PQgetResult(L->pg)) != NULL) {
+	for (;;) {
+		int w = mdc_pq_wait_ready(L->pg, mdc_pq_answer_deadline(), "load (COPY)", L->err);
+		if (w < 0) {
+			mdc_pq_abandon(L->pg);
+			return w;
+		}
+		if ((res = PQgetResult(L->pg)) == NULL)
+			break;
 		ExecStatusType st = PQresultStatus(res);
 		if (st != PGRES_COMMAND_OK && rc == 0 && !failure)
 			rc = fail_load(L, res, "load");

@@ -118,7 +118,7 @@ static int step(mdc_stream *s, bool nonblock, mdc_error *err)
 			}
 			if (PQisBusy(s->pg))
 				return STEP_NOT_READY;
-		} else if ((rc = mdc_pq_wait_ready(s->pg, 0, s->what, &e)) != 0) {
+		} else if ((rc = mdc_pq_wait_ready(s->pg, mdc_pq_answer_deadline(), s->what, &e)) != 0) {
 			goto failed;
 		}
 	}

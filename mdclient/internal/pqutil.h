@@ -21,7 +21,10 @@ int mdc_pq_fail(mdc_error *err, PGconn *conn, const PGresult *res, const char *w
 /* Run sql with text parameters (nparams may be 0, params NULL) and expect
  * `expect` (PGRES_TUPLES_OK or PGRES_COMMAND_OK). Logs sql at LOG_DEBUG.
  * On success returns 0 and *out (caller PQclear()s; out may be NULL to drop
- * it); on failure -errno with err filled, nothing to clear. */
+ * it); on failure -errno with err filled, nothing to clear. Never blocks in
+ * libpq: the answer is waited for until mdc_pq_answer_deadline(); past it
+ * (-ETIMEDOUT) or when interrupted (-EINTR) the connection is abandoned
+ * (mdc_pq_abandon: CONNECTION_BAD, never reused). */
 int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		ExecStatusType expect, PGresult **out, mdc_error *err) MDC_MUSTCHECK;
 
@@ -50,9 +53,29 @@ int mdc_pq_drain(PGconn *conn);
  * with err when the socket is gone. */
 int mdc_pq_wait_input(PGconn *conn, int64_t deadline, int *tls_spins, const char *what,
 		      mdc_error *err);
+/* (-EINTR too, when the interrupt check below says the caller gave up.) */
 /* Wait until PQgetResult will not block. PQconsumeInput is called only when
  * libpq holds no complete result: it left-justifies libpq's input buffer, so
  * calling it per row of a fast stream is quadratic. Same returns. */
 int mdc_pq_wait_ready(PGconn *conn, int64_t deadline, const char *what, mdc_error *err);
+
+/* The deadline of one answer: now + the answer timeout (io_timeout plus
+ * statement_timeout, mdc_config_answer_timeout_ms; set by every connect via
+ * mdc_pq_set_answer_timeout_ms, 30 s before the first). Every wait for the
+ * server uses it or a shorter one. */
+int64_t mdc_pq_answer_deadline(void);
+void mdc_pq_set_answer_timeout_ms(int64_t ms);
+
+/* The interrupt check (mdc_pool_set_interrupt installs it): polled by
+ * mdc_pq_wait_input every slice, in the waiting thread; when it returns
+ * nonzero the wait ends with -EINTR (its caller gave up, e.g. a FUSE request
+ * whose process was killed). NULL: never interrupted. */
+void mdc_pq_set_interrupt(int (*interrupted)(void));
+
+/* After a wait failed (-ETIMEDOUT, -EINTR): the query's state is unknown, so
+ * the connection is made unusable at once (its socket is shut down, no
+ * cancel that could block on a frozen server); PQstatus is then
+ * CONNECTION_BAD and every pool closes it instead of reusing it. */
+void mdc_pq_abandon(PGconn *conn);
 
 #endif
