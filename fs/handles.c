@@ -186,10 +186,10 @@ int mdfs_handle_open(struct fuse_file_info *fi, struct mdfs *m, const struct mdf
 	h->ops = ops;
 	h->obj = obj;
 	h->m = m;
-	if (path) {
+	if (tid)
 		h->tgid = tgid_of(tid);
+	if (path)
 		mdfs_reg_add(&opens, &h->ent);
-	}
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
@@ -214,9 +214,13 @@ int mdfs_handle_write(const struct fuse_file_info *fi, const char *buf, size_t s
 	return h->ops->write ? h->ops->write(h->obj, buf, size, off) : -EBADF;
 }
 
-int mdfs_handle_flush(const struct fuse_file_info *fi)
+int mdfs_handle_flush(const struct fuse_file_info *fi, pid_t tid)
 {
 	struct mdfs_handle *h = handle_of(fi);
+	/* A forked child closing the descriptor it inherited (at its exec or
+	 * exit) is not the opener finishing its file. */
+	if (h->tgid && tid && tgid_of(tid) != h->tgid)
+		return 0;
 	return h->ops->flush ? h->ops->flush(h->m, h->obj) : 0;
 }
 

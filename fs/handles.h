@@ -49,9 +49,9 @@ extern const struct mdfs_handle_ops mdfs_pq_ops;      /* obj: struct mdfs_pq */
 extern const struct mdfs_handle_ops mdfs_write_ops;   /* obj: struct mdfs_wfile */
 extern const struct mdfs_handle_ops mdfs_text_ops;    /* obj: a malloc'd string */
 
-/* Make fi->fh a handle of kind ops on obj (which it now owns). path: register
- * it for the process of thread tid under path (table files); NULL: don't.
- * 0, or -ENOMEM (obj is released). */
+/* Make fi->fh a handle of kind ops on obj (which it now owns), opened by
+ * thread tid (0: unknown). path: register it for tid's process under path
+ * (table files); NULL: don't. 0, or -ENOMEM (obj is released). */
 int mdfs_handle_open(struct fuse_file_info *fi, struct mdfs *m, const struct mdfs_handle_ops *ops,
 		     void *obj, const char *path, pid_t tid) MDC_MUSTCHECK;
 /* Drop fi's handle (FUSE release). */
@@ -60,7 +60,9 @@ void mdfs_handle_release(struct fuse_file_info *fi);
 int mdfs_handle_read(const struct fuse_file_info *fi, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 int mdfs_handle_write(const struct fuse_file_info *fi, const char *buf, size_t size,
 		      off_t off) MDC_MUSTCHECK;
-int mdfs_handle_flush(const struct fuse_file_info *fi) MDC_MUSTCHECK;
+/* A close() by thread tid: the kind's flush when tid's process opened the
+ * handle (or either is unknown); 0 for a forked child's inherited copy. */
+int mdfs_handle_flush(const struct fuse_file_info *fi, pid_t tid) MDC_MUSTCHECK;
 /* Truncate through the handle: 1 when its kind can, 0 when it cannot (the
  * caller goes by path), or -errno. */
 int mdfs_handle_truncate(const struct fuse_file_info *fi, off_t size) MDC_MUSTCHECK;

@@ -218,7 +218,7 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc == 0)
 		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, &w);
 	if (rc == 0)
-		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, 0);
+		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	mdfs_path_free(&p);
 	return rc;
 }
@@ -242,7 +242,7 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	if (writing && m->opts.ro) {
 		rc = -EROFS;
 	} else if ((rc = mdfs_w_open(m, path, fi->flags, &w)) == 0) {
-		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, 0);
+		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (rc != -ENOENT) {
 		/* a spooled file that cannot be opened as asked (its O_TRUNC failed) */
 	} else if ((text = mdfs_w_error_text(m, path))) {
@@ -260,7 +260,7 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			 * remembers from before its spooled file went away. */
 			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, &w);
 		if (rc == 0)
-			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, 0);
+			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
 		rc = -ENOENT;
 	} else if (p.fmt == MDFS_FMT_PARQUET) {
@@ -299,7 +299,7 @@ static int mdfs_write(const char *path, const char *buf, size_t size, off_t off,
  * is what close() returns. */
 static int mdfs_flush(const char *path, struct fuse_file_info *fi)
 {
-	return mdfs_handle_flush(fi);
+	return mdfs_handle_flush(fi, fuse_get_context()->pid);
 }
 
 static int mdfs_release(const char *path, struct fuse_file_info *fi)

@@ -277,9 +277,66 @@ static int load_cb(mdc_conn *c, void *arg, mdc_error *err)
 	return mdc_seed_load(c, a->w->db, a->w->schema, a->w->table, a->path, a->o, &a->res, err);
 }
 
+/* Loads in progress, by table: two loads of one table run one after the
+ * other, never at once (a waiter holds no lock another operation needs). */
+struct busy {
+	const struct mdfs_wfile *w;
+	struct busy *next;
+};
+static pthread_mutex_t busy_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t busy_cv = PTHREAD_COND_INITIALIZER;
+static struct busy *busy_head;
+
+static bool same_table(const struct mdfs_wfile *a, const struct mdfs_wfile *b)
+{
+	return strcmp(a->db, b->db) == 0 && strcmp(a->schema, b->schema) == 0 &&
+	       strcmp(a->table, b->table) == 0;
+}
+
+/* Wait until no other load of w's table runs, then mark it running (w->io held). */
+static void table_claim(const struct mdfs_wfile *w, struct busy *me)
+{
+	pthread_mutex_lock(&busy_mu);
+	for (;;) {
+		const struct busy *b = busy_head;
+		while (b && !same_table(b->w, w))
+			b = b->next;
+		if (!b)
+			break;
+		pthread_cond_wait(&busy_cv, &busy_mu);
+	}
+	me->w = w;
+	me->next = busy_head;
+	busy_head = me;
+	pthread_mutex_unlock(&busy_mu);
+}
+
+static void table_release(struct busy *me)
+{
+	pthread_mutex_lock(&busy_mu);
+	for (struct busy **pp = &busy_head; *pp; pp = &(*pp)->next)
+		if (*pp == me) {
+			*pp = me->next;
+			break;
+		}
+	pthread_cond_broadcast(&busy_cv);
+	pthread_mutex_unlock(&busy_mu);
+}
+
+static int load_one(struct mdfs *m, struct mdfs_wfile *w);
+
 /* Load w (w->io held). Returns 0 or -errno; the outcome is logged and
  * shown in the error file. */
 static int load(struct mdfs *m, struct mdfs_wfile *w)
+{
+	struct busy me;
+	table_claim(w, &me);
+	int rc = load_one(m, w);
+	table_release(&me);
+	return rc;
+}
+
+static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 {
 	mdc_seed_settings so;
 	mdc_seed_options o;
@@ -385,8 +442,16 @@ int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile *
 	if (!w)
 		return -ENOENT;
 	pthread_mutex_lock(&w->mu);
-	w->opens++;
+	/* A table file being written is its writer's alone: another open
+	 * reads the table or writes a spool of its own. */
+	bool own = w->table != NULL;
+	if (!own)
+		w->opens++;
 	pthread_mutex_unlock(&w->mu);
+	if (own) {
+		wfile_put(w);
+		return -ENOENT;
+	}
 	if (flags & O_TRUNC) {
 		/* A truncation that did not happen would leave the old bytes
 		 * behind the new ones: the open fails instead. */
@@ -447,13 +512,23 @@ int mdfs_w_truncate(struct mdfs_wfile *w, off_t size)
 /* Load w if it is dirty, loadable and still listed under its name (w->io held). */
 static int flush_locked(struct mdfs *m, struct mdfs_wfile *w)
 {
-	if (!w->table || !wfile_listed(w))
+	if (!w->table)
 		return 0;
+	bool listed = wfile_listed(w);
 	pthread_mutex_lock(&w->mu);
 	bool dirty = w->dirty;
 	w->dirty = false;
 	pthread_mutex_unlock(&w->mu);
-	return dirty ? load(m, w) : 0;
+	if (!dirty)
+		return 0;
+	if (!listed) {
+		/* Another open of the same name started writing after this one:
+		 * the later writer's file is the one that loads. */
+		mdc_log(LOG_ERR, "load %s: not loaded: another process opened it for writing "
+			"after this writer; its file replaces the table", w->path);
+		return -EBUSY;
+	}
+	return load(m, w);
 }
 
 int mdfs_w_flush(struct mdfs *m, struct mdfs_wfile *w)
@@ -547,7 +622,10 @@ int mdfs_w_truncate_path(struct mdfs *m, const char *path, off_t size)
 	struct mdfs_wfile *w = wfile_at(path);
 	if (!w)
 		return -ENOENT;
-	int rc = mdfs_w_truncate(w, size);
+	pthread_mutex_lock(&w->mu);
+	bool own = w->table != NULL; /* its writer's alone (ftruncate goes by handle) */
+	pthread_mutex_unlock(&w->mu);
+	int rc = own ? -ENOENT : mdfs_w_truncate(w, size);
 	wfile_put(w);
 	return rc;
 }

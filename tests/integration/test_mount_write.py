@@ -353,3 +353,66 @@ def test_endpoint_stopped_mid_load_keeps_the_old_table(own_standin, mount_factor
     assert cp.wait(60) != 0
     s.handle.start(port, control)
     assert query(s, "SELECT name FROM kill.big ORDER BY id") == [["one"], ["two"], ["three"]]
+
+
+def _rows_file(path, tag, n):
+    with open(path, "w") as f:
+        f.write("id,name\n")
+        for i in range(n):
+            f.write(f"{i},{tag}{i}\n")
+    return sorted([str(i), f"{tag}{i}"] for i in range(n))
+
+
+def test_two_writers_and_a_reader_never_mix(wm, tmp_path):
+    """A slow writer (paused mid-file by the test), a reader and a fast `cp` of
+    one table: the reader sees the table, never the writer's bytes, and loads
+    nothing; the table ends equal to one whole file; the loser's close() fails
+    with a clear error."""
+    import threading
+    path = os.path.join(wm.dir, "iso.csv")
+    old = _rows_file(tmp_path / "old.csv", "old", 3)
+    assert put(wm, str(tmp_path / "old.csv"), "iso.csv").returncode == 0
+    assert table_rows(wm.server, "iso") == old
+    a_rows = _rows_file(tmp_path / "a.csv", "aaa", 20000)
+    b_rows = _rows_file(tmp_path / "b.csv", "bbb", 5000)
+    a_data = (tmp_path / "a.csv").read_bytes()
+    half, resume, done = threading.Event(), threading.Event(), {}
+
+    def slow_writer():
+        try:
+            f = open(path, "wb", buffering=0)
+            f.write(a_data[:len(a_data) // 2])
+            half.set()
+            assert resume.wait(60)
+            f.write(a_data[len(a_data) // 2:])
+            f.close()
+            done["rc"] = 0
+        except OSError as e:
+            done["rc"] = e
+        finally:
+            half.set()
+
+    t = threading.Thread(target=slow_writer)
+    t.start()
+    try:
+        assert half.wait(60)
+        # A reader during the write: the table's bytes, and no load.
+        r = subprocess.run(["head", "-c", "10"], stdin=open(path, "rb"), capture_output=True)
+        assert r.returncode == 0
+        assert r.stdout.startswith(b"id,name\n") and b"aaa" not in r.stdout
+        r = subprocess.run(["cat", path], capture_output=True)
+        assert b"aaa" not in r.stdout and b"old0" in r.stdout
+        assert table_rows(wm.server, "iso") == old
+        # A fast writer meanwhile loads its own whole file.
+        r = put(wm, str(tmp_path / "b.csv"), "iso.csv")
+        assert r.returncode == 0, r.stderr
+        assert table_rows(wm.server, "iso") == b_rows
+    finally:
+        resume.set()
+        t.join(60)
+    # The slow writer lost: its close() says so; the table is B's, whole.
+    assert isinstance(done.get("rc"), OSError), done
+    assert table_rows(wm.server, "iso") == b_rows
+    # A writer that starts after the other finished wins, whole.
+    assert put(wm, str(tmp_path / "a.csv"), "iso.csv").returncode == 0
+    assert table_rows(wm.server, "iso") == a_rows
