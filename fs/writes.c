@@ -27,6 +27,8 @@ struct mdfs_wfile {
 	pthread_mutex_t mu;     /* the fields below; never held across a load or a
 				 * registry call (lock order: io, then mu) */
 	int fd;                 /* unnamed spool file; fixed for the file's life */
+	off_t max;              /* spool_max: the limit of all spool-only files */
+	off_t charged;          /* bytes of spooled_only counted for it (io held) */
 	unsigned refs;          /* names listing it + open handles */
 	int opens;              /* open handles */
 	bool dirty;             /* created, truncated or written since the last load */
@@ -55,6 +57,25 @@ struct werror {
 	struct timespec when;
 };
 
+/* Bytes held by files under spool-only names, all together (spooled_mu). */
+static pthread_mutex_t spooled_mu = PTHREAD_MUTEX_INITIALIZER;
+static off_t spooled_only;
+
+/* Count w's spool at size bytes (w->io held, or w no longer shared); with
+ * check, fail with -ENOSPC instead when that would pass spool_max. */
+static int charge(struct mdfs_wfile *w, off_t size, bool check)
+{
+	pthread_mutex_lock(&spooled_mu);
+	off_t total = spooled_only - w->charged + size;
+	bool over = check && size > w->charged && total > w->max;
+	if (!over) {
+		spooled_only = total;
+		w->charged = size;
+	}
+	pthread_mutex_unlock(&spooled_mu);
+	return over ? -ENOSPC : 0;
+}
+
 static void wname_destroy(struct mdfs_reg_entry *e);
 static void werror_destroy(struct mdfs_reg_entry *e);
 static struct mdfs_registry files = MDFS_REGISTRY_INIT(wname_destroy);
@@ -68,6 +89,24 @@ static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
 	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* A name that looks like a table file ("<name>.csv", not hidden) whose
+ * <name> is not a valid encoding: it could never load, so it is refused. */
+static bool bad_table_name(const char *path, const char *fname)
+{
+	if (fname[0] == '.' || !has_suffix(fname, CSV_SUFFIX))
+		return false;
+	char *t = mdfs_name_decode(fname, strlen(fname) - strlen(CSV_SUFFIX));
+	if (t) {
+		free(t);
+		return false;
+	}
+	if (errno != ENOENT)
+		return false; /* out of memory: the caller finds out */
+	mdc_log(LOG_ERR, "%s: not a valid table file name (a '%%' must start %%25, %%2F or %%2E; "
+		"see mdfs(1)): refused", path);
+	return true;
 }
 
 /* "<name>.csv", not hidden: the table name it loads; NULL for spool-only names. */
@@ -94,6 +133,7 @@ static void wfile_put(struct mdfs_wfile *w)
 	pthread_mutex_unlock(&w->mu);
 	if (!last)
 		return;
+	(void)charge(w, 0, false);
 	close(w->fd);
 	pthread_mutex_destroy(&w->mu);
 	pthread_mutex_destroy(&w->io);
@@ -407,6 +447,8 @@ static int set_name(struct mdfs_wfile *w, const char *path, const char *db, cons
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
 		  const char *fname, mode_t mode, struct mdfs_wfile **out)
 {
+	if (bad_table_name(path, fname))
+		return -EINVAL;
 	int fd = mdfs_spool_open(m->spool_dir, "write");
 	if (fd < 0)
 		return fd;
@@ -418,6 +460,7 @@ int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *
 	pthread_mutex_init(&w->io, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	w->fd = fd;
+	w->max = m->spool_max;
 	w->refs = 1; /* this open's */
 	w->opens = 1;
 	w->dirty = true;
@@ -484,8 +527,23 @@ int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off)
 int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 {
 	pthread_mutex_lock(&w->io);
+	off_t cur = 0;
+	int rc = w->table ? 0 : mdfs_w_size(w, &cur);
+	if (rc == 0 && !w->table) {
+		off_t end = off + (off_t)size;
+		rc = charge(w, end > cur ? end : cur, true);
+		if (rc < 0)
+			mdc_log(LOG_ERR, "%s: spool-only files would pass spool_max (%lld MB)", w->path,
+				(long long)(w->max >> 20));
+	}
+	if (rc < 0) {
+		pthread_mutex_unlock(&w->io);
+		return rc;
+	}
 	ssize_t n = pwrite(w->fd, buf, size, off);
-	int rc = n < 0 ? -errno : (int)n;
+	rc = n < 0 ? -errno : (int)n;
+	if (!w->table && mdfs_w_size(w, &cur) == 0)
+		(void)charge(w, cur, false);
 	if (n > 0) {
 		pthread_mutex_lock(&w->mu);
 		w->dirty = true;
@@ -499,7 +557,12 @@ int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 int mdfs_w_truncate(struct mdfs_wfile *w, off_t size)
 {
 	pthread_mutex_lock(&w->io);
-	int rc = ftruncate(w->fd, size) == 0 ? 0 : -errno;
+	int rc = w->table ? 0 : charge(w, size, true);
+	if (rc == 0)
+		rc = ftruncate(w->fd, size) == 0 ? 0 : -errno;
+	off_t cur;
+	if (!w->table && mdfs_w_size(w, &cur) == 0)
+		(void)charge(w, cur, false);
 	if (rc == 0) {
 		pthread_mutex_lock(&w->mu);
 		w->dirty = true;
@@ -528,7 +591,16 @@ static int flush_locked(struct mdfs *m, struct mdfs_wfile *w)
 			"after this writer; its file replaces the table", w->path);
 		return -EBUSY;
 	}
-	return load(m, w);
+	int rc = load(m, w);
+	off_t size;
+	if (rc < 0 && mdfs_w_size(w, &size) == 0 && size == 0) {
+		/* An empty file is never a table: every close() says so (bash's
+		 * `: > t.csv` closes twice and reports only the second). */
+		pthread_mutex_lock(&w->mu);
+		w->dirty = true;
+		pthread_mutex_unlock(&w->mu);
+	}
+	return rc;
 }
 
 int mdfs_w_flush(struct mdfs *m, struct mdfs_wfile *w)
@@ -653,6 +725,10 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 	struct mdfs_reg_entry *e = mdfs_reg_find(&files, from, NULL, NULL);
 	if (!e)
 		return -ENOENT;
+	if (bad_table_name(to, to_fname)) {
+		mdfs_reg_put(&files, e);
+		return -EINVAL;
+	}
 	if (strcmp(from, to) == 0) {
 		mdfs_reg_put(&files, e);
 		return 0;
@@ -666,6 +742,9 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 	pthread_mutex_lock(&w->io);
 	struct wname *n = NULL;
 	int rc = set_name(w, to, to_db, to_schema, to_fname);
+	off_t cur = 0;
+	if (rc == 0 && (rc = mdfs_w_size(w, &cur)) == 0)
+		(void)charge(w, w->table ? 0 : cur, false);
 	if (rc == 0)
 		rc = name_add(w, to, to_db, to_schema, to_fname, &n);
 	if (rc == 0) {

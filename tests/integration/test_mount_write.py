@@ -33,7 +33,8 @@ def wm(request, tmp_path_factory):
     server = server_for(request, request.param)
     server.psql("DROP SCHEMA IF EXISTS seeds CASCADE", dbname="shop")
     m = Mount(server, tmp_path_factory.mktemp("wmnt") / "mnt",
-              allowed_stderr=("loaded ", "not loaded", "load ", "failed", "warning"))
+              allowed_stderr=("loaded ", "not loaded", "load ", "failed", "warning",
+                                  "not a valid table file name"))
     m.start()
     os.mkdir(m.path("shop", "seeds"))
     m.dir = m.path("shop", "seeds")
@@ -416,3 +417,47 @@ def test_two_writers_and_a_reader_never_mix(wm, tmp_path):
     # A writer that starts after the other finished wins, whole.
     assert put(wm, str(tmp_path / "a.csv"), "iso.csv").returncode == 0
     assert table_rows(wm.server, "iso") == a_rows
+
+
+def test_every_write_loads_or_says_why(wm, mount_factory, tmp_path):
+    """Issue 10 item 4: a name that can never load is refused at create; an
+    empty file over a table fails close() and keeps the table; files under
+    spool-only names count against spool_max."""
+    src = tmp_path / "small.csv"
+    src.write_text(SMALL)
+    # 'pct%sign' is not a valid encoding ('%' must be written %25).
+    with pytest.raises(OSError) as e:
+        open(os.path.join(wm.dir, "pct%sign.csv"), "w")
+    assert e.value.errno == 22
+    r = subprocess.run(["cp", str(src), os.path.join(wm.dir, "pct%sign.csv")], capture_output=True)
+    assert r.returncode != 0
+    assert "pct%sign.csv" not in os.listdir(wm.dir)
+    # ... while its valid encoding loads table 'pct%sign'.
+    assert put(wm, str(src), "pct%25sign.csv").returncode == 0
+    assert loaded(wm, "pct%sign")
+    # An empty file written over a table: close() fails, the table stays.
+    assert put(wm, str(src), "e_keep.csv").returncode == 0
+    path = os.path.join(wm.dir, "e_keep.csv")
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    with pytest.raises(OSError):
+        os.close(fd)
+    assert loaded(wm, "e_keep")
+    subprocess.run(["bash", "-c", f": > '{path}'"], capture_output=True)
+    with open(path + ".error") as f:
+        assert "empty" in f.read()
+    assert loaded(wm, "e_keep")
+    # Spool-only names: at most spool_max (1 MB) together.
+    small = mount_factory(wm.server, opts=("spool_max=1",),
+                          allowed_stderr=("spool_max", "failed", "warning"))
+    d = small.path("shop", "seeds")
+    with open(os.path.join(d, "a.tmp"), "wb") as f:
+        f.write(b"x" * 700_000)
+    with pytest.raises(OSError) as e:
+        with open(os.path.join(d, "b.tmp"), "wb") as f:
+            f.write(b"x" * 700_000)
+    assert e.value.errno == 28
+    os.unlink(os.path.join(d, "b.tmp"))
+    os.unlink(os.path.join(d, "a.tmp"))
+    with open(os.path.join(d, "c.tmp"), "wb") as f:   # freed again
+        f.write(b"x" * 700_000)
+    os.unlink(os.path.join(d, "c.tmp"))
