@@ -36,27 +36,27 @@ const struct mdfs_handle_ops mdfs_csv_ops = {
 	.size = csv_size,
 };
 
-static int pq_read(void *obj, char *buf, size_t size, off_t off)
+static int parquet_read(void *obj, char *buf, size_t size, off_t off)
 {
-	return mdfs_pq_read(obj, buf, size, off);
+	return mdfs_parquet_read(obj, buf, size, off);
 }
 
-static int pq_size(void *obj, off_t *size)
+static int parquet_size(void *obj, off_t *size)
 {
-	*size = mdfs_pq_handle_size(obj);
+	*size = mdfs_parquet_handle_size(obj);
 	return 0;
 }
 
-static void pq_release(struct mdfs *m, void *obj)
+static void parquet_release(struct mdfs *m, void *obj)
 {
-	mdfs_pq_release(obj);
+	mdfs_parquet_release(obj);
 }
 
-const struct mdfs_handle_ops mdfs_pq_ops = {
+const struct mdfs_handle_ops mdfs_parquet_ops = {
 	.kind = "parquet spool",
-	.read = pq_read,
-	.release = pq_release,
-	.size = pq_size,
+	.read = parquet_read,
+	.release = parquet_release,
+	.size = parquet_size,
 };
 
 static int w_read(void *obj, char *buf, size_t size, off_t off)

@@ -45,7 +45,7 @@ struct mdfs_handle_ops {
 };
 
 extern const struct mdfs_handle_ops mdfs_csv_ops;     /* obj: struct mdfs_csv_file */
-extern const struct mdfs_handle_ops mdfs_pq_ops;      /* obj: struct mdfs_pq */
+extern const struct mdfs_handle_ops mdfs_parquet_ops;      /* obj: struct mdfs_parquet */
 extern const struct mdfs_handle_ops mdfs_write_ops;   /* obj: struct mdfs_wfile */
 extern const struct mdfs_handle_ops mdfs_text_ops;    /* obj: a malloc'd string */
 

@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 	m.gid = getgid();
 	m.mounted = time(NULL);
 	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
-	mdfs_pq_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
+	mdfs_parquet_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
 		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PARQUET_ZSTD
 		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PARQUET_SNAPPY : MDC_PARQUET_NONE);
 
@@ -210,7 +210,7 @@ out_fuse:
 	fuse_destroy(fuse);
 out_cache:
 	mdfs_w_free_all(&m);
-	mdfs_pq_free_all();
+	mdfs_parquet_free_all();
 	mdfs_cache_free(m.cache);
 out_pool:
 	mdc_pool_free(m.pool);

@@ -94,7 +94,7 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 			if (rc == 0)
 				fill_stat(m, e.kind, st);
 			if (rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
-				size = mdfs_pq_known_size(path);
+				size = mdfs_parquet_known_size(path);
 		}
 		st->st_size = size;
 	}
@@ -264,10 +264,10 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	} else if (!p.rel) {
 		rc = -ENOENT;
 	} else if (p.fmt == MDFS_FMT_PARQUET) {
-		struct mdfs_pq *pq = NULL;
+		struct mdfs_parquet *pf = NULL;
 		if ((rc = lookup(m, &p, &e)) == 0 &&
-		    (rc = mdfs_pq_open(path, p.db, p.schema, p.rel, &pq)) == 0)
-			rc = mdfs_handle_open(fi, m, &mdfs_pq_ops, pq, path, tid);
+		    (rc = mdfs_parquet_open(path, p.db, p.schema, p.rel, &pf)) == 0)
+			rc = mdfs_handle_open(fi, m, &mdfs_parquet_ops, pf, path, tid);
 	} else {
 		struct mdfs_csv_file *f = NULL;
 		rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, m->spool_dir, m->spool_max, &f);

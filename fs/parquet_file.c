@@ -19,7 +19,7 @@
 #include "mdclient/clock.h"
 #include "mdclient/log.h"
 
-struct mdfs_pq {
+struct mdfs_parquet {
 	struct mdfs_reg_entry ent;  /* key: the path */
 	pthread_mutex_t lock;       /* guards the fields below */
 	pthread_cond_t done;        /* production finished */
@@ -33,7 +33,7 @@ struct mdfs_pq {
 
 static void destroy(struct mdfs_reg_entry *e)
 {
-	struct mdfs_pq *p = mdfs_reg_of(e, struct mdfs_pq, ent);
+	struct mdfs_parquet *p = mdfs_reg_of(e, struct mdfs_parquet, ent);
 	if (p->fd >= 0)
 		close(p->fd);
 	pthread_cond_destroy(&p->done);
@@ -54,7 +54,7 @@ static struct {
 	mdc_parquet_codec codec;
 } cfg;
 
-void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int timeout_s,
+void mdfs_parquet_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int timeout_s,
 		   mdc_parquet_codec codec)
 {
 	cfg.pool = pool;
@@ -65,7 +65,7 @@ void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int time
 }
 
 /* The entry's lock held. */
-static bool fresh_locked(const struct mdfs_pq *p, double now)
+static bool fresh_locked(const struct mdfs_parquet *p, double now)
 {
 	return !p->producing && p->fd >= 0 && now - p->produced < cfg.timeout;
 }
@@ -101,7 +101,7 @@ static void evict(void)
 	off_t total = 0;
 	size_t nc = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct mdfs_pq *p = mdfs_reg_of(v[i], struct mdfs_pq, ent);
+		struct mdfs_parquet *p = mdfs_reg_of(v[i], struct mdfs_parquet, ent);
 		pthread_mutex_lock(&p->lock);
 		bool producing = p->producing;
 		bool idle = p->opens == 0 && !producing;
@@ -164,13 +164,13 @@ static int produce(const char *db, const char *schema, const char *rel, int *fdp
 /* A fresh listed spool of path, waiting for a production under way: 1 with
  * *out (an open of it), 0 when there is none (a stale or failed one is
  * unlisted: readers that have it keep their copy). */
-static int reuse(const char *path, struct mdfs_pq **out)
+static int reuse(const char *path, struct mdfs_parquet **out)
 {
 	for (;;) {
 		struct mdfs_reg_entry *e = mdfs_reg_find(&spools, path, NULL, NULL);
 		if (!e)
 			return 0;
-		struct mdfs_pq *p = mdfs_reg_of(e, struct mdfs_pq, ent);
+		struct mdfs_parquet *p = mdfs_reg_of(e, struct mdfs_parquet, ent);
 		pthread_mutex_lock(&p->lock);
 		while (p->producing)
 			pthread_cond_wait(&p->done, &p->lock); /* someone else is producing it */
@@ -190,10 +190,10 @@ static int reuse(const char *path, struct mdfs_pq **out)
 	}
 }
 
-int mdfs_pq_open(const char *path, const char *db, const char *schema, const char *rel,
-		 struct mdfs_pq **out)
+int mdfs_parquet_open(const char *path, const char *db, const char *schema, const char *rel,
+		 struct mdfs_parquet **out)
 {
-	struct mdfs_pq *n;
+	struct mdfs_parquet *n;
 	for (;;) {
 		if (reuse(path, out))
 			return 0;
@@ -236,18 +236,18 @@ int mdfs_pq_open(const char *path, const char *db, const char *schema, const cha
 	return 0;
 }
 
-int mdfs_pq_read(struct mdfs_pq *h, char *buf, size_t size, off_t off)
+int mdfs_parquet_read(struct mdfs_parquet *h, char *buf, size_t size, off_t off)
 {
 	ssize_t n = pread(h->fd, buf, size, off); /* fd is set for good before a handle exists */
 	return n < 0 ? -EIO : (int)n;
 }
 
-off_t mdfs_pq_handle_size(const struct mdfs_pq *h)
+off_t mdfs_parquet_handle_size(const struct mdfs_parquet *h)
 {
 	return h->size; /* as fd: fixed before a handle exists */
 }
 
-void mdfs_pq_release(struct mdfs_pq *h)
+void mdfs_parquet_release(struct mdfs_parquet *h)
 {
 	pthread_mutex_lock(&h->lock);
 	h->opens--;
@@ -256,13 +256,13 @@ void mdfs_pq_release(struct mdfs_pq *h)
 	evict();
 }
 
-off_t mdfs_pq_known_size(const char *path)
+off_t mdfs_parquet_known_size(const char *path)
 {
 	off_t size = 0;
 	struct mdfs_reg_entry *e = mdfs_reg_find(&spools, path, NULL, NULL);
 	if (!e)
 		return 0;
-	struct mdfs_pq *p = mdfs_reg_of(e, struct mdfs_pq, ent);
+	struct mdfs_parquet *p = mdfs_reg_of(e, struct mdfs_parquet, ent);
 	pthread_mutex_lock(&p->lock);
 	if (fresh_locked(p, mdc_now_s()))
 		size = p->size;
@@ -271,7 +271,7 @@ off_t mdfs_pq_known_size(const char *path)
 	return size;
 }
 
-void mdfs_pq_free_all(void)
+void mdfs_parquet_free_all(void)
 {
 	mdfs_reg_fini(&spools);
 }

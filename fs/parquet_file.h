@@ -18,21 +18,21 @@
 #include "mdclient/parquet.h"
 #include "mdclient/pool.h"
 
-struct mdfs_pq;
+struct mdfs_parquet;
 
 /* Settings, once at start-up. */
-void mdfs_pq_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int timeout_s,
+void mdfs_parquet_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int timeout_s,
 		   mdc_parquet_codec codec);
 /* Open path (the relation db.schema.rel): waits for a production under way,
  * reuses a fresh file, or produces one. 0 and *out, or -errno. */
-int mdfs_pq_open(const char *path, const char *db, const char *schema, const char *rel,
-		 struct mdfs_pq **out) MDC_MUSTCHECK;
-int mdfs_pq_read(struct mdfs_pq *h, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
-off_t mdfs_pq_handle_size(const struct mdfs_pq *h) MDC_MUSTCHECK;
-void mdfs_pq_release(struct mdfs_pq *h);
+int mdfs_parquet_open(const char *path, const char *db, const char *schema, const char *rel,
+		 struct mdfs_parquet **out) MDC_MUSTCHECK;
+int mdfs_parquet_read(struct mdfs_parquet *h, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
+off_t mdfs_parquet_handle_size(const struct mdfs_parquet *h) MDC_MUSTCHECK;
+void mdfs_parquet_release(struct mdfs_parquet *h);
 /* The size of a fresh produced file at path; 0 when there is none. */
-off_t mdfs_pq_known_size(const char *path) MDC_MUSTCHECK;
+off_t mdfs_parquet_known_size(const char *path) MDC_MUSTCHECK;
 /* Drop every spool (at unmount). */
-void mdfs_pq_free_all(void);
+void mdfs_parquet_free_all(void);
 
 #endif
