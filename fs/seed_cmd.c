@@ -17,12 +17,22 @@
 #include "mdclient/log.h"
 #include "mdclient/seed.h"
 
-static volatile int seed_cancel;
+volatile int mdfs_seed_cancel;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	seed_cancel = 1;
+	mdfs_seed_cancel = 1;
+}
+
+void mdfs_seed_catch_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old_int);
+	sigaction(SIGTERM, &sa, old_term);
 }
 
 static void usage(FILE *f)
@@ -244,14 +254,10 @@ int mdfs_seed_main(int argc, char **argv)
 	}
 	mdc_seed_settings_apply(&ss, &so);
 	so.create_schema = 1;
-	so.cancel = &seed_cancel;
+	so.cancel = &mdfs_seed_cancel;
 
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	struct sigaction old_int, old_term;
+	mdfs_seed_catch_signals(&old_int, &old_term);
 
 	status = 1;
 	if (mdc_config_new(source, &mo, &cfg, &err) < 0) {
@@ -304,7 +310,7 @@ int mdfs_seed_main(int argc, char **argv)
 		}
 		mdc_seed_result_free(&res);
 		free(table);
-		if (seed_cancel) {
+		if (mdfs_seed_cancel) {
 			/* Interrupted: never exit 0, and say what was not loaded. */
 			failed = 1;
 			for (int j = rc < 0 ? i : i + 1; j < argc; j++)

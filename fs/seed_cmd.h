@@ -16,6 +16,8 @@
 #define MDFS_SEED_CMD_H
 
 #include "mdclient/common.h"
+#include <signal.h>
+
 #include "mdclient/config.h"
 
 /* argv[0] is "seed" (or the program name); returns the exit status. */
@@ -33,6 +35,12 @@ int mdfs_seed_main(int argc, char **argv) MDC_MUSTCHECK;
  * when every selected seed loaded, 1 when any failed or was not loaded
  * (interrupted), 2 on usage errors. */
 int mdfs_seed_project_main(int argc, char **argv) MDC_MUSTCHECK;
+
+/* Both commands: SIGINT/SIGTERM set mdfs_seed_cancel (loads in progress roll
+ * back, files not started are reported as not loaded). The previous actions
+ * go to old_int/old_term for the caller to restore. */
+extern volatile int mdfs_seed_cancel;
+void mdfs_seed_catch_signals(struct sigaction *old_int, struct sigaction *old_term);
 
 /* Parse one -o argument (modified in place; *mo points into it). 0, or -1
  * after printing an error. */

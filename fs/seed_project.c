@@ -27,14 +27,6 @@
 
 #define MAX_THREADS 64
 
-static volatile int project_cancel;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	project_cancel = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -123,7 +115,7 @@ static void *worker(void *ud)
 	pthread_mutex_unlock(&r->lock);
 	for (;;) {
 		pthread_mutex_lock(&r->lock);
-		size_t i = r->next < r->n_jobs && !project_cancel ? r->next++ : r->n_jobs;
+		size_t i = r->next < r->n_jobs && !mdfs_seed_cancel ? r->next++ : r->n_jobs;
 		pthread_mutex_unlock(&r->lock);
 		if (i >= r->n_jobs)
 			break;
@@ -148,7 +140,7 @@ static void *worker(void *ud)
 			so.n_column_types = s->n_column_types;
 			so.create_schema = !j->schema_ready;
 			so.truncate = !j->full_refresh;
-			so.cancel = &project_cancel;
+			so.cancel = &mdfs_seed_cancel;
 			rc = mdc_seed_load(conn, s->database ? s->database : r->database, j->schema, j->table, s->path, &so, &res,
 					   &err);
 		}
@@ -425,12 +417,8 @@ int mdfs_seed_project_main(int argc, char **argv)
 		}
 	}
 
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	struct sigaction old_int, old_term;
+	mdfs_seed_catch_signals(&old_int, &old_term);
 
 	size_t nt = (size_t)threads < r.n_jobs ? (size_t)threads : r.n_jobs;
 	pthread_t tids[MAX_THREADS];
@@ -453,7 +441,7 @@ int mdfs_seed_project_main(int argc, char **argv)
 		printf("Completed successfully\n");
 	} else {
 		printf("Completed with %d error%s%s\n", r.errors, r.errors == 1 ? "" : "s",
-		       project_cancel ? " (interrupted)" : "");
+		       mdfs_seed_cancel ? " (interrupted)" : "");
 		for (size_t i = 0; i < r.n_jobs; i++)
 			if (r.jobs[i].failed)
 				printf("  seed %s (%s): %s\n", r.jobs[i].seed->name, r.jobs[i].seed->path,
