@@ -62,3 +62,26 @@ char *mdc_dialect_create_schema_sql(mdc_conn *c, const char *db, const char *sch
 	PQfreemem(qd);
 	return sql;
 }
+
+int mdc_dialect_begin_read_only(mdc_conn *c, mdc_error *err)
+{
+	return mdc_pq_exec(mdc_conn_pg(c), mdc_conn_impl(c)->sql_begin_read_only, 0, NULL,
+			   PGRES_COMMAND_OK, NULL, err);
+}
+
+int mdc_dialect_end_read_only(mdc_conn *c)
+{
+	PGconn *pg = mdc_conn_pg(c);
+	if (!pg || PQstatus(pg) != CONNECTION_OK)
+		return -EIO;
+	PGTransactionStatusType ts = PQtransactionStatus(pg);
+	if (ts == PQTRANS_IDLE)
+		return 0;
+	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return -EIO;
+	mdc_error e;
+	mdc_error_clear(&e);
+	if (mdc_pq_exec(pg, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &e) < 0)
+		return -EIO;
+	return PQtransactionStatus(pg) == PQTRANS_IDLE ? 0 : -EIO;
+}

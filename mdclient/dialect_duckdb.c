@@ -61,4 +61,16 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 
 	.export_binary_copy = false,
 	.value_text = MDC_PARQUET_TEXT_DUCKDB,
+
+	/* DuckDB has read-only transactions; json_serialize_sql parses without
+	 * running and serialises only SELECT statements (an error for the
+	 * rest); query() runs a text given as its argument. */
+	.sql_begin_read_only = "BEGIN TRANSACTION READ ONLY",
+	.sql_query_check = "SELECT coalesce(CAST(json_extract(s, '$.error') AS BOOLEAN), false), "
+			   "json_extract_string(s, '$.error_type'), json_extract_string(s, '$.error_message'), "
+			   "CAST(coalesce(json_array_length(s, '$.statements'), 0) AS INTEGER) "
+			   "FROM (SELECT json_serialize_sql(CAST($1 AS VARCHAR)) AS s) AS t",
+	.sql_result_types = "SELECT column_type FROM (DESCRIBE SELECT * FROM query(CAST($1 AS VARCHAR))) "
+			    "WHERE CAST($2 AS VARCHAR) IS NOT NULL AND CAST($3 AS VARCHAR) IS NOT NULL",
+	.query_source_fn = "query",
 };

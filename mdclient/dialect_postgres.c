@@ -58,4 +58,13 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 
 	.export_binary_copy = true,
 	.value_text = MDC_PARQUET_TEXT_POSTGRES,
+
+	/* A read-only transaction refuses every write (a data-modifying WITH
+	 * included); the described OIDs and typmods name the types. */
+	.sql_begin_read_only = "BEGIN READ ONLY",
+	.sql_query_check = NULL,
+	.sql_result_types = "SELECT pg_catalog.format_type(u.t, u.m) "
+			    "FROM unnest($2::oid[], $3::int[]) WITH ORDINALITY AS u(t, m, i) "
+			    "WHERE $1::text IS NOT NULL ORDER BY u.i",
+	.query_source_fn = NULL,
 };

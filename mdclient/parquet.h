@@ -94,6 +94,16 @@ typedef struct mdc_parquet_options {
 int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const char *rel,
 		       int fd, const mdc_parquet_options *o, mdc_error *err) MDC_MUSTCHECK;
 
+/* A query file's result (query.h) as a Parquet file on fd, typed by the
+ * engine's description of its columns: sql is checked and described, then
+ * run as written (one statement, extended protocol) in the dialect's
+ * read-only transaction, in single-row mode. Nested values (lists,
+ * structs, ...) are JSON where the dialect can run the query as a
+ * subquery source (DuckDB's query()), else the server's text. name is for
+ * messages. Returns as mdc_parquet_export (-EINVAL: not a query). */
+int mdc_parquet_export_query(mdc_conn *c, const char *sql, const char *name, int fd,
+			     const mdc_parquet_options *o, mdc_error *err) MDC_MUSTCHECK;
+
 /* ---- Lower-level writer: columns described by name + catalog type text,
  * rows fed as the server's text values. Used by mdc_parquet_export; public
  * for tests and other producers. ---- */

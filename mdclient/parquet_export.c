@@ -14,6 +14,7 @@
 
 #include "mdclient/catalog.h"
 #include "mdclient/log.h"
+#include "mdclient/query.h"
 #include "mdclient/internal/pqutil.h"
 #include "mdclient/internal/dialect.h"
 #include "mdclient/internal/parquet_int.h"
@@ -284,6 +285,87 @@ out:
 	return rc;
 }
 
+/* The rows of sql (nparams text params) in single-row mode into w (ncols
+ * columns), the SELECT path; extended: the extended protocol (one
+ * statement). 0 or -errno with err; the query is ended either way. */
+static int export_select(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, size_t ncols,
+			 const char *sql, bool extended, int nparams, const char *const *params,
+			 const char *what, mdc_error *err)
+{
+	const char **vals = calloc(ncols, sizeof *vals);
+	int *lens = calloc(ncols, sizeof *lens);
+	bool sent = false, final_seen = false;
+	int rc = 0;
+	if (!vals || !lens) {
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	if (!(extended ? PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)
+		       : PQsendQuery(pg, sql))) {
+		rc = mdc_pq_fail(err, pg, NULL, what);
+		goto out;
+	}
+	sent = true;
+	if (!PQsetSingleRowMode(pg)) {
+		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", what);
+		goto out;
+	}
+	for (;;) {
+		if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
+			goto out;
+		PGresult *res = PQgetResult(pg);
+		if (!res) {
+			sent = false;
+			if (!final_seen) {
+				rc = mdc_error_set(err, EIO, "%s: results ended without a final status", what);
+				goto out;
+			}
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE && !final_seen) {
+			if ((size_t)PQnfields(res) != ncols) {
+				PQclear(res);
+				rc = mdc_error_set(err, EIO, "%s: the table changed (columns) during the export", what);
+				goto out;
+			}
+			for (size_t i = 0; i < ncols; i++) {
+				if (PQgetisnull(res, 0, (int)i)) {
+					vals[i] = NULL;
+				} else {
+					vals[i] = PQgetvalue(res, 0, (int)i);
+					lens[i] = PQgetlength(res, 0, (int)i);
+				}
+			}
+			rc = mdc_parquet_writer_add_row(w, vals, lens, err);
+			PQclear(res);
+			if (rc)
+				goto out;
+		} else if (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE) {
+			if (st == PGRES_TUPLES_OK && (size_t)PQnfields(res) != ncols) {
+				PQclear(res);
+				final_seen = true;
+				rc = mdc_error_set(err, EIO, "%s: the result has other columns than described", what);
+				goto out;
+			}
+			final_seen = true;
+			PQclear(res);
+		} else {
+			rc = mdc_pq_fail(err, pg, res, what);
+			PQclear(res);
+			final_seen = true;
+			goto out;
+		}
+	}
+out:
+	if (sent)
+		end_query(c, pg, final_seen, what);
+	free(vals);
+	free(lens);
+	return rc;
+}
+
 int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const char *rel,
 		       int fd, const mdc_parquet_options *o, mdc_error *err)
 {
@@ -309,12 +391,9 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 	}
 	const char **names = calloc(cols.n, sizeof *names);
 	const char **types = calloc(cols.n, sizeof *types);
-	const char **vals = calloc(cols.n, sizeof *vals);
-	int *lens = calloc(cols.n, sizeof *lens);
 	mdc_parquet_writer *w = NULL;
 	char *qname = NULL, *sql = NULL, *what = NULL;
-	bool sent = false, final_seen = false;
-	if (!names || !types || !vals || !lens) {
+	if (!names || !types) {
 		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
 		goto out;
 	}
@@ -347,57 +426,7 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		rc = -err->errnum;
 		goto out;
 	}
-	mdc_log(LOG_DEBUG, "SQL: %s", sql);
-	if (!PQsendQuery(pg, sql)) {
-		rc = mdc_pq_fail(err, pg, NULL, what);
-		goto out;
-	}
-	sent = true;
-	if (!PQsetSingleRowMode(pg)) {
-		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", what);
-		goto out;
-	}
-	for (;;) {
-		if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
-			goto out;
-		PGresult *res = PQgetResult(pg);
-		if (!res) {
-			sent = false;
-			if (!final_seen) {
-				rc = mdc_error_set(err, EIO, "%s: results ended without a final status", what);
-				goto out;
-			}
-			break;
-		}
-		ExecStatusType st = PQresultStatus(res);
-		if (st == PGRES_SINGLE_TUPLE && !final_seen) {
-			if ((size_t)PQnfields(res) != cols.n) {
-				PQclear(res);
-				rc = mdc_error_set(err, EIO, "%s: the table changed (columns) during the export", what);
-				goto out;
-			}
-			for (size_t i = 0; i < cols.n; i++) {
-				if (PQgetisnull(res, 0, (int)i)) {
-					vals[i] = NULL;
-				} else {
-					vals[i] = PQgetvalue(res, 0, (int)i);
-					lens[i] = PQgetlength(res, 0, (int)i);
-				}
-			}
-			rc = mdc_parquet_writer_add_row(w, vals, lens, err);
-			PQclear(res);
-			if (rc)
-				goto out;
-		} else if (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE) {
-			final_seen = true;
-			PQclear(res);
-		} else {
-			rc = mdc_pq_fail(err, pg, res, what);
-			PQclear(res);
-			final_seen = true;
-			goto out;
-		}
-	}
+	rc = export_select(c, pg, w, cols.n, sql, false, 0, NULL, what, err);
 done:
 	if (!rc)
 		rc = mdc_parquet_writer_finish(w, err);
@@ -405,16 +434,95 @@ done:
 		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
 			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
 out:
-	if (sent)
-		end_query(c, pg, final_seen, what ? what : "parquet export");
 	mdc_parquet_writer_free(w);
 	free(what);
 	free(sql);
 	free(qname);
 	free(names);
 	free(types);
-	free(vals);
-	free(lens);
 	mdc_column_list_free(&cols);
+	return rc;
+}
+
+int mdc_parquet_export_query(mdc_conn *c, const char *sql, const char *name, int fd,
+			     const mdc_parquet_options *o, mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	mdc_error_clear(err);
+	if (!c || !sql || fd < 0)
+		return mdc_error_set(err, EINVAL, "parquet export: missing connection, query or file");
+	PGconn *pg = mdc_conn_pg(c);
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
+	mdc_query_desc desc = { 0 };
+	mdc_parquet_writer *w = NULL;
+	char *what = NULL, *wrapped = NULL;
+	bool txn = false;
+	int rc = mdc_query_describe(c, sql, &desc, err);
+	if (rc < 0)
+		return rc;
+	if (asprintf(&what, "parquet export of query %s", name ? name : "") < 0) {
+		what = NULL;
+		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+		goto out;
+	}
+	/* Nested values come as JSON only through the dialect's query source;
+	 * without one they stay the server's text. */
+	bool nested = false;
+	for (size_t i = 0; i < desc.n; i++) {
+		parquet_coltype t;
+		parquet_map_type(desc.types[i], &t);
+		if (t.k != KIND_JSON)
+			continue;
+		nested = true;
+		if (!d->query_source_fn) {
+			char *text = strdup("text");
+			if (!text) {
+				rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
+				goto out;
+			}
+			free(desc.types[i]);
+			desc.types[i] = text;
+		}
+	}
+	if ((rc = mdc_parquet_writer_open(fd, desc.n, (const char *const *)desc.names,
+					  (const char *const *)desc.types, d->value_text, o, &w, err)) != 0)
+		goto out;
+	if ((rc = mdc_dialect_begin_read_only(c, err)) < 0)
+		goto out;
+	txn = true;
+	if (nested && d->query_source_fn) {
+		char *lit = PQescapeLiteral(pg, sql, strlen(sql)), *source = NULL;
+		if (!lit || asprintf(&source, "%s(%s)", d->query_source_fn, lit) < 0)
+			source = NULL;
+		PQfreemem(lit);
+		if (!source) {
+			rc = mdc_error_set(err, ENOMEM, "%s: cannot quote the query: %s", what,
+					   PQerrorMessage(pg));
+			goto out;
+		}
+		wrapped = build_select(pg, w, source, err);
+		free(source);
+		if (!wrapped) {
+			rc = -err->errnum;
+			goto out;
+		}
+		rc = export_select(c, pg, w, desc.n, wrapped, true, 0, NULL, what, err);
+	} else {
+		rc = export_select(c, pg, w, desc.n, sql, true, 0, NULL, what, err);
+	}
+	if (!rc)
+		rc = mdc_parquet_writer_finish(w, err);
+	if (!rc)
+		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
+			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
+out:
+	if (txn && mdc_dialect_end_read_only(c) != 0 && rc == 0)
+		rc = mdc_error_set(err, EIO, "%s: could not end the read-only transaction", what);
+	mdc_parquet_writer_free(w);
+	mdc_query_desc_free(&desc);
+	free(what);
+	free(wrapped);
 	return rc;
 }

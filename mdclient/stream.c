@@ -24,6 +24,7 @@
 #include "mdclient/stream.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@
 #include <libpq-fe.h>
 
 #include "mdclient/internal/csv_out.h"
+#include "mdclient/internal/dialect.h"
 #include "mdclient/log.h"
 #include "mdclient/internal/pqutil.h"
 
@@ -61,6 +63,7 @@ struct mdc_stream {
 	bool results_done;   /* PQgetResult returned NULL: nothing pending */
 	stream_state state;
 	mdc_error fail;      /* sticky error for ST_FAILED */
+	bool txn;            /* a query file's: in its read-only transaction */
 };
 
 /* Record a failure: the stream is over, every later read returns it. */
@@ -274,6 +277,68 @@ static int drain(mdc_stream *s)
 	}
 }
 
+/* Send sql (the extended protocol when extended: one statement only) in
+ * single-row mode and wait for its first result. s is set up but for its
+ * query; on failure it is closed. */
+static int stream_start(mdc_stream *s, const char *sql, bool extended, mdc_stream **out,
+			mdc_error *err)
+{
+	int rc;
+	if (s->txn && (rc = mdc_dialect_begin_read_only(s->conn, err)) < 0) {
+		s->results_done = true; /* nothing of ours is pending */
+		goto fail;
+	}
+	mdc_log(LOG_DEBUG, "SQL: %s", sql);
+	if (!(extended ? PQsendQueryParams(s->pg, sql, 0, NULL, NULL, NULL, NULL, 0)
+		       : PQsendQuery(s->pg, sql))) {
+		rc = mdc_pq_fail(err, s->pg, NULL, s->what);
+		s->results_done = true; /* nothing was sent */
+		goto fail;
+	}
+	if (!PQsetSingleRowMode(s->pg)) {
+		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", s->what);
+		goto fail;
+	}
+	/* Wait for the first result, so a missing table (or any error) is
+	 * reported here; its header and first row are formatted already. */
+	do {
+		rc = step(s, false, err);
+	} while (rc == STEP_MORE && !s->header_done);
+	if (rc < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (mdc_stream_close(s) != 0)
+		mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
+	return rc;
+}
+
+/* A new stream on c, or NULL with err (-EBUSY, -EIO, -ENOMEM). */
+static mdc_stream *stream_new(mdc_conn *c, const char *what, mdc_error *err)
+{
+	PGconn *pg = mdc_conn_pg(c);
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		mdc_error_set(err, EIO, "stream: connection is not usable");
+		return NULL;
+	}
+	if (PQtransactionStatus(pg) == PQTRANS_ACTIVE) {
+		mdc_error_set(err, EBUSY, "stream: connection is busy with another query");
+		return NULL;
+	}
+	mdc_stream *s = calloc(1, sizeof *s);
+	if (!s || !(s->what = strdup(what))) {
+		free(s);
+		mdc_error_set(err, ENOMEM, "stream: out of memory");
+		return NULL;
+	}
+	s->conn = c;
+	s->pg = pg;
+	s->state = ST_RUNNING;
+	mdc_buf_init(&s->buf);
+	return s;
+}
+
 int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const char *rel,
 			mdc_stream **out, mdc_error *err)
 {
@@ -289,63 +354,45 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	PGconn *pg = mdc_conn_pg(c);
 	if (!pg || PQstatus(pg) != CONNECTION_OK)
 		return mdc_error_set(err, EIO, "stream: connection is not usable");
-	if (PQtransactionStatus(pg) == PQTRANS_ACTIVE)
-		return mdc_error_set(err, EBUSY, "stream: connection is busy with another query");
 
 	char *qname = mdc_pq_qualified(pg, db, schema, rel, err);
 	if (!qname)
 		return err->errnum ? -err->errnum : -EINVAL;
-	static const char select_[] = "SELECT * FROM ";
-	static const char read_[] = "read ";
-	size_t qlen = strlen(qname);
-	char *sql = malloc(sizeof select_ + qlen);
-	mdc_stream *s = calloc(1, sizeof *s);
-	if (s)
-		s->what = malloc(sizeof read_ + qlen);
-	if (!sql || !s || !s->what) {
-		free(qname);
-		free(sql);
-		if (s)
-			free(s->what);
-		free(s);
-		return mdc_error_set(err, ENOMEM, "stream: out of memory");
-	}
-	memcpy(sql, select_, sizeof select_ - 1);
-	memcpy(sql + sizeof select_ - 1, qname, qlen + 1);
-	memcpy(s->what, read_, sizeof read_ - 1);
-	memcpy(s->what + sizeof read_ - 1, qname, qlen + 1);
+	char *sql = NULL, *what = NULL;
+	if (asprintf(&sql, "SELECT * FROM %s", qname) < 0)
+		sql = NULL;
+	if (asprintf(&what, "read %s", qname) < 0)
+		what = NULL;
 	free(qname);
-	s->conn = c;
-	s->pg = pg;
-	s->state = ST_RUNNING;
-	mdc_buf_init(&s->buf);
-
-	mdc_log(LOG_DEBUG, "SQL: %s", sql);
-	int rc;
-	if (!PQsendQuery(pg, sql)) {
-		rc = mdc_pq_fail(err, pg, NULL, s->what);
-		s->results_done = true; /* nothing was sent */
-		goto fail;
-	}
-	if (!PQsetSingleRowMode(pg)) {
-		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", s->what);
-		goto fail;
-	}
-	/* Wait for the first result, so a missing table (or any error) is
-	 * reported here; its header and first row are formatted already. */
-	do {
-		rc = step(s, false, err);
-	} while (rc == STEP_MORE && !s->header_done);
-	if (rc < 0)
-		goto fail;
+	mdc_stream *s = sql && what ? stream_new(c, what, err)
+		      : (mdc_error_set(err, ENOMEM, "stream: out of memory"), NULL);
+	free(what);
+	int rc = s ? stream_start(s, sql, false, out, err) : -err->errnum;
 	free(sql);
-	*out = s;
-	return 0;
-fail:
-	free(sql);
-	if (mdc_stream_close(s) != 0)
-		mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
 	return rc;
+}
+
+int mdc_stream_open_query(mdc_conn *c, const char *sql, const char *name, mdc_stream **out,
+			  mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	mdc_error_clear(err);
+	if (!out)
+		return mdc_error_set(err, EINVAL, "stream: no output pointer");
+	*out = NULL;
+	if (!c || !sql)
+		return mdc_error_set(err, EINVAL, "stream: missing connection or query");
+	char *what = NULL;
+	if (asprintf(&what, "query %s", name ? name : "") < 0)
+		return mdc_error_set(err, ENOMEM, "stream: out of memory");
+	mdc_stream *s = stream_new(c, what, err);
+	free(what);
+	if (!s)
+		return -err->errnum;
+	s->txn = true;
+	return stream_start(s, sql, true, out, err);
 }
 
 int mdc_stream_close(mdc_stream *s)
@@ -353,6 +400,8 @@ int mdc_stream_close(mdc_stream *s)
 	if (!s)
 		return 0;
 	int rc = drain(s);
+	if (rc == 0 && s->txn && mdc_dialect_end_read_only(s->conn) != 0)
+		rc = -EIO;
 	if (rc == 0) {
 		PGTransactionStatusType ts = PQtransactionStatus(s->pg);
 		if (PQstatus(s->pg) != CONNECTION_OK ||

@@ -40,6 +40,13 @@ typedef struct mdc_stream mdc_stream;
 int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const char *rel,
 			mdc_stream **out, mdc_error *err) MDC_MUSTCHECK;
 
+/* Start a query file's query (query.h): sql as written, one statement by
+ * the extended protocol, in the dialect's read-only transaction (ended by
+ * mdc_stream_close). name is for messages. Same returns as
+ * mdc_stream_open_csv; a statement that would write fails here. */
+int mdc_stream_open_query(mdc_conn *c, const char *sql, const char *name, mdc_stream **out,
+			  mdc_error *err) MDC_MUSTCHECK;
+
 /* Copy up to len bytes of CSV into buf. Returns the count (> 0), 0 at the
  * end of the data (after the server confirmed success), or -errno: -EIO when
  * the stream broke mid-way (a reader must never see a silently short file).

@@ -73,6 +73,24 @@ typedef struct mdc_dialect_impl {
 	 * value_text: the text forms the values arrive in. */
 	bool export_binary_copy;
 	mdc_parquet_text value_text;
+
+	/* Query files (query.h). sql_begin_read_only: the read-only
+	 * transaction a query runs in (rolled back after it). sql_query_check:
+	 * NULL, or a check of $1 (the query's text) that runs nothing and
+	 * returns one row: refused (boolean), the kind of refusal ("not
+	 * implemented": not a query), why, the number of statements.
+	 * sql_result_types: the engine's type names of a described query's
+	 * columns, one row each, in order; $1 the query's text, $2 and $3 the
+	 * described type OIDs and typmods as array literals ("{23,25}").
+	 * query_source_fn: a table function that runs the text of its one
+	 * argument, given as a string literal quoted by libpq (a parameter
+	 * would hide the result's shape until it is bound); NULL: none, the
+	 * Parquet export then sends the query as written and keeps nested
+	 * values in the server's text form instead of JSON. */
+	const char *sql_begin_read_only;
+	const char *sql_query_check;
+	const char *sql_result_types;
+	const char *query_source_fn;
 } mdc_dialect_impl;
 
 extern const mdc_dialect_impl mdc_dialect_duckdb;
@@ -93,6 +111,11 @@ int mdc_dialect_is_view(mdc_conn *c, const char *db, const char *schema, const c
  * or "schema"."rel". malloc'd, or NULL with err. */
 char *mdc_dialect_qualified(mdc_conn *c, const char *db, const char *schema, const char *rel,
 			    mdc_error *err);
+/* Start the read-only transaction a query file runs in: 0 or -errno. */
+int mdc_dialect_begin_read_only(mdc_conn *c, mdc_error *err) MDC_MUSTCHECK;
+/* End it (ROLLBACK, also after an error): 0 when c is idle and reusable,
+ * -EIO when it must be discarded. */
+int mdc_dialect_end_read_only(mdc_conn *c) MDC_MUSTCHECK;
 /* "CREATE SCHEMA [IF NOT EXISTS] ..." for db.schema. malloc'd, or NULL with err. */
 char *mdc_dialect_create_schema_sql(mdc_conn *c, const char *db, const char *schema,
 				    bool if_not_exists, mdc_error *err);
