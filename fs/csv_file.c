@@ -42,18 +42,19 @@ static void finish_stream(struct mdfs_csv_file *f)
 	}
 }
 
-int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out)
+/* A relation's rows (sql NULL) or a query's (db NULL: the source's). */
+static int csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
+		    const char *sql, const char *spool_dir, off_t spool_max,
+		    struct mdfs_csv_file **out)
 {
 	struct mdfs_csv_file *f = calloc(1, sizeof *f);
 	if (!f)
 		return -ENOMEM;
-	size_t wl = strlen(db) + strlen(schema) + strlen(rel) + 3;
-	if (!(f->what = malloc(wl))) {
+	if ((sql ? asprintf(&f->what, "query %s", rel)
+		 : asprintf(&f->what, "%s.%s.%s", db, schema, rel)) < 0) {
 		free(f);
 		return -ENOMEM;
 	}
-	snprintf(f->what, wl, "%s.%s.%s", db, schema, rel);
 	f->pool = pool;
 	f->spool_fd = -1;
 	f->spool_dir = spool_dir;
@@ -66,7 +67,8 @@ int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char
 		rc = mdc_pool_get(pool, db, &f->conn, &err);
 		if (rc < 0)
 			break;
-		rc = mdc_stream_open_csv(f->conn, db, schema, rel, &f->stream, &err);
+		rc = sql ? mdc_stream_open_query(f->conn, sql, rel, &f->stream, &err)
+			 : mdc_stream_open_csv(f->conn, db, schema, rel, &f->stream, &err);
 		if (rc == 0)
 			break;
 		bool dead = !mdc_conn_is_ok(f->conn);
@@ -87,6 +89,18 @@ int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char
 	pthread_mutex_init(&f->lock, NULL);
 	*out = f;
 	return 0;
+}
+
+int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
+		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out)
+{
+	return csv_open(pool, db, schema, rel, NULL, spool_dir, spool_max, out);
+}
+
+int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name, const char *spool_dir,
+			off_t spool_max, struct mdfs_csv_file **out)
+{
+	return csv_open(pool, NULL, NULL, name, sql, spool_dir, spool_max, out);
 }
 
 /* Keep [streamed, streamed+n) in the spool while it is contiguous and small enough. */

@@ -24,6 +24,11 @@ struct mdfs_csv_file;
 /* Returns 0 and *out, or -errno (-ENOENT, -EIO, -EACCES). */
 int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
 		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out) MDC_MUSTCHECK;
+/* The same for a query file's query (mdclient/query.h) on the source's
+ * default database; name is for log lines. A statement refused by the
+ * server fails here (-EINVAL, -EACCES, ...). */
+int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name, const char *spool_dir,
+			off_t spool_max, struct mdfs_csv_file **out) MDC_MUSTCHECK;
 /* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
  * or -errno. */
 ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off) MDC_MUSTCHECK;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fs/parquet_file.h"
+#include "fs/queries.h"
 #include "fs/seed_cmd.h"
 #include "fs/spool.h"
 #include "fs/writes.h"
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 	 * cannot use it would fail later, file by file. */
 	m.spool_dir = m.opts.spool_dir ? m.opts.spool_dir
 		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	if (check_spool_dir(m.spool_dir) < 0)
+	if (check_spool_dir(m.spool_dir) < 0 || mdfs_queries_setup(&m) < 0)
 		goto out_opts;
 
 	mdc_options mo = {
@@ -217,6 +218,7 @@ out_pool:
 out_cfg:
 	mdc_config_free(m.cfg);
 out_opts:
+	mdfs_queries_free_all();
 	mdfs_opts_free(&m.opts);
 	fuse_opt_free_args(&args);
 	return ret;

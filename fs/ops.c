@@ -22,6 +22,7 @@
 #include "fs/handles.h"
 #include "fs/paths.h"
 #include "fs/parquet_file.h"
+#include "fs/queries.h"
 #include "fs/writes.h"
 #include "mdclient/log.h"
 
@@ -72,7 +73,9 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
-	if (p.depth == 0) {
+	if (p.queries) {
+		rc = mdfs_queries_getattr(m, &p, path, fi, st);
+	} else if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, st);
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
 		/* a file being written, or an error file */
@@ -147,9 +150,14 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
-	if (p.depth == 3) {
+	if (p.depth == 3 || (p.queries && p.depth == 2)) {
 		mdfs_path_free(&p);
 		return -ENOTDIR;
+	}
+	if (p.queries) {
+		rc = mdfs_queries_readdir(m, buf, filler);
+		mdfs_path_free(&p);
+		return rc;
 	}
 	if (p.depth > 0) {
 		struct mdfs_entry e;
@@ -178,6 +186,10 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	}
 	for (size_t i = 0; i < x.n && !full; i++)
 		full = filler(buf, x.names[i], &x.st[i], 0, FUSE_FILL_DIR_PLUS) != 0;
+	if (p.depth == 0 && !full) {
+		fill_stat(m, MDFS_ENT_DIR, &st);
+		(void)filler(buf, MDFS_QUERIES_DIR, &st, 0, FUSE_FILL_DIR_PLUS); /* ls -a shows it */
+	}
 	mdfs_dir_put(m->cache, d);
 out:
 	for (size_t i = 0; i < x.n; i++)
@@ -205,6 +217,11 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	int rc = begin_change(m, path, &p);
 	if (rc < 0)
 		return rc;
+	if (p.queries) {
+		rc = mdfs_queries_create(m, &p, fi);
+		mdfs_path_free(&p);
+		return rc;
+	}
 	if (p.depth != 3) {
 		mdfs_path_free(&p);
 		return p.depth < 3 ? -EEXIST : -EPERM;
@@ -232,6 +249,13 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
+	if (p.queries) {
+		rc = writing && m->opts.ro ? -EROFS : mdfs_queries_open(m, &p, path, fi);
+		if (rc == 0)
+			fi->direct_io = 1;
+		mdfs_path_free(&p);
+		return rc;
+	}
 	if (p.depth != 3) {
 		mdfs_path_free(&p);
 		return -EISDIR;
@@ -316,6 +340,13 @@ static int mdfs_truncate(const char *path, off_t size, struct fuse_file_info *fi
 	int rc = fi && fi->fh ? mdfs_handle_truncate(fi, size) : 0;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
+	struct mdfs_path p;
+	if (mdfs_path_parse(path, &p) == 0) {
+		rc = p.queries ? mdfs_queries_truncate(m, &p, size) : 1;
+		mdfs_path_free(&p);
+		if (rc != 1)
+			return rc;
+	}
 	rc = mdfs_w_truncate_path(m, path, size);
 	return rc == -ENOENT ? -EPERM : rc; /* a table is replaced whole, not truncated */
 }
@@ -332,7 +363,9 @@ static int mdfs_unlink(const char *path)
 	if (rc < 0)
 		return rc;
 	struct mdfs_entry e;
-	if (p.depth != 3)
+	if (p.queries)
+		rc = mdfs_queries_unlink(m, &p);
+	else if (p.depth != 3)
 		rc = -EISDIR;
 	else if ((rc = lookup(m, &p, &e)) == 0 &&
 		 (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE || p.fmt != MDFS_FMT_CSV))
@@ -352,9 +385,9 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 	int rc = begin_change(m, to, &pt);
 	if (rc < 0)
 		return rc;
-	if (pt.depth != 3) {
+	if (pt.depth != 3 || pt.queries || strncmp(from, "/" MDFS_QUERIES_DIR "/", 10) == 0) {
 		mdfs_path_free(&pt);
-		return -EPERM;
+		return -EPERM; /* query files are written in place */
 	}
 	if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
 		rc = -EEXIST;
@@ -380,7 +413,9 @@ static int mdfs_mkdir(const char *path, mode_t mode)
 	int rc = begin_change(m, path, &p);
 	if (rc < 0)
 		return rc;
-	if (p.depth == 2)
+	if (p.queries)
+		rc = p.depth == 1 ? -EEXIST : -EPERM;
+	else if (p.depth == 2)
 		rc = mdfs_create_schema(m->pool, m->cache, p.db, p.schema);
 	else
 		rc = -EPERM; /* databases are made in MotherDuck; tables are files */

@@ -27,6 +27,7 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("cache_timeout=%d", cache_timeout),
 	MDFS_OPT("spool_dir=%s", spool_dir),
 	MDFS_OPT("spool_max=%lld", spool_max_mb),
+	MDFS_OPT("queries_dir=%s", queries_dir),
 	MDFS_OPT("allow_drop", allow_drop),
 	MDFS_OPT("formats=%s", formats),
 	MDFS_OPT("parquet_codec=%s", parquet_codec),
@@ -116,6 +117,7 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o io_timeout=S        wait for an answer this long beyond statement_timeout (default 30)\n"
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
+	       "    -o queries_dir=DIR     keep /.queries/NAME.sql files in DIR (default: memory)\n"
 	       "    -o allow_drop          rm TABLE.csv drops the table (else EPERM)\n"
 	       "    -o formats=LIST        files per table: csv,parquet (default both)\n"
 	       "    -o parquet_codec=C     zstd (default), snappy or none\n"
@@ -198,7 +200,7 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 void mdfs_opts_free(struct mdfs_opts *o)
 {
 	char **strs[] = { &o->source, &o->mountpoint, &o->host, &o->region, &o->port, &o->user,
-			  &o->sslmode, &o->sslrootcert, &o->token_file, &o->spool_dir,
+			  &o->sslmode, &o->sslrootcert, &o->token_file, &o->spool_dir, &o->queries_dir,
 			  &o->formats, &o->parquet_codec };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);

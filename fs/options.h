@@ -21,6 +21,7 @@ struct mdfs_opts {
 	int queue_timeout;      /* seconds a borrower queues for a busy connection, default 120 */
 	int cache_timeout;      /* catalog cache, seconds, default 20 */
 	char *spool_dir;        /* default $TMPDIR or /var/tmp */
+	char *queries_dir;      /* -o queries_dir: where /.queries keeps its .sql files */
 	long long spool_max_mb; /* re-read spool per open file, MiB, default 1024 */
 	int ro;                 /* -o ro: every write is EROFS */
 	int allow_drop;         /* -o allow_drop: rm <table>.csv drops the table */

@@ -129,6 +129,7 @@ out:
 
 struct export_args {
 	const char *db, *schema, *rel;
+	const char *sql;            /* a query file's query (rel: its name), else NULL */
 	int fd;
 };
 
@@ -139,21 +140,27 @@ static int export_cb(mdc_conn *c, void *arg, mdc_error *err)
 	/* A retry after a dead connection starts the file over. */
 	if (ftruncate(a->fd, 0) != 0 || lseek(a->fd, 0, SEEK_SET) != 0)
 		return mdc_error_set(err, errno, "spool: %s", strerror(errno));
+	if (a->sql)
+		return mdc_parquet_export_query(c, a->sql, a->rel, a->fd, &o, err);
 	return mdc_parquet_export(c, a->db, a->schema, a->rel, a->fd, &o, err);
 }
 
-static int produce(const char *db, const char *schema, const char *rel, int *fdp, off_t *sizep)
+static int produce(const char *db, const char *schema, const char *rel, const char *sql, int *fdp,
+		   off_t *sizep)
 {
 	int fd = mdfs_spool_open(cfg.spool_dir, "parquet export");
 	if (fd < 0)
 		return fd;
-	struct export_args a = { db, schema, rel, fd };
-	int rc = mdfs_with_conn(cfg.pool, db, "parquet export", export_cb, &a, NULL);
+	struct export_args a = { db, schema, rel, sql, fd };
+	int rc = mdfs_with_conn(cfg.pool, db, sql ? "parquet export of a query" : "parquet export",
+				export_cb, &a, NULL);
 	struct stat st;
 	if (rc == 0 && fstat(fd, &st) != 0)
 		rc = -errno;
 	if (rc < 0) {
 		close(fd); /* a partial file never reaches a reader */
+		if (sql) /* the query's own failure (refused, a missing table) is not EIO */
+			return rc == -EINVAL || rc == -EACCES || rc == -ENOENT ? rc : -EIO;
 		return rc == -ENOENT ? rc : -EIO;
 	}
 	*fdp = fd;
@@ -213,7 +220,7 @@ int mdfs_parquet_open(const char *path, const char *db, const char *schema, cons
 
 	int fd = -1;
 	off_t size = 0;
-	int rc = produce(db, schema, rel, &fd, &size);
+	int rc = produce(db, schema, rel, NULL, &fd, &size);
 
 	pthread_mutex_lock(&n->lock);
 	n->producing = false;
@@ -231,6 +238,34 @@ int mdfs_parquet_open(const char *path, const char *db, const char *schema, cons
 		mdfs_reg_put(&spools, &n->ent);
 		return rc;
 	}
+	evict();
+	*out = n;
+	return 0;
+}
+
+int mdfs_parquet_open_query(const char *path, const char *sql, const char *name,
+			    struct mdfs_parquet **out)
+{
+	struct mdfs_parquet *n = calloc(1, sizeof *n);
+	if (!n || mdfs_reg_entry_init(&n->ent, path) < 0) {
+		free(n);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->done, NULL);
+	n->fd = -1;
+	n->opens = 1;
+	int rc = produce(NULL, NULL, name, sql, &n->fd, &n->size);
+	if (rc < 0) {
+		n->opens = 0;
+		mdfs_reg_put(&spools, &n->ent);
+		return rc;
+	}
+	n->produced = n->used = mdc_now_s();
+	/* Listed (replacing the last one) only so that a stat by path shows
+	 * the size of the newest result, as readers that stat before they open
+	 * need; opens never reuse it (mdfs_parquet_open_query runs afresh). */
+	mdfs_reg_replace(&spools, &n->ent);
 	evict();
 	*out = n;
 	return 0;

@@ -27,6 +27,11 @@ void mdfs_parquet_setup(mdc_pool *pool, const char *spool_dir, off_t budget, int
  * reuses a fresh file, or produces one. 0 and *out, or -errno. */
 int mdfs_parquet_open(const char *path, const char *db, const char *schema, const char *rel,
 		 struct mdfs_parquet **out) MDC_MUSTCHECK;
+/* A query file's result (mdclient/query.h), produced afresh for this open
+ * (never reused by another open; a stat of path shows the newest result's
+ * size within cache_timeout): 0 and *out, or -errno (-EINVAL: refused). */
+int mdfs_parquet_open_query(const char *path, const char *sql, const char *name,
+			    struct mdfs_parquet **out) MDC_MUSTCHECK;
 int mdfs_parquet_read(struct mdfs_parquet *h, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 off_t mdfs_parquet_handle_size(const struct mdfs_parquet *h) MDC_MUSTCHECK;
 void mdfs_parquet_release(struct mdfs_parquet *h);

@@ -15,13 +15,16 @@ void mdfs_path_free(struct mdfs_path *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* The relation a file name in a schema directory names, if any: 0 with
- * p->rel and p->fmt set (or left NULL), or -ENOMEM. */
+/* The relation (or query) a file name names, if any: 0 with p->rel and
+ * p->fmt set (or left NULL), or -ENOMEM. ".sql" counts in /.queries only. */
 static int parse_file(const char *s, size_t len, struct mdfs_path *p)
 {
 	static const struct { const char *suffix; enum mdfs_format fmt; } kinds[] = {
-		{ MDFS_CSV_SUFFIX, MDFS_FMT_CSV }, { MDFS_PARQUET_SUFFIX, MDFS_FMT_PARQUET } };
+		{ MDFS_CSV_SUFFIX, MDFS_FMT_CSV }, { MDFS_PARQUET_SUFFIX, MDFS_FMT_PARQUET },
+		{ MDFS_SQL_SUFFIX, MDFS_FMT_SQL } };
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if (kinds[k].fmt == MDFS_FMT_SQL && !p->queries)
+			continue;
 		size_t sl = strlen(kinds[k].suffix);
 		if (len <= sl || memcmp(s + len - sl, kinds[k].suffix, sl) != 0)
 			continue;
@@ -43,7 +46,10 @@ int mdfs_path_parse(const char *path, struct mdfs_path *p)
 	while (*s) {
 		const char *e = strchr(s, '/');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (p->depth == 3) {
+		if (p->depth == 0 && len == strlen(MDFS_QUERIES_DIR) &&
+		    memcmp(s, MDFS_QUERIES_DIR, len) == 0)
+			p->queries = true;
+		if (p->depth == (p->queries ? 2 : 3)) {
 			rc = -ENOENT;
 			break;
 		}
@@ -51,9 +57,11 @@ int mdfs_path_parse(const char *path, struct mdfs_path *p)
 			rc = -ENOMEM;
 			break;
 		}
-		if (p->depth == 2) {
+		if (p->depth == (p->queries ? 1 : 2)) {
 			if ((rc = parse_file(s, len, p)) < 0)
 				break;
+		} else if (p->queries) {
+			/* the directory itself: no catalog name */
 		} else {
 			char *name = mdfs_name_decode(s, len);
 			if (!name) {
