@@ -590,7 +590,11 @@ static int qw_flush(struct mdfs *m, void *obj)
 	text[n] = '\0';
 	mdc_error err;
 	mdc_error_clear(&err);
-	if (memchr(text, '\0', (size_t)n)) {
+	if (n == 0) {
+		/* e.g. bash's `>` closing its copy before the program writes: no
+		 * connection for that */
+		rc = mdc_error_set(&err, EINVAL, "empty query: a query file holds one SELECT statement");
+	} else if (memchr(text, '\0', (size_t)n)) {
 		rc = mdc_error_set(&err, EINVAL, "a query file holds text (this one has a NUL byte)");
 	} else {
 		char *what = NULL;

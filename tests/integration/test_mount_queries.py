@@ -85,8 +85,19 @@ def test_query_file_streams_like_psql(server, qtable, mount_factory):
     server.psql("INSERT INTO qfiles VALUES (5, 'open', 1, NULL, NULL)")
     assert mount_rows(os.path.join(q, "every.csv")) == psql_rows(server, every)
     assert len(mount_rows(os.path.join(q, "every.csv"))) == 6
+    # A shell redirection and cp store it too (bash's `>` closes a copy of
+    # the empty file before cat writes: that flush must not stick).
+    src = os.path.join(os.path.dirname(m.mnt), "src.sql")
+    with open(src, "w") as f:
+        f.write("select 7 AS seven\n")
+    subprocess.run(f"cat '{src}' > '{q}/shell.sql'", shell=True, check=True, executable="/bin/bash")
+    subprocess.run(["cp", src, os.path.join(q, "copied.sql")], check=True)
+    for name in ("shell", "copied"):
+        assert open(os.path.join(q, f"{name}.csv")).read() == "seven\n7\n"
+        assert not os.path.exists(os.path.join(q, f"{name}.sql.error"))
     # rm NAME.sql removes the query and its files.
-    os.unlink(os.path.join(q, "every.sql"))
+    for name in ("every", "shell", "copied"):
+        os.unlink(os.path.join(q, f"{name}.sql"))
     assert sorted(os.listdir(q)) == ["by_status.csv", "by_status.parquet", "by_status.sql"]
     with pytest.raises(FileNotFoundError):
         open(os.path.join(q, "every.csv"))
