@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +31,11 @@ void mdc_rel_list_free(mdc_rel_list *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n; i++)
-		free(l->rels[i].name);
+	for (size_t i = 0; i < l->n; i++) {
+		mdc_rel *r = &l->rels[i];
+		free(r->name), free(r->definition), free(r->comment), free(r->columns);
+		free(r->object_type);
+	}
 	free(l->rels);
 	l->rels = NULL;
 	l->n = 0;
@@ -106,6 +110,23 @@ static int exists(mdc_conn *c, const char *sql, int nparams, const char *const *
 static char *dup_value(const PGresult *res, int row, int col)
 {
 	return strdup(PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
+}
+
+/* Column col of row, copied with suffix appended; NULL (and *oom false) when
+ * the value is NULL or the result has no such column. */
+static char *dup_opt(const PGresult *res, int row, int col, const char *suffix, bool *oom)
+{
+	if (col >= PQnfields(res) || PQgetisnull(res, row, col))
+		return NULL;
+	size_t n = (size_t)PQgetlength(res, row, col), ls = strlen(suffix);
+	char *s = malloc(n + ls + 1);
+	if (!s) {
+		*oom = true;
+		return NULL;
+	}
+	memcpy(s, PQgetvalue(res, row, col), n);
+	memcpy(s + n, suffix, ls + 1);
+	return s;
 }
 
 /* Column 0 of every row into a sorted name list. */
@@ -223,6 +244,18 @@ int mdc_list_relations(mdc_conn *c, const char *db, const char *schema, mdc_rel_
 			return mdc_error_set(err, ENOMEM, "out of memory");
 		}
 		r->kind = strcmp(PQgetvalue(res, i, 1), "2") == 0 ? MDC_REL_VIEW : MDC_REL_TABLE;
+		bool oom = false;
+		r->definition = dup_opt(res, i, 3, "", &oom);
+		r->comment = dup_opt(res, i, 4, "", &oom);
+		/* string_agg joins the lines: each one ends in LF here */
+		r->columns = dup_opt(res, i, 5, "\n", &oom);
+		r->object_type = dup_opt(res, i, 6, "", &oom);
+		if (oom) {
+			out->n++;
+			PQclear(res);
+			mdc_rel_list_free(out);
+			return mdc_error_set(err, ENOMEM, "out of memory");
+		}
 		r->est_rows = -1;
 		if (!PQgetisnull(res, i, 2)) {
 			char *end;

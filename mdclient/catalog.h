@@ -2,11 +2,14 @@
  *
  * DuckDB endpoints: duckdb_databases() (NOT internal), duckdb_schemas()
  * (main kept; information_schema, pg_catalog and other internal schemas
- * dropped), duckdb_tables() (estimated_size as the row estimate),
- * duckdb_views() (NOT internal), duckdb_columns().
+ * dropped), duckdb_tables() (estimated_size as the row estimate; sql and
+ * comment), duckdb_views() (NOT internal; sql, comment), duckdb_columns().
  * PostgreSQL: pg_database (datallowconn, not templates), then for the
- * connection's own database pg_namespace / pg_class (reltuples, -1 → unknown) /
- * pg_attribute with format_type(). pg_*, information_schema are dropped.
+ * connection's own database pg_namespace / pg_class (reltuples, -1 → unknown;
+ * obj_description) / pg_attribute with format_type(); a table's definition
+ * is built from them (types, NOT NULL), a view's from pg_get_viewdef().
+ * pg_*, information_schema are dropped. Listing a schema's relations is one
+ * query whatever their number: definitions, comments and columns included.
  * On PostgreSQL a connection only sees its own database: listing schemas,
  * tables or columns of another database returns -EXDEV (get a connection to
  * that database from the pool).
@@ -39,6 +42,12 @@ typedef struct mdc_rel {
 	char *name;
 	mdc_rel_kind kind;
 	int64_t est_rows;     /* -1 when the engine has no cheap estimate */
+	/* From the same catalog query (NULL when the engine gives none): */
+	char *definition;     /* the engine's CREATE TABLE / CREATE VIEW ... AS statement */
+	char *comment;        /* the relation's comment; NULL: none */
+	char *columns;        /* one line per column: name, TAB, the engine's type, LF */
+	char *object_type;    /* what COMMENT ON calls it: TABLE, VIEW, MATERIALIZED VIEW,
+			       * FOREIGN TABLE */
 } mdc_rel;
 
 typedef struct mdc_rel_list {

@@ -4,12 +4,14 @@
 #include "mdclient/ddl.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mdclient/internal/dialect.h"
 #include "mdclient/internal/pqutil.h"
+#include "mdclient/internal/view_sql.h"
 
 int mdc_create_schema(mdc_conn *c, const char *db, const char *schema, mdc_error *err)
 {
@@ -59,5 +61,148 @@ int mdc_drop_table(mdc_conn *c, const char *db, const char *schema, const char *
 	rc = mdc_pq_exec(mdc_conn_pg(c), sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
 	free(sql);
 	free(qual);
+	return rc;
+}
+
+/* "<verb> <qualified name><rest>", or NULL with err. */
+static char *statement(mdc_conn *c, const char *verb, const char *db, const char *schema,
+		       const char *rel, const char *rest, mdc_error *err)
+{
+	char *qual = mdc_dialect_qualified(c, db, schema, rel, err);
+	if (!qual)
+		return NULL;
+	char *sql = NULL;
+	if (asprintf(&sql, "%s %s%s", verb, qual, rest) < 0) {
+		sql = NULL;
+		mdc_error_set(err, ENOMEM, "out of memory");
+	}
+	free(qual);
+	return sql;
+}
+
+/* Run each of sqls in one transaction; on a failure roll it back (or leave
+ * the connection broken, for the pool to close). */
+static int in_transaction(PGconn *pg, const char *const *sqls, int n, mdc_error *err)
+{
+	int rc = mdc_pq_exec(pg, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = mdc_pq_exec(pg, sqls[i], 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	if (rc == 0)
+		rc = mdc_pq_exec(pg, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	if (rc < 0 && PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE) {
+		mdc_error ignored;
+		if (mdc_pq_exec(pg, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &ignored) < 0)
+			mdc_pq_abandon(pg); /* never reused inside a transaction */
+	}
+	return rc;
+}
+
+int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char *name,
+		    const char *text, size_t len, mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	if (!c || !schema || !name || !text)
+		return mdc_error_set(err, EINVAL, "view: missing name or text");
+	const char *target;
+	int rc = mdc_dialect_resolve_db(c, db, &target, "view", err);
+	if (rc < 0)
+		return rc;
+	mdc_view_parts vp;
+	if ((rc = mdc_view_split(text, len, target, schema, name, &vp, err)) < 0)
+		return rc;
+	char *rest = NULL;
+	if (asprintf(&rest, "%s%s AS\n%s", vp.columns ? " " : "", vp.columns ? vp.columns : "",
+		     vp.body) < 0) {
+		mdc_view_parts_free(&vp);
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	}
+	mdc_view_parts_free(&vp);
+	char *sql = statement(c, "CREATE OR REPLACE VIEW", db, schema, name, rest, err);
+	if (!sql) {
+		free(rest);
+		return -err->errnum;
+	}
+	/* One extended-protocol statement: the server refuses a second one. */
+	PGconn *pg = mdc_conn_pg(c);
+	rc = mdc_pq_exec(pg, sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	free(sql);
+	if (rc < 0 && strcmp(err->sqlstate, "42P16") == 0 && PQstatus(pg) == CONNECTION_OK) {
+		/* PostgreSQL replaces a view only when its columns stay (names,
+		 * types, order): drop and create it in one transaction instead
+		 * (a view that others depend on still fails, and says so). */
+		char *drop = statement(c, "DROP VIEW", db, schema, name, "", err);
+		char *create = drop ? statement(c, "CREATE VIEW", db, schema, name, rest, err) : NULL;
+		if (create) {
+			const char *const sqls[2] = { drop, create };
+			rc = in_transaction(pg, sqls, 2, err);
+		}
+		free(drop), free(create);
+	}
+	free(rest);
+	return rc;
+}
+
+int mdc_drop_view(mdc_conn *c, const char *db, const char *schema, const char *name,
+		  mdc_error *err)
+{
+	mdc_error local;
+	if (!err)
+		err = &local;
+	if (!c || !schema || !name)
+		return mdc_error_set(err, EINVAL, "drop view: missing name");
+	const char *target;
+	int rc = mdc_dialect_resolve_db(c, db, &target, "drop view", err);
+	if (rc < 0)
+		return rc;
+	if ((rc = mdc_dialect_is_view(c, target, schema, name, err)) < 0)
+		return rc;
+	if (rc == 0)
+		return mdc_error_set(err, EPERM, "%s.%s is not a view", schema, name);
+	char *sql = statement(c, "DROP VIEW", db, schema, name, "", err);
+	if (!sql)
+		return -err->errnum;
+	rc = mdc_pq_exec(mdc_conn_pg(c), sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	free(sql);
+	return rc;
+}
+
+int mdc_set_comment(mdc_conn *c, const char *db, const char *schema, const char *rel,
+		    const char *object_type, const char *comment, mdc_error *err)
+{
+	static const char *const types[] = { "TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE" };
+	mdc_error local;
+	if (!err)
+		err = &local;
+	if (!c || !schema || !rel || !object_type)
+		return mdc_error_set(err, EINVAL, "comment: missing name");
+	bool known = false;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		known = known || strcmp(object_type, types[i]) == 0;
+	if (!known)
+		return mdc_error_set(err, EINVAL, "comment: unknown kind of relation");
+	const char *target;
+	int rc = mdc_dialect_resolve_db(c, db, &target, "comment", err);
+	if (rc < 0)
+		return rc;
+	PGconn *pg = mdc_conn_pg(c);
+	char *lit = NULL;
+	if (comment && *comment && !(lit = PQescapeLiteral(pg, comment, strlen(comment))))
+		return mdc_error_set(err, EINVAL, "comment: %s", PQerrorMessage(pg));
+	char *verb = NULL, *rest = NULL;
+	if (asprintf(&verb, "COMMENT ON %s", object_type) < 0)
+		verb = NULL;
+	if (asprintf(&rest, " IS %s", lit ? lit : "NULL") < 0)
+		rest = NULL;
+	PQfreemem(lit);
+	char *sql = verb && rest ? statement(c, verb, db, schema, rel, rest, err) : NULL;
+	if (!verb || !rest)
+		mdc_error_set(err, ENOMEM, "out of memory");
+	free(verb), free(rest);
+	if (!sql)
+		return -err->errnum;
+	rc = mdc_pq_exec(pg, sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	free(sql);
 	return rc;
 }

@@ -10,15 +10,23 @@ static const char schemas[] =
 	"AND (NOT internal OR schema_name = 'main') "
 	"AND schema_name NOT IN ('information_schema', 'pg_catalog') ORDER BY schema_name";
 
-/* Temporary objects live in the internal "temp" database, so database_name
+/* One query for a whole schema, whatever its size: name, kind (1 table, 2
+ * view), row estimate, the engine's own CREATE statement, comment, columns
+ * (name TAB type, one line each), what COMMENT ON calls it.
+ * Temporary objects live in the internal "temp" database, so database_name
  * already excludes them; the flags are checked anyway (DuckDB 1.5 reports
  * internal = false, temporary = false for user tables and views). */
 static const char relations[] =
-	"SELECT table_name, 1, estimated_size FROM duckdb_tables() "
-	"WHERE database_name = $1 AND schema_name = $2 AND NOT internal AND NOT temporary "
+	"WITH c AS (SELECT table_name, string_agg(column_name || chr(9) || data_type, chr(10) "
+	"ORDER BY column_index) AS cols FROM duckdb_columns() "
+	"WHERE database_name = $1 AND schema_name = $2 GROUP BY table_name) "
+	"SELECT t.table_name, 1, t.estimated_size, t.sql, t.comment, c.cols, 'TABLE' "
+	"FROM duckdb_tables() t LEFT JOIN c ON c.table_name = t.table_name "
+	"WHERE t.database_name = $1 AND t.schema_name = $2 AND NOT t.internal AND NOT t.temporary "
 	"UNION ALL "
-	"SELECT view_name, 2, NULL FROM duckdb_views() "
-	"WHERE database_name = $1 AND schema_name = $2 AND NOT internal AND NOT temporary "
+	"SELECT v.view_name, 2, NULL, v.sql, v.comment, c.cols, 'VIEW' "
+	"FROM duckdb_views() v LEFT JOIN c ON c.table_name = v.view_name "
+	"WHERE v.database_name = $1 AND v.schema_name = $2 AND NOT v.internal AND NOT v.temporary "
 	"ORDER BY 1";
 
 const mdc_dialect_impl mdc_dialect_duckdb = {

@@ -2,14 +2,34 @@
  * internal/dialect.h). Names are compared in byte order ("C" collation). */
 #include "mdclient/internal/dialect.h"
 
-/* Partitions are left out: their partitioned parent ('p') lists them all. */
+/* One query for a whole schema, whatever its size: name, kind (1 table, 2
+ * view), row estimate (reltuples; -1 never analyzed), a CREATE statement
+ * built from the catalog (a table's columns with format_type() and NOT
+ * NULL; a view's pg_get_viewdef()), comment, columns (name TAB type, one
+ * line each), what COMMENT ON calls it. Partitions are left out: their
+ * partitioned parent ('p') lists them all. */
+#define REL_NAME "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)"
+#define COL_TYPE "pg_catalog.format_type(a.atttypid, a.atttypmod)"
 static const char relations[] =
 	"SELECT c.relname, CASE WHEN c.relkind IN ('r', 'p', 'f') THEN 1 ELSE 2 END, "
 	"CASE WHEN c.relkind NOT IN ('r', 'p', 'f') THEN NULL "
-	"WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END "
+	"WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END, "
+	"CASE WHEN c.relkind IN ('v', 'm') THEN 'CREATE ' || "
+	"CASE c.relkind WHEN 'm' THEN 'MATERIALIZED ' ELSE '' END || 'VIEW ' || " REL_NAME " || "
+	"' AS' || E'\\n' || pg_catalog.pg_get_viewdef(c.oid) "
+	"ELSE 'CREATE ' || CASE c.relkind WHEN 'f' THEN 'FOREIGN ' ELSE '' END || 'TABLE ' || "
+	REL_NAME " || ' (' || coalesce(string_agg(E'\\n    ' || pg_catalog.quote_ident(a.attname) || "
+	"' ' || " COL_TYPE " || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, ',' "
+	"ORDER BY a.attnum) || E'\\n', '') || ');' END, "
+	"pg_catalog.obj_description(c.oid, 'pg_class'), "
+	"string_agg(a.attname || E'\\t' || " COL_TYPE ", E'\\n' ORDER BY a.attnum), "
+	"CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' "
+	"WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+	"AND NOT a.attisdropped "
 	"WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
-	"AND NOT c.relispartition ORDER BY c.relname COLLATE \"C\"";
+	"AND NOT c.relispartition GROUP BY c.oid, n.nspname ORDER BY c.relname COLLATE \"C\"";
 
 /* LEFT JOIN: a relation with no columns still gives one (NULL) row, so an
  * empty result means "no such relation". */
