@@ -79,3 +79,18 @@ int mdfs_drop_table(mdc_pool *pool, struct mdfs_cache *cache, const char *db, co
 	mdfs_cache_invalidate(cache, db, schema);
 	return mdfs_fuse_errno(rc);
 }
+
+static int drop_view_cb(mdc_conn *c, void *arg, mdc_error *err)
+{
+	struct ddl_args *a = arg;
+	return mdc_drop_view(c, a->db, a->schema, a->table, err);
+}
+
+int mdfs_drop_view(mdc_pool *pool, struct mdfs_cache *cache, const char *db, const char *schema,
+		   const char *view)
+{
+	struct ddl_args a = { db, schema, view };
+	int rc = mdfs_with_conn(pool, db, "drop view", drop_view_cb, &a, NULL);
+	mdfs_cache_invalidate(cache, db, schema);
+	return mdfs_fuse_errno(rc);
+}

@@ -23,13 +23,16 @@ int mdfs_with_conn(mdc_pool *pool, const char *db, const char *what, mdfs_conn_f
 struct mdfs_cache;
 
 /* The changes made through the mount's directories: CREATE SCHEMA (mkdir in a
- * database) and DROP TABLE (rm with -o allow_drop), each on a pooled
+ * database), DROP TABLE and DROP VIEW (rm with -o allow_drop), each on a pooled
  * connection, then the affected listing is forgotten. 0 or -errno as a FUSE
  * handler returns it. */
 int mdfs_create_schema(mdc_pool *pool, struct mdfs_cache *cache, const char *db,
 		       const char *schema) MDC_MUSTCHECK;
 int mdfs_drop_table(mdc_pool *pool, struct mdfs_cache *cache, const char *db, const char *schema,
 		    const char *table) MDC_MUSTCHECK;
+/* DROP VIEW (rm VIEW.sql with -o allow_drop). */
+int mdfs_drop_view(mdc_pool *pool, struct mdfs_cache *cache, const char *db, const char *schema,
+		   const char *view) MDC_MUSTCHECK;
 
 /* The errno a FUSE handler returns for an mdclient failure: connection-level
  * failures (timeouts included) become EIO; others pass through. */

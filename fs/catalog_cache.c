@@ -9,6 +9,7 @@
 
 #include "fs/backend.h"
 #include "fs/names.h"
+#include "fs/paths.h"
 #include "mdclient/catalog.h"
 #include "mdclient/clock.h"
 
@@ -16,7 +17,7 @@ struct mdfs_cache {
 	mdc_pool *pool;
 	double timeout;
 	char *only_db;
-	int csv, parquet;       /* which files a relation shows */
+	int csv, parquet, sql;  /* which files a relation shows */
 	struct mdfs_registry dirs; /* few directories are live at once */
 };
 
@@ -45,6 +46,7 @@ static void dir_free(struct mdfs_dir *d)
 		free(d->ents[i].name);
 	}
 	free(d->ents);
+	mdc_rel_list_free(&d->rels);
 	mdfs_reg_entry_fini(&d->ent);
 	free(d);
 }
@@ -55,7 +57,7 @@ static void dir_destroy(struct mdfs_reg_entry *e)
 }
 
 struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *only_db,
-				  int csv, int parquet)
+				  int csv, int parquet, int sql)
 {
 	struct mdfs_cache *c = calloc(1, sizeof *c);
 	if (!c)
@@ -63,6 +65,7 @@ struct mdfs_cache *mdfs_cache_new(mdc_pool *pool, int timeout_s, const char *onl
 	c->pool = pool;
 	c->csv = csv;
 	c->parquet = parquet;
+	c->sql = sql;
 	c->timeout = timeout_s;
 	if (only_db && !(c->only_db = strdup(only_db))) {
 		free(c);
@@ -86,9 +89,9 @@ static int cmp_ent(const void *a, const void *b)
 	return strcmp(((const struct mdfs_entry *)a)->fname, ((const struct mdfs_entry *)b)->fname);
 }
 
-/* Append one entry; fname = encode(name) + suffix. */
+/* Append one entry; fname = encode(name) + suffix; rel: its catalog row. */
 static int add_entry(struct mdfs_dir *d, const char *name, const char *suffix,
-		     enum mdfs_entry_kind kind, int64_t est_rows)
+		     enum mdfs_entry_kind kind, int64_t est_rows, const mdc_rel *rel)
 {
 	char *enc = mdfs_name_encode(name);
 	if (!enc)
@@ -103,14 +106,17 @@ static int add_entry(struct mdfs_dir *d, const char *name, const char *suffix,
 	memcpy(fname, enc, le);
 	memcpy(fname + le, suffix, ls + 1);
 	free(enc);
-	d->ents[d->n++] = (struct mdfs_entry){ fname, dup, kind, est_rows };
+	off_t size = 0;
+	if (rel && strcmp(suffix, MDFS_SQL_SUFFIX) == 0)
+		size = (off_t)strlen(rel->definition) + 1; /* and a newline */
+	d->ents[d->n++] = (struct mdfs_entry){ fname, dup, kind, est_rows, size, rel };
 	return 0;
 }
 
 struct fetch_args {
 	const char *db, *schema;
 	struct mdfs_dir *dir;
-	int csv, parquet;
+	int csv, parquet, sql;
 };
 
 static int fetch_names(struct mdfs_dir *d, mdc_name_list *l)
@@ -119,7 +125,7 @@ static int fetch_names(struct mdfs_dir *d, mdc_name_list *l)
 	if (!d->ents)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++) {
-		int rc = add_entry(d, l->names[i], "", MDFS_ENT_DIR, -1);
+		int rc = add_entry(d, l->names[i], "", MDFS_ENT_DIR, -1, NULL);
 		if (rc < 0)
 			return rc;
 	}
@@ -140,21 +146,24 @@ static int fetch_cb(mdc_conn *conn, void *arg, mdc_error *err)
 		mdc_name_list_free(&l);
 		return rc;
 	}
-	mdc_rel_list l = { 0 };
-	rc = mdc_list_relations(conn, a->db, a->schema, &l, err);
+	/* The listing keeps the catalog rows: the entries point into them. */
+	mdc_rel_list *l = &d->rels;
+	rc = mdc_list_relations(conn, a->db, a->schema, l, err);
 	if (rc == 0) {
-		d->ents = calloc(l.n ? 2 * l.n : 1, sizeof *d->ents);
+		d->ents = calloc(l->n ? 3 * l->n : 1, sizeof *d->ents);
 		if (!d->ents)
 			rc = -ENOMEM;
-		for (size_t i = 0; rc == 0 && i < l.n; i++) {
-			enum mdfs_entry_kind k = l.rels[i].kind == MDC_REL_VIEW ? MDFS_ENT_VIEW : MDFS_ENT_TABLE;
+		for (size_t i = 0; rc == 0 && i < l->n; i++) {
+			const mdc_rel *r = &l->rels[i];
+			enum mdfs_entry_kind k = r->kind == MDC_REL_VIEW ? MDFS_ENT_VIEW : MDFS_ENT_TABLE;
 			if (a->csv)
-				rc = add_entry(d, l.rels[i].name, ".csv", k, l.rels[i].est_rows);
+				rc = add_entry(d, r->name, MDFS_CSV_SUFFIX, k, r->est_rows, r);
 			if (rc == 0 && a->parquet)
-				rc = add_entry(d, l.rels[i].name, ".parquet", k, l.rels[i].est_rows);
+				rc = add_entry(d, r->name, MDFS_PARQUET_SUFFIX, k, r->est_rows, r);
+			if (rc == 0 && a->sql && r->definition)
+				rc = add_entry(d, r->name, MDFS_SQL_SUFFIX, k, r->est_rows, r);
 		}
 	}
-	mdc_rel_list_free(&l);
 	return rc;
 }
 
@@ -168,10 +177,10 @@ static struct mdfs_dir *fetch(struct mdfs_cache *c, const char *db, const char *
 	int rc;
 	if (!db && c->only_db) {
 		/* A single-database source: the root is that database, no query. */
-		rc = (d->ents = calloc(1, sizeof *d->ents)) ? add_entry(d, c->only_db, "", MDFS_ENT_DIR, -1)
+		rc = (d->ents = calloc(1, sizeof *d->ents)) ? add_entry(d, c->only_db, "", MDFS_ENT_DIR, -1, NULL)
 							    : -ENOMEM;
 	} else {
-		struct fetch_args a = { db, schema, d, c->csv, c->parquet };
+		struct fetch_args a = { db, schema, d, c->csv, c->parquet, c->sql };
 		rc = mdfs_with_conn(c->pool, db, !db ? "list databases" : !schema ? "list schemas" : "list tables",
 				    fetch_cb, &a, NULL);
 	}
@@ -236,6 +245,17 @@ const struct mdfs_entry *mdfs_dir_find(const struct mdfs_dir *d, const char *fna
 {
 	struct mdfs_entry key = { .fname = (char *)fname };
 	return bsearch(&key, d->ents, d->n, sizeof *d->ents, cmp_ent);
+}
+
+char *mdfs_entry_sql_text(const struct mdfs_entry *e)
+{
+	size_t n = e->rel && e->rel->definition ? strlen(e->rel->definition) : 0;
+	char *t = malloc(n + 2);
+	if (t) {
+		memcpy(t, e->rel ? e->rel->definition : "", n);
+		memcpy(t + n, "\n", 2);
+	}
+	return t;
 }
 
 void mdfs_cache_invalidate(struct mdfs_cache *c, const char *db, const char *schema)

@@ -123,7 +123,7 @@ static int text_size(void *obj, off_t *size)
 }
 
 const struct mdfs_handle_ops mdfs_text_ops = {
-	.kind = "error file",
+	.kind = "text",
 	.read = text_read,
 	.release = text_release,
 	.size = text_size,

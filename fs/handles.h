@@ -2,8 +2,8 @@
  * that kind's ops table.
  *
  * Kinds: a CSV stream (fs/csv_file.h), a produced Parquet spool
- * (fs/parquet_file.h), a spooled write (fs/writes.h) and an error file's
- * text. Each kind has one table of what it can do; the FUSE callbacks never
+ * (fs/parquet_file.h), a spooled write (fs/writes.h) and a read-only text
+ * (an error file, a relation's .sql definition). Each kind has one table of what it can do; the FUSE callbacks never
  * ask which kind a handle is.
  *
  * The exact size of an open table file: the kernel's fstat() reaches the
@@ -47,7 +47,8 @@ struct mdfs_handle_ops {
 extern const struct mdfs_handle_ops mdfs_csv_ops;     /* obj: struct mdfs_csv_file */
 extern const struct mdfs_handle_ops mdfs_parquet_ops;      /* obj: struct mdfs_parquet */
 extern const struct mdfs_handle_ops mdfs_write_ops;   /* obj: struct mdfs_wfile */
-extern const struct mdfs_handle_ops mdfs_text_ops;    /* obj: a malloc'd string */
+extern const struct mdfs_handle_ops mdfs_text_ops;    /* obj: a malloc'd string (an error
+							 * file's, a .sql definition's) */
 
 /* Make fi->fh a handle of kind ops on obj (which it now owns), opened by
  * thread tid (0: unknown). path: register it for tid's process under path

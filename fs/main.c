@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 	const char *db = mdc_config_dbname(m.cfg);
 	m.cache = mdfs_cache_new(m.pool, m.opts.cache_timeout,
 				 mdc_config_is_motherduck(m.cfg) && !*db ? NULL : db,
-				 m.opts.show_csv, m.opts.show_parquet);
+				 m.opts.show_csv, m.opts.show_parquet, m.opts.show_sql);
 	if (!m.cache) {
 		fprintf(stderr, "mdfs: out of memory\n");
 		goto out_pool;

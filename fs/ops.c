@@ -1,11 +1,13 @@
 /* fs/ops.c - the FUSE callbacks: paths in (fs/paths.h), catalog listings
  * and open files (fs/handles.h) out. Handlers return -errno.
  *
- * Each relation shows as <name>.csv (streamed, fs/csv_file.h) and
- * <name>.parquet (produced on open, fs/parquet_file.h), as -o formats says.
- * Writing "<name>.csv" loads a table (fs/writes.h); other names written
- * there live in the spool only; mkdir and rm make DDL (fs/backend.h). With
- * -o ro every change is EROFS.
+ * Each relation shows as <name>.csv (streamed, fs/csv_file.h),
+ * <name>.parquet (produced on open, fs/parquet_file.h) and <name>.sql (its
+ * definition, from the listing), as -o formats says, each with the
+ * relation's extended attributes (fs/xattrs.h).
+ * Writing "<name>.csv" loads a table, writing "<name>.sql" defines a view
+ * (fs/writes.h); other names written there live in the spool only; mkdir
+ * and rm make DDL (fs/backend.h). With -o ro every change is EROFS.
  */
 #include "fs/mdfs.h"
 
@@ -24,6 +26,7 @@
 #include "fs/parquet_file.h"
 #include "fs/queries.h"
 #include "fs/writes.h"
+#include "fs/xattrs.h"
 #include "mdclient/log.h"
 
 static struct mdfs *ctx(void)
@@ -43,9 +46,23 @@ static int lookup(struct mdfs *m, const struct mdfs_path *p, struct mdfs_entry *
 	if (e) {
 		out->kind = e->kind;
 		out->est_rows = e->est_rows;
+		out->size = e->size;
 	}
 	mdfs_dir_put(m->cache, d);
 	return e ? 0 : -ENOENT;
+}
+
+/* A relation's .sql text, from its parent's listing: 0 and *text (malloc'd), or -errno. */
+static int sql_text(struct mdfs *m, const struct mdfs_path *p, char **text)
+{
+	struct mdfs_dir *d;
+	int rc = mdfs_cache_get(m->cache, p->db, p->schema, &d);
+	if (rc < 0)
+		return rc;
+	const struct mdfs_entry *e = mdfs_dir_find(d, p->fname[2]);
+	rc = !e || !e->rel ? -ENOENT : (*text = mdfs_entry_sql_text(e)) ? 0 : -ENOMEM;
+	mdfs_dir_put(m->cache, d);
+	return rc;
 }
 
 static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st)
@@ -96,6 +113,8 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 			rc = lookup(m, &p, &e);
 			if (rc == 0)
 				fill_stat(m, e.kind, st);
+			if (rc == 0)
+				size = e.size;
 			if (rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
 				size = mdfs_parquet_known_size(path);
 		}
@@ -182,6 +201,7 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 		if (x.n && extra_has(&x, d->ents[i].fname))
 			continue; /* being rewritten: the spooled file shows */
 		fill_stat(m, d->ents[i].kind, &st);
+		st.st_size = d->ents[i].size;
 		full = filler(buf, d->ents[i].fname, &st, 0, FUSE_FILL_DIR_PLUS) != 0;
 	}
 	for (size_t i = 0; i < x.n && !full; i++)
@@ -275,9 +295,13 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 		else
 			rc = mdfs_handle_open(fi, m, &mdfs_text_ops, text, NULL, 0);
 	} else if (writing) {
-		/* Rewriting a table: only as a whole (O_TRUNC), never in place. */
+		/* Rewriting a table (its .csv) or a view (its .sql): only as a
+		 * whole (O_TRUNC), never in place. A table's .sql is read-only. */
 		rc = lookup(m, &p, &e);
-		if (rc == 0 && (!(fi->flags & O_TRUNC) || e.kind == MDFS_ENT_VIEW || p.fmt != MDFS_FMT_CSV))
+		if (rc == 0 && p.fmt == MDFS_FMT_SQL && e.kind == MDFS_ENT_TABLE)
+			rc = -EACCES;
+		else if (rc == 0 && (!(fi->flags & O_TRUNC) ||
+				     (p.fmt == MDFS_FMT_CSV ? e.kind == MDFS_ENT_VIEW : p.fmt != MDFS_FMT_SQL)))
 			rc = -EPERM;
 		else if (rc == 0 || rc == -ENOENT)
 			/* A table replaced whole, or a name the kernel still
@@ -287,6 +311,10 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
 		rc = -ENOENT;
+	} else if (p.fmt == MDFS_FMT_SQL) {
+		/* The definition the listing brought: no query. */
+		if ((rc = sql_text(m, &p, &text)) == 0)
+			rc = mdfs_handle_open(fi, m, &mdfs_text_ops, text, NULL, 0);
 	} else if (p.fmt == MDFS_FMT_PARQUET) {
 		struct mdfs_parquet *pf = NULL;
 		if ((rc = lookup(m, &p, &e)) == 0 &&
@@ -367,11 +395,16 @@ static int mdfs_unlink(const char *path)
 		rc = mdfs_queries_unlink(m, &p);
 	else if (p.depth != 3)
 		rc = -EISDIR;
-	else if ((rc = lookup(m, &p, &e)) == 0 &&
-		 (!m->opts.allow_drop || e.kind != MDFS_ENT_TABLE || p.fmt != MDFS_FMT_CSV))
-		rc = -EPERM; /* only rm TABLE.csv drops, and only with -o allow_drop */
-	else if (rc == 0)
-		rc = mdfs_drop_table(m->pool, m->cache, p.db, p.schema, p.rel);
+	else if ((rc = lookup(m, &p, &e)) < 0)
+		; /* nothing there */
+	else if (!m->opts.allow_drop)
+		rc = -EPERM; /* only with -o allow_drop: */
+	else if (e.kind == MDFS_ENT_TABLE && p.fmt == MDFS_FMT_CSV)
+		rc = mdfs_drop_table(m->pool, m->cache, p.db, p.schema, p.rel); /* rm TABLE.csv */
+	else if (e.kind == MDFS_ENT_VIEW && p.fmt == MDFS_FMT_SQL)
+		rc = mdfs_drop_view(m->pool, m->cache, p.db, p.schema, p.rel); /* rm VIEW.sql */
+	else
+		rc = -EPERM;
 	mdfs_path_free(&p);
 	return rc;
 }
@@ -447,6 +480,27 @@ static int mdfs_utimens(const char *path, const struct timespec tv[2], struct fu
 	return ctx()->opts.ro ? -EROFS : 0;
 }
 
+static int mdfs_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+	return mdfs_xattr_get(ctx(), path, name, value, size);
+}
+
+static int mdfs_listxattr(const char *path, char *list, size_t size)
+{
+	return mdfs_xattr_list(ctx(), path, list, size);
+}
+
+static int mdfs_setxattr(const char *path, const char *name, const char *value, size_t size,
+			 int flags)
+{
+	return mdfs_xattr_set(ctx(), path, name, value, size, flags);
+}
+
+static int mdfs_removexattr(const char *path, const char *name)
+{
+	return mdfs_xattr_set(ctx(), path, name, NULL, 0, 0);
+}
+
 static int mdfs_statfs(const char *path, struct statvfs *sv)
 {
 	memset(sv, 0, sizeof *sv);
@@ -507,6 +561,10 @@ const struct fuse_operations mdfs_ops = {
 	.chown = mdfs_chown,
 	.utimens = mdfs_utimens,
 	.statfs = mdfs_statfs,
+	.getxattr = mdfs_getxattr,
+	.listxattr = mdfs_listxattr,
+	.setxattr = mdfs_setxattr,
+	.removexattr = mdfs_removexattr,
 	.mknod = erofs_mknod,
 	.link = erofs_link,
 	.symlink = erofs_link,

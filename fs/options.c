@@ -9,7 +9,7 @@
 
 #define MDFS_OPT(t, p) { t, offsetof(struct mdfs_opts, p), 1 }
 
-enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_RO, KEY_CSV, KEY_PARQUET };
+enum { KEY_HELP, KEY_VERSION, KEY_FOREGROUND, KEY_DEBUG, KEY_RO, KEY_CSV, KEY_PARQUET, KEY_SQL };
 
 static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("host=%s", host),
@@ -35,6 +35,7 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	/* "-o formats=csv,parquet": the comma makes "parquet" an option of its own */
 	FUSE_OPT_KEY("csv", KEY_CSV),
 	FUSE_OPT_KEY("parquet", KEY_PARQUET),
+	FUSE_OPT_KEY("sql", KEY_SQL),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -73,6 +74,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		return 0;
 	case KEY_PARQUET:
 		o->more_parquet = 1;
+		return 0;
+	case KEY_SQL:
+		o->more_sql = 1;
 		return 0;
 	case KEY_HELP:
 		o->show_help = 1;
@@ -119,7 +123,7 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
 	       "    -o queries_dir=DIR     keep /.queries/NAME.sql files in DIR (default: memory)\n"
 	       "    -o allow_drop          rm TABLE.csv drops the table (else EPERM)\n"
-	       "    -o formats=LIST        files per table: csv,parquet (default both)\n"
+	       "    -o formats=LIST        files per table: csv,parquet,sql (default all three)\n"
 	       "    -o parquet_codec=C     zstd (default), snappy or none\n"
 	       "    -o ro                  read-only mount\n"
 	       "    -f                     stay in the foreground, log to stderr\n"
@@ -138,7 +142,7 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 	o->queue_timeout = 120;
 	o->cache_timeout = 20;
 	o->spool_max_mb = 1024;
-	o->show_csv = o->show_parquet = 1;
+	o->show_csv = o->show_parquet = o->show_sql = 1;
 	if (fuse_opt_parse(args, o, mdfs_opt_table, opt_proc) == -1)
 		return -1;
 	if (o->show_help || o->show_version)
@@ -153,22 +157,25 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 	}
 	if (o->formats) {
 		char *dup = strdup(o->formats), *save = NULL;
-		o->show_csv = o->show_parquet = 0;
+		o->show_csv = o->show_parquet = o->show_sql = 0;
 		for (char *t = dup ? strtok_r(dup, ":+", &save) : NULL; t; t = strtok_r(NULL, ":+", &save)) {
 			if (strcmp(t, "csv") == 0)
 				o->show_csv = 1;
 			else if (strcmp(t, "parquet") == 0)
 				o->show_parquet = 1;
+			else if (strcmp(t, "sql") == 0)
+				o->show_sql = 1;
 			else
-				o->show_csv = o->show_parquet = -1;
+				o->show_csv = o->show_parquet = o->show_sql = -1;
 		}
 		free(dup);
 		if (o->show_csv >= 0) {
 			o->show_csv |= o->more_csv;
 			o->show_parquet |= o->more_parquet;
+			o->show_sql |= o->more_sql;
 		}
-		if (o->show_csv < 0 || (!o->show_csv && !o->show_parquet)) {
-			fprintf(stderr, "mdfs: formats takes csv and/or parquet, e.g. formats=csv:parquet\n");
+		if (o->show_csv < 0 || (!o->show_csv && !o->show_parquet && !o->show_sql)) {
+			fprintf(stderr, "mdfs: formats takes csv, parquet and/or sql, e.g. formats=csv:sql\n");
 			return -1;
 		}
 	}

@@ -25,10 +25,10 @@ struct mdfs_opts {
 	long long spool_max_mb; /* re-read spool per open file, MiB, default 1024 */
 	int ro;                 /* -o ro: every write is EROFS */
 	int allow_drop;         /* -o allow_drop: rm <table>.csv drops the table */
-	char *formats;          /* -o formats=csv,parquet (the default): what each schema shows */
+	char *formats;          /* -o formats=csv,parquet,sql (the default): what each schema shows */
 	char *parquet_codec;    /* zstd (default), snappy, none */
-	int show_csv, show_parquet; /* from formats */
-	int more_csv, more_parquet; /* "csv" / "parquet" after a comma in formats= */
+	int show_csv, show_parquet, show_sql; /* from formats */
+	int more_csv, more_parquet, more_sql; /* "csv" / "parquet" / "sql" after a comma in formats= */
 	int foreground;         /* -f */
 	int debug;              /* -d: FUSE debug + SQL at LOG_DEBUG */
 	int show_help, show_version;

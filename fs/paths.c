@@ -16,15 +16,13 @@ void mdfs_path_free(struct mdfs_path *p)
 }
 
 /* The relation (or query) a file name names, if any: 0 with p->rel and
- * p->fmt set (or left NULL), or -ENOMEM. ".sql" counts in /.queries only. */
+ * p->fmt set (or left NULL), or -ENOMEM. */
 static int parse_file(const char *s, size_t len, struct mdfs_path *p)
 {
 	static const struct { const char *suffix; enum mdfs_format fmt; } kinds[] = {
 		{ MDFS_CSV_SUFFIX, MDFS_FMT_CSV }, { MDFS_PARQUET_SUFFIX, MDFS_FMT_PARQUET },
 		{ MDFS_SQL_SUFFIX, MDFS_FMT_SQL } };
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-		if (kinds[k].fmt == MDFS_FMT_SQL && !p->queries)
-			continue;
 		size_t sl = strlen(kinds[k].suffix);
 		if (len <= sl || memcmp(s + len - sl, kinds[k].suffix, sl) != 0)
 			continue;

@@ -6,8 +6,8 @@
  *       /<db>/<schema>          relations and spooled files  (depth 2)
  *       /<db>/<schema>/<file>   a file                 (depth 3)
  * Directory components are encoded names (fs/names.h). Any file name may be
- * spooled in a schema directory; only "<encoded name>.csv" and
- * "<encoded name>.parquet" name a relation (rel, fmt).
+ * spooled in a schema directory; only "<encoded name>.csv",
+ * "<encoded name>.parquet" and "<encoded name>.sql" name a relation (rel, fmt).
  *
  * Query files (fs/queries.h) live apart, in /.queries (a dot name: no
  * database is called that, and ls hides it): queries is set, depth 1 is

@@ -16,6 +16,7 @@
 #include "fs/names.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
+#include "fs/views.h"
 #include "mdclient/log.h"
 #include "mdclient/seed.h"
 
@@ -82,6 +83,7 @@ static struct mdfs_registry files = MDFS_REGISTRY_INIT(wname_destroy);
 static struct mdfs_registry errors = MDFS_REGISTRY_INIT(werror_destroy);
 
 #define CSV_SUFFIX ".csv"
+#define SQL_SUFFIX ".sql"   /* a view (fs/views.h) */
 #define SEED_SUFFIX ".seed"
 #define ERROR_SUFFIX ".error"
 
@@ -91,13 +93,24 @@ static bool has_suffix(const char *s, const char *suffix)
 	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
-/* A name that looks like a table file ("<name>.csv", not hidden) whose
- * <name> is not a valid encoding: it could never load, so it is refused. */
+/* The suffix of a loadable name: ".csv" (a table) or ".sql" (a view); NULL
+ * for hidden and other names. */
+static const char *loadable_suffix(const char *fname)
+{
+	if (fname[0] == '.')
+		return NULL;
+	return has_suffix(fname, CSV_SUFFIX) ? CSV_SUFFIX : has_suffix(fname, SQL_SUFFIX) ? SQL_SUFFIX : NULL;
+}
+
+/* A name that looks like a table or view file ("<name>.csv", "<name>.sql",
+ * not hidden) whose <name> is not a valid encoding: it could never load, so
+ * it is refused. */
 static bool bad_table_name(const char *path, const char *fname)
 {
-	if (fname[0] == '.' || !has_suffix(fname, CSV_SUFFIX))
+	const char *sfx = loadable_suffix(fname);
+	if (!sfx)
 		return false;
-	char *t = mdfs_name_decode(fname, strlen(fname) - strlen(CSV_SUFFIX));
+	char *t = mdfs_name_decode(fname, strlen(fname) - strlen(sfx));
 	if (t) {
 		free(t);
 		return false;
@@ -109,12 +122,12 @@ static bool bad_table_name(const char *path, const char *fname)
 	return true;
 }
 
-/* "<name>.csv", not hidden: the table name it loads; NULL for spool-only names. */
+/* "<name>.csv" or "<name>.sql", not hidden: the table or view name it
+ * loads; NULL for spool-only names. */
 static char *loadable_table(const char *fname)
 {
-	if (fname[0] == '.' || !has_suffix(fname, CSV_SUFFIX))
-		return NULL;
-	return mdfs_name_decode(fname, strlen(fname) - strlen(CSV_SUFFIX));
+	const char *sfx = loadable_suffix(fname);
+	return sfx ? mdfs_name_decode(fname, strlen(fname) - strlen(sfx)) : NULL;
 }
 
 /* ---- spooled files and their names -------------------------------------- */
@@ -386,8 +399,15 @@ static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 	memset(&so, 0, sizeof so);
 	memset(&o, 0, sizeof o);
 
-	int rc = read_sidecar(w, &so, msg, sizeof msg);
-	if (rc == 0) {
+	bool view = has_suffix(w->fname, SQL_SUFFIX);
+	int rc = view ? 0 : read_sidecar(w, &so, msg, sizeof msg);
+	if (rc == 0 && view) {
+		rc = mdfs_view_define(m, w->fd, w->db, w->schema, w->table, &err);
+		if (rc == 0)
+			mdc_log(LOG_NOTICE, "defined view %s", w->path);
+		else
+			snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : strerror(-rc));
+	} else if (rc == 0) {
 		mdc_seed_settings_apply(&so, &o);
 		struct load_args a = { .w = w, .o = &o };
 		snprintf(a.path, sizeof a.path, "/proc/self/fd/%d", w->fd);
@@ -413,7 +433,8 @@ static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 		if (rc != -err.errnum) /* mdfs_with_conn logged the load's own failures */
 			mdc_log(LOG_ERR, "load %s: %s", w->path, msg);
-		if (asprintf(&text, "%s %s: not loaded: %s\n", stamp, w->fname, msg) >= 0) {
+		if (asprintf(&text, "%s %s: not %s: %s\n", stamp, w->fname, view ? "defined" : "loaded",
+			     msg) >= 0) {
 			set_error(w, text);
 			free(text);
 		}

@@ -1,7 +1,10 @@
-/* fs/writes.h - files written through the mount: the seed drop-in.
+/* fs/writes.h - files written through the mount: the seed drop-in, and
+ * views written as files.
  *
  * Writing "<name>.csv" in a schema directory loads it as table <name> the
- * way `dbt seed --full-refresh` does (mdclient/seed.h). The bytes go to an
+ * way `dbt seed --full-refresh` does (mdclient/seed.h); writing "<name>.sql"
+ * defines view <name> (fs/views.h) the same way: spooled, applied at the
+ * close() or rename, failures in "<name>.sql.error". The bytes go to an
  * unnamed spool file first; the load runs at the flush that follows writes
  * (the close() of the writer), and that close() returns its outcome:
  *   - a created or truncated file is "dirty"; every flush of a dirty file

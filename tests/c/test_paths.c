@@ -68,6 +68,8 @@ int main(void)
 	file("/shop/main/%2E.csv", "%2E.csv", ".", MDFS_FMT_CSV);
 	file("/shop/main/%.parquet", "%.parquet", "", MDFS_FMT_PARQUET);
 	file("/shop/main/x.csv.parquet", "x.csv.parquet", "x.csv", MDFS_FMT_PARQUET);
+	file("/shop/main/orders.sql", "orders.sql", "orders", MDFS_FMT_SQL);
+	file("/shop/main/we%22ird.sql", "we%22ird.sql", NULL, MDFS_FMT_NONE);
 	/* Spool-only names: any file name, but no relation. */
 	file("/shop/main/notes.txt", "notes.txt", NULL, MDFS_FMT_NONE);
 	file("/shop/main/.csv", ".csv", NULL, MDFS_FMT_NONE);

@@ -22,8 +22,8 @@ def shop(server, mount_factory):
 
 def test_parquet_beside_csv_and_read_from_the_mount(server, shop):
     m, base = shop
-    assert sorted(os.listdir(base)) == ["every_type.csv", "every_type.parquet",
-                                        "numbers.csv", "numbers.parquet"]
+    assert sorted(os.listdir(base)) == ["every_type.csv", "every_type.parquet", "every_type.sql",
+                                        "numbers.csv", "numbers.parquet", "numbers.sql"]
     path = os.path.join(base, "numbers.parquet")
     assert os.stat(path).st_size == 0  # not produced yet
     assert duck(f"SELECT count(*), sum(n), min(label), max(label) FROM read_parquet('{path}')") == \
@@ -74,6 +74,10 @@ def test_formats_and_codec_options(own_standin, mount_factory):
     assert duck(f"SELECT DISTINCT compression FROM parquet_metadata('{path}')") == [["SNAPPY"]]
     both = mount_factory(s, opts=("formats=csv,parquet",))
     assert sorted(os.listdir(both.path("shop", "main"))) == ["fmt.csv", "fmt.parquet"]
+    only_sql = mount_factory(s, opts=("formats=sql",))
+    assert os.listdir(only_sql.path("shop", "main")) == ["fmt.sql"]
+    default = mount_factory(s)
+    assert sorted(os.listdir(default.path("shop", "main"))) == ["fmt.csv", "fmt.parquet", "fmt.sql"]
 
 
 def test_failed_production_never_reaches_a_reader(own_standin, mount_factory):

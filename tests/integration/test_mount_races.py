@@ -98,7 +98,7 @@ def test_renames_while_listing_and_stating(server, mount_factory):
     assert not lk.errors, f"{lk.errors[0]}\n--- mdfs stderr:\n{m.stderr()}"
     assert lk.stats > 0
     names = sorted(os.listdir(d))
-    assert names == ["backup.txt", "edit.csv", "edit.parquet", "notes.txt"], names
+    assert names == ["backup.txt", "edit.csv", "edit.parquet", "edit.sql", "notes.txt"], names
     with open(os.path.join(d, "backup.txt")) as f:
         assert f.read() == "backup\n"
     r = server.psql("SELECT count(*), max(id) FROM races.edit", dbname="shop", args=("-A", "-t"))

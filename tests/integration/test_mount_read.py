@@ -113,7 +113,8 @@ def test_tree_and_stat(server, shop):
         assert sorted(os.listdir(m.mnt)) == [".queries", "shop"]
     assert "mt" in os.listdir(m.path("shop"))
     names = sorted(os.listdir(base))
-    assert names == ["every_type.csv", "every_type.parquet", "numbers.csv", "numbers.parquet"]
+    assert names == ["every_type.csv", "every_type.parquet", "every_type.sql",
+                     "numbers.csv", "numbers.parquet", "numbers.sql"]
     st = os.stat(os.path.join(base, "numbers.csv"))
     assert st.st_mode & 0o170000 == 0o100000 and st.st_mode & 0o777 == 0o444
     assert os.path.isdir(base)
@@ -235,8 +236,8 @@ def test_parallel_readers_get_their_own_tables(server, shop):
 
 def read_workload(base):
     """Listing, full reads, an early close (cancel) and a missing file."""
-    assert sorted(os.listdir(base)) == ["every_type.csv", "every_type.parquet",
-                                        "numbers.csv", "numbers.parquet"]
+    assert sorted(os.listdir(base)) == ["every_type.csv", "every_type.parquet", "every_type.sql",
+                                        "numbers.csv", "numbers.parquet", "numbers.sql"]
     for name in os.listdir(base):
         os.stat(os.path.join(base, name))
     with open(os.path.join(base, "every_type.csv"), "rb") as f:
@@ -290,7 +291,16 @@ def test_one_catalog_query_per_listing(own_standin, mount_factory):
     for e in entries:
         os.stat(m.path("shop", "wide", e))
     subprocess.run(["ls", "-l", m.path("shop", "wide")], check=True, capture_output=True)
-    assert len(entries) == 400  # t000.csv, t000.parquet, ...
+    assert len(entries) == 600  # t000.csv, t000.parquet, t000.sql, ...
+    # Every definition, its exact size and every attribute come with the listing.
+    for e in entries:
+        path = m.path("shop", "wide", e)
+        assert [os.getxattr(path, x) for x in os.listxattr(path)][:3] == \
+            [b"table", b"0", b"a\tINTEGER\n"]
+        if e.endswith(".sql"):
+            with open(path) as f:
+                assert f.read() == f"CREATE TABLE wide.{e[:-4]}(a INTEGER);\n"
+            assert os.stat(path).st_size == len(f"CREATE TABLE wide.{e[:-4]}(a INTEGER);\n")
     assert s.handle.stats()["queries_total"] - before == 1
 
 
