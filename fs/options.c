@@ -122,7 +122,7 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
 	       "    -o queries_dir=DIR     keep /.queries/NAME.sql files in DIR (default: memory)\n"
-	       "    -o allow_drop          rm TABLE.csv drops the table (else EPERM)\n"
+	       "    -o allow_drop          rm TABLE.csv drops the table, rm VIEW.sql the view (else EPERM)\n"
 	       "    -o formats=LIST        files per table: csv,parquet,sql (default all three)\n"
 	       "    -o parquet_codec=C     zstd (default), snappy or none\n"
 	       "    -o ro                  read-only mount\n"

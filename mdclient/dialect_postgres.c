@@ -29,7 +29,9 @@ static const char relations[] =
 	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
 	"AND NOT a.attisdropped "
 	"WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
-	"AND NOT c.relispartition GROUP BY c.oid, n.nspname ORDER BY c.relname COLLATE \"C\"";
+	"AND NOT c.relispartition "
+	"GROUP BY c.oid, c.relname, c.relkind, c.reltuples, n.nspname "
+	"ORDER BY c.relname COLLATE \"C\"";
 
 /* LEFT JOIN: a relation with no columns still gives one (NULL) row, so an
  * empty result means "no such relation". */

@@ -197,6 +197,16 @@ static void test_relations(mdc_conn *c)
 		CHECK_INT(l.rels[1].est_rows, -1);     /* views: no estimate */
 		CHECK_INT(l.rels[2].est_rows, 2);
 		CHECK_INT(l.rels[3].est_rows, 3);
+		/* The same query brings definitions, comments and columns. */
+		CHECK_STR(l.rels[0].definition, is_pg ? "CREATE TABLE cat_test.\"Zeta\" (\n    z integer\n);"
+						      : "CREATE TABLE cat_test.Zeta(z INTEGER);");
+		CHECK_STR(l.rels[0].columns, is_pg ? "z\tinteger\n" : "z\tINTEGER\n");
+		CHECK_STR(l.rels[2].columns, is_pg ? "x\tbigint\n" : "x\tBIGINT\n");
+		CHECK(l.rels[0].comment == NULL);
+		CHECK_STR(l.rels[0].object_type, "TABLE");
+		CHECK_STR(l.rels[1].object_type, "VIEW");
+		CHECK(l.rels[1].definition && strncmp(l.rels[1].definition,
+						      "CREATE VIEW cat_test.big_orders AS", 34) == 0);
 	}
 	mdc_rel_list_free(&l);
 
