@@ -3,8 +3,8 @@
  *
  * Kinds: a CSV stream (fs/csv_file.h), a produced Parquet spool
  * (fs/parquet_file.h), a spooled write (fs/writes.h) and a read-only text
- * (an error file, a relation's .sql definition). Each kind has one table of what it can do; the FUSE callbacks never
- * ask which kind a handle is.
+ * (an error file, a relation's .sql definition). Each kind has one table of
+ * what it can do; the FUSE callbacks never ask which kind a handle is.
  *
  * The exact size of an open table file: the kernel's fstat() reaches the
  * daemon as a stat of the path, without the handle. Readers that trust
