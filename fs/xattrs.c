@@ -57,7 +57,13 @@ static int give(const char *what, size_t len, char *out, size_t size)
 
 int mdfs_xattr_get(struct mdfs *m, const char *path, const char *name, char *value, size_t size)
 {
-	/* ls -l asks every file for security.* and system.* names: no lookup. */
+	/* ls -l asks for security.selinux and system.posix_acl_access. Only
+	 * user.* is served here: other namespaces are not supported, the
+	 * answer the kernel gives for a namespace no handler takes. ls then
+	 * stops asking for the rest of the mount (coreutils remembers a device
+	 * that answered ENOTSUP), instead of a round trip per name per file. */
+	if (strncmp(name, "user.", 5) != 0)
+		return -ENOTSUP;
 	if (strncmp(name, PREFIX, sizeof PREFIX - 1) != 0)
 		return -ENODATA;
 	int which = 0;

@@ -9,7 +9,9 @@
  * costs no query beyond it. Setting (or removing) user.mdfs.comment runs
  * COMMENT ON for the relation; any other set is ENOTSUP; -o ro is EROFS.
  * Other files and directories have none; a name outside user.mdfs.* is
- * answered without looking anything up (ls -l asks on every file).
+ * answered without looking anything up, and outside user.* with ENOTSUP
+ * (ls -l asks every file for security.selinux and system.posix_acl_access
+ * until a file of the mount answers ENOTSUP).
  * Handlers return what FUSE expects (sizes, or -errno).
  */
 #ifndef MDFS_XATTRS_H

@@ -152,6 +152,11 @@ def test_xattrs_of_every_relation_file(sm):
     with pytest.raises(OSError) as e:
         os.getxattr(os.path.join(sm.dir, fname(TABLE, ".csv")), "user.mdfs.nothing")
     assert e.value.errno == errno.ENODATA
+    # Other namespaces are not supported (ls -l then stops asking for them).
+    for name in ("security.selinux", "system.posix_acl_access"):
+        with pytest.raises(OSError) as e:
+            os.getxattr(os.path.join(sm.dir, fname(TABLE, ".csv")), name)
+        assert e.value.errno == errno.ENOTSUP
 
 
 def test_comment_through_setxattr(sm):
