@@ -8,6 +8,7 @@ import csv
 import errno
 import io
 import os
+import subprocess
 
 import pytest
 
@@ -190,10 +191,16 @@ def test_view_files(sm):
     assert read(os.path.join(d, fname(NEW_VIEW, ".csv"))) == "x\n10\n20\n"
     assert os.getxattr(npath, "user.mdfs.kind") == b"view"
 
-    # Reading it back and writing it unchanged succeeds and changes nothing.
+    # Reading it back and writing it unchanged succeeds and changes nothing
+    # (not even the comment, which a DuckDB CREATE OR REPLACE would drop).
+    os.setxattr(vpath, "user.mdfs.comment", b"kept")
     before = read(vpath)
     write(vpath, before)
+    subprocess.run(["cp", vpath, vpath + ".bak"], check=True)  # a spool-only copy
+    subprocess.run(["cp", vpath + ".bak", vpath], check=True)
+    os.unlink(vpath + ".bak")
     assert read(vpath) == before
+    assert os.getxattr(vpath, "user.mdfs.comment") == b"kept"
     # A full CREATE VIEW for that name (qualified, OR REPLACE) replaces it.
     write(vpath, f"CREATE OR REPLACE VIEW shop.{SCHEMA}.{qi(VIEW)} AS SELECT id FROM "
                  f"{SCHEMA}.{qi(TABLE)} WHERE id = 1")
