@@ -62,6 +62,8 @@ int mdfs_view_define(struct mdfs *m, int fd, const char *db, const char *schema,
 		return mdc_error_set(err, EFBIG, "a view definition of more than %zu bytes",
 				     MDFS_VIEW_MAX);
 	size_t len = (size_t)st.st_size;
+	if (len == 0) /* bash's > closes its copy before the program writes: no connection for that */
+		return mdc_error_set(err, EINVAL, "no query: the file is empty");
 	char *text = malloc(len + 1);
 	if (!text)
 		return mdc_error_set(err, ENOMEM, "out of memory");
