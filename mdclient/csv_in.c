@@ -51,6 +51,11 @@ struct mdc_csv_reader {
 
 	int failed;
 	mdc_error saved;
+
+	/* Bytes that need no decision of the state machine: ASCII except NUL,
+	 * CR, LF and '"'; plain[0] also excludes the delimiter (outside
+	 * quotes), plain[1] keeps it (inside quotes, where it is data). */
+	unsigned char plain[2][256];
 };
 
 static int open_common(int fd, FILE *f, char delimiter, size_t max_field, mdc_csv_reader **out,
@@ -72,6 +77,11 @@ static int open_common(int fd, FILE *f, char delimiter, size_t max_field, mdc_cs
 	r->max_record = r->max_field > SIZE_MAX / 4 ? SIZE_MAX : r->max_field * 4;
 	r->st = START_RECORD;
 	r->line = 1;
+	for (int c = 1; c < 0x80; c++) {
+		int p = c != '\r' && c != '\n' && c != '"';
+		r->plain[1][c] = (unsigned char)p;
+		r->plain[0][c] = (unsigned char)(p && c != delimiter);
+	}
 	*out = r;
 	return 0;
 }
@@ -360,6 +370,30 @@ int mdc_csv_next(mdc_csv_reader *r, const mdc_csv_field **fields, size_t *n, int
 				}
 				r->st = START_RECORD;
 				return finish_record(r, fields, n, err);
+			}
+		}
+		/* Fast path: a run of plain bytes inside a field goes into the
+		 * record with one memcpy; the state machine would only append
+		 * them one by one. Near a size limit, the slow path below
+		 * reports the exact error. */
+		if (!r->u_need && (r->st == IN_FIELD || r->st == START_FIELD || r->st == IN_QUOTED_FIELD)) {
+			const unsigned char *pl = r->plain[r->st == IN_QUOTED_FIELD];
+			size_t i = r->pos;
+			while (i < r->end && pl[r->buf[i]])
+				i++;
+			size_t k = i - r->pos;
+			if (k && r->rec_len - r->field_start + k <= r->max_field &&
+			    r->rec_len + k + 2 <= r->max_record) {
+				if (r->rec_len + k + 2 > r->rec_cap && grow_rec(r, r->rec_len + k + 2) < 0)
+					return fail(r, err, ENOMEM, "out of memory at line %lld", (long long)r->line);
+				if (r->st == START_FIELD)
+					r->st = IN_FIELD;
+				memcpy(r->rec + r->rec_len, r->buf + r->pos, k);
+				r->rec_len += k;
+				r->pos = i;
+				r->prev_cr = 0;
+				if (r->pos >= r->end)
+					continue;
 			}
 		}
 		unsigned char b = r->buf[r->pos++];

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include "mdclient/internal/csv_in.h"
 #include "testutil.h"
@@ -137,6 +139,56 @@ int main(void)
 		const char *q = "a\n\"0123456789\n0123456789\"\n";
 		CHECK_INT(dump(q, strlen(q), 0, 16, out, sizeof out, msg), -EFBIG);
 		CHECK_STR(msg, "field too large at line 3");
+		/* exactly max_field bytes is fine (the bulk copy of plain runs
+		 * stops at the limit, the byte after it fails) */
+		const char *e = "a,b\n0123456789abcdef,x\n\"0123456789abcdef\",y\n";
+		CHECK_INT(dump(e, strlen(e), 0, 16, out, sizeof out, msg), 0);
+		CHECK_STR(out, "a|b/0123456789abcdef|x/0123456789abcdef|y");
+		const char *e2 = "a,b\nx,0123456789abcdefg\n";
+		CHECK_INT(dump(e2, strlen(e2), 0, 16, out, sizeof out, msg), -EFBIG);
+		CHECK_STR(msg, "field too large at line 2");
+	}
+	/* plain runs mixed with every special byte: the same records whether the
+	 * input arrives whole or one byte per read(2) */
+	{
+		const char *d = "h1;h2;h3\r\nab;\"c;d\"\"e\";f\ng\"h;;\"x\"y\r"
+				"\xC3\xA9t\xC3\xA9;\"l1\r\nl2\";z\n\n;;\n tail ;\"open";
+		char whole[1024], msg[MDC_ERRMSG_MAX];
+		CHECK_INT(dump(d, strlen(d), ';', 0, whole, sizeof whole, msg), 0);
+		CHECK_STR(whole, "h1|h2|h3/ab|c;d\"e|f/g\"h||xy/\xC3\xA9t\xC3\xA9|l1\nl2|z/<blank>/||/ tail |open");
+		/* SOCK_SEQPACKET: every read(2) returns one 1-byte message */
+		int fds[2];
+		CHECK_INT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
+		size_t len = strlen(d);
+		for (size_t i = 0; i < len; i++)
+			CHECK_INT(write(fds[1], d + i, 1), 1);
+		close(fds[1]);
+		mdc_csv_reader *r = NULL;
+		mdc_error err;
+		CHECK_INT(mdc_csv_open_fd(fds[0], ';', 0, &r, &err), 0);
+		char bytewise[1024];
+		size_t o = 0;
+		int rc;
+		bytewise[0] = '\0';
+		for (;;) {
+			const mdc_csv_field *fl;
+			size_t n;
+			int blank;
+			rc = mdc_csv_next(r, &fl, &n, &blank, &err);
+			if (rc <= 0)
+				break;
+			if (o)
+				o += (size_t)snprintf(bytewise + o, sizeof bytewise - o, "/");
+			if (blank)
+				o += (size_t)snprintf(bytewise + o, sizeof bytewise - o, "<blank>");
+			for (size_t i = 0; i < n; i++)
+				o += (size_t)snprintf(bytewise + o, sizeof bytewise - o, "%s%.*s", i ? "|" : "",
+						      (int)fl[i].len, fl[i].ptr);
+		}
+		CHECK_INT(rc, 0);
+		CHECK_STR(bytewise, whole);
+		mdc_csv_close(r);
+		close(fds[0]);
 	}
 	/* big input across buffer boundaries; line numbers and CRLF split over reads */
 	{
