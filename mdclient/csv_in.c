@@ -112,6 +112,18 @@ void mdc_csv_close(mdc_csv_reader *r)
 	free(r);
 }
 
+void mdc_csv_mid_file(mdc_csv_reader *r)
+{
+	if (r)
+		r->started = 1;
+}
+
+int64_t mdc_csv_consumed(const mdc_csv_reader *r, int *pending_cr)
+{
+	*pending_cr = r ? r->prev_cr : 0;
+	return r ? r->bytes - (int64_t)(r->end - r->pos) : 0;
+}
+
 int64_t mdc_csv_record_line(const mdc_csv_reader *r)
 {
 	return r ? r->rec_line : 0;

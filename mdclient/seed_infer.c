@@ -127,6 +127,19 @@ void mdc_seed_infer_add(mdc_seed_col_infer *c, const char *s, size_t len)
 	}
 }
 
+void mdc_seed_infer_merge(mdc_seed_col_infer *c, const mdc_seed_col_infer *o)
+{
+	/* Candidates only ever drop out, and the Number facts are complete in
+	 * each part while Number is alive in it (the Text-only shortcut in
+	 * mdc_seed_infer_add skips them only once Number is gone for good). */
+	c->kinds &= o->kinds;
+	c->has_fraction |= o->has_fraction;
+	c->has_nonfinite |= o->has_nonfinite;
+	if (o->int_class > c->int_class)
+		c->int_class = o->int_class;
+	c->non_null += o->non_null;
+}
+
 mdc_seed_kind mdc_seed_infer_kind(const mdc_seed_col_infer *c)
 {
 	if (c->forced_text)

@@ -4,6 +4,9 @@
  * and internal/seed_int.h). Knows no server. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,9 @@
 #include "mdclient/internal/seed_int.h"
 
 #define MAX_COLUMNS 1600
+/* Pass 1 reads the second half of a file at least this big in a second
+ * thread (when there is a second CPU); smaller ones are not worth a thread. */
+#define SPLIT_MIN_BYTES ((int64_t)8 << 20)
 
 char *mdc_seed_table_name(const char *filename)
 {
@@ -98,8 +104,129 @@ int seed_cancelled(const mdc_seed_options *o)
 	return o && o->cancel && *o->cancel;
 }
 
+/* ---- the second half of pass 1, in a thread ----
+ *
+ * The split point B is just after the first '\n' at or after the middle of
+ * the file. The thread reads records from B to the end into its own
+ * inference states; the main thread reads from the start and, when one of its
+ * records ends exactly at B, B was a record boundary (not a newline inside a
+ * quoted field): it merges the thread's states (mdc_seed_infer_merge) and is
+ * done. Otherwise - a record runs across B, or the thread met anything
+ * unusual (an error, a row too wide, cancel) - the thread's work is thrown
+ * away and the main thread reads on to the end alone, so every error is
+ * reported exactly as a single pass reports it, with its line number. */
+typedef struct plan_half {
+	const char *path;
+	int64_t start;               /* B */
+	const mdc_seed_options *o;
+	size_t ncols;
+	mdc_seed_col_infer *inf;     /* ncols, initialised like the plan's */
+	int64_t rows;
+	size_t max_record;
+	int failed;                  /* not usable: the main thread reads on */
+	atomic_int stop;             /* set by the main thread: give up */
+	pthread_t tid;
+	bool running;
+} plan_half;
+
+static void *plan_half_run(void *arg)
+{
+	plan_half *h = arg;
+	mdc_error e;
+	mdc_csv_reader *r = NULL;
+	h->failed = 1;
+	int fd = open(h->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (lseek(fd, (off_t)h->start, SEEK_SET) != (off_t)h->start ||
+	    mdc_csv_open_fd(fd, h->o ? h->o->delimiter : 0, h->o ? h->o->max_field : 0, &r, &e) < 0)
+		goto out;
+	mdc_csv_mid_file(r);
+	for (;;) {
+		const mdc_csv_field *f;
+		size_t n;
+		int blank;
+		if ((h->rows & 1023) == 0 && (atomic_load(&h->stop) || seed_cancelled(h->o)))
+			goto out;
+		int rc = mdc_csv_next(r, &f, &n, &blank, &e);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		h->rows++;
+		if (n > h->ncols)
+			goto out;
+		size_t rec = 0;
+		for (size_t i = 0; i < n; i++) {
+			mdc_seed_infer_add(&h->inf[i], f[i].ptr, f[i].len);
+			rec += f[i].len + 1;
+		}
+		if (rec > h->max_record)
+			h->max_record = rec;
+	}
+	h->failed = 0;
+out:
+	mdc_csv_close(r);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Start the second half when the file is big enough, a second CPU is there
+ * and a split point exists after the header (at header_end). */
+static void plan_half_start(plan_half *h, const char *path, int fd, int64_t size,
+			    int64_t header_end, const seed_plan *p, const mdc_seed_options *o)
+{
+	memset(h, 0, sizeof *h);
+	if (size < SPLIT_MIN_BYTES || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	int64_t mid = size / 2 > header_end ? size / 2 : header_end;
+	char win[65536];
+	ssize_t k = pread(fd, win, sizeof win, (off_t)mid);
+	const char *nl = k > 0 ? memchr(win, '\n', (size_t)k) : NULL;
+	if (!nl || mid + (nl - win) + 1 >= size)
+		return;
+	h->start = mid + (nl - win) + 1;
+	h->path = path;
+	h->o = o;
+	h->ncols = p->n;
+	h->inf = malloc(p->n * sizeof *h->inf);
+	if (!h->inf)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		h->inf[i] = p->cols[i].inf;
+	atomic_init(&h->stop, 0);
+	if (pthread_create(&h->tid, NULL, plan_half_run, h) != 0) {
+		free(h->inf);
+		h->inf = NULL;
+		return;
+	}
+	h->running = true;
+}
+
+/* Stop (when give_up) and wait for the thread. True when its half is usable. */
+static bool plan_half_join(plan_half *h, bool give_up)
+{
+	if (!h->running)
+		return false;
+	if (give_up)
+		atomic_store(&h->stop, 1);
+	pthread_join(h->tid, NULL);
+	h->running = false;
+	return !give_up && !h->failed;
+}
+
+static void plan_half_free(plan_half *h)
+{
+	(void)plan_half_join(h, true);
+	free(h->inf);
+	h->inf = NULL;
+}
+
 int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, mdc_error *err)
 {
+	plan_half half;
+	memset(&half, 0, sizeof half);
 	memset(p, 0, sizeof *p);
 	int64_t size = 0;
 	int fd = seed_open_input(path, &size, err);
@@ -183,6 +310,8 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, md
 		}
 	}
 
+	int pending_cr;
+	plan_half_start(&half, path, fd, size, mdc_csv_consumed(r, &pending_cr), p, o);
 	int64_t next_report = SEED_PROGRESS_STEP;
 	for (;;) {
 		if (seed_cancelled(o)) {
@@ -207,6 +336,24 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, md
 		}
 		if (rec > p->max_record)
 			p->max_record = rec;
+		if (half.running) {
+			int64_t at = mdc_csv_consumed(r, &pending_cr);
+			if (at == half.start || (at == half.start - 1 && pending_cr)) {
+				/* A record ends exactly where the thread began. */
+				if (plan_half_join(&half, false)) {
+					mdc_log(LOG_DEBUG, "seed %s: pass 1 read bytes %lld.. in a second thread",
+						path, (long long)half.start);
+					for (size_t i = 0; i < p->n; i++)
+						mdc_seed_infer_merge(&p->cols[i].inf, &half.inf[i]);
+					p->rows += half.rows;
+					if (half.max_record > p->max_record)
+						p->max_record = half.max_record;
+					break;
+				}
+			} else if (at > half.start) {
+				(void)plan_half_join(&half, true); /* B was inside a record */
+			}
+		}
 		if (mdc_csv_bytes_read(r) >= next_report) {
 			seed_report(o, mdc_csv_bytes_read(r), 2 * size, p->rows);
 			next_report = mdc_csv_bytes_read(r) + SEED_PROGRESS_STEP;
@@ -221,6 +368,7 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, md
 	seed_report(o, size, 2 * size, p->rows);
 	rc = 0;
 out:
+	plan_half_free(&half);
 	mdc_csv_close(r);
 	close(fd);
 	if (rc < 0)

@@ -57,6 +57,15 @@ void mdc_csv_close(mdc_csv_reader *r);  /* NULL is fine */
 int mdc_csv_next(mdc_csv_reader *r, const mdc_csv_field **fields, size_t *n, int *blank,
 		 mdc_error *err) MDC_MUSTCHECK;
 
+/* For a reader started in the middle of a file (after a '\n'): no
+ * byte-order mark is dropped there. Call before the first mdc_csv_next. */
+void mdc_csv_mid_file(mdc_csv_reader *r);
+/* Bytes of input consumed by the records returned so far (what was read
+ * ahead into the buffer does not count). *pending_cr: the last record ended
+ * with a CR whose following byte has not been looked at yet (a CRLF's LF
+ * would still be dropped). */
+int64_t mdc_csv_consumed(const mdc_csv_reader *r, int *pending_cr);
+
 /* Line where the last returned record started. */
 int64_t mdc_csv_record_line(const mdc_csv_reader *r);
 /* Bytes consumed from the input so far (for progress). */

@@ -66,6 +66,10 @@ typedef struct mdc_seed_col_infer {
 void mdc_seed_infer_init(mdc_seed_col_infer *c, int forced_text);
 /* Feed one cell (a missing cell of a short row or blank line: don't call). */
 void mdc_seed_infer_add(mdc_seed_col_infer *c, const char *s, size_t len);
+/* Fold into c what o learnt from other cells of the same column (o
+ * initialised like c): the result is as if c had seen o's cells too, in any
+ * order, as far as mdc_seed_infer_kind and mdc_seed_infer_sql_type tell. */
+void mdc_seed_infer_merge(mdc_seed_col_infer *c, const mdc_seed_col_infer *o);
 /* The winning kind. */
 mdc_seed_kind mdc_seed_infer_kind(const mdc_seed_col_infer *c);
 /* The SQL type for the column (static string): integer, bigint,

@@ -3,12 +3,15 @@
  * agate_inferred_postgres_types.json), plus the loader's pass 1 (names,
  * ragged rows, empty files). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mdclient/seed.h"
+#include "mdclient/internal/buf.h"
 #include "mdclient/internal/seed_infer.h"
 #include "testutil.h"
 #include "seed_json.h"
@@ -127,6 +130,17 @@ static void fixtures(const char *dir)
 		}
 	}
 	jfree(&root);
+}
+
+static int bputf(mdc_buf *b, const char *fmt, ...) MDC_PRINTF(2, 3);
+static int bputf(mdc_buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= sizeof tmp ? -1 : mdc_buf_put(b, tmp, (size_t)n);
 }
 
 /* Write data to a temp file and plan it. */
@@ -406,6 +420,62 @@ int main(void)
 		CHECK_STR(err.message, "field too large at line 2");
 		CHECK_INT(mdc_seed_plan_file("/nonexistent/x.csv", NULL, &p, &err), -ENOENT);
 		CHECK_INT(mdc_seed_plan_file("/tmp", NULL, &p, &err), -EINVAL);
+	}
+	/* files big enough for pass 1 to read the second half in a thread: the
+	 * result is a single pass's (types settled by the second half only, a
+	 * quoted newline across the middle, errors with their line numbers) */
+	{
+		const size_t rows = 400000; /* ~9.6 MB: above the 8 MiB split size */
+		size_t plain_size = 0;      /* variant 0's size, to find the middle */
+		for (int variant = 0; variant < 5; variant++) {
+			mdc_buf b = { 0 };
+			const char *nl = variant == 2 ? "\r\n" : "\n";
+			CHECK_INT(bputf(&b, "id,amount,flag,note%s", nl), 0);
+			for (size_t i = 0; i < rows; i++) {
+				bool last = i == rows - 1;
+				if (variant == 1 && b.len >= plain_size / 2 - 20000 && b.len < plain_size / 2) {
+					/* a quoted field of 80 KB whose newlines cover the middle */
+					CHECK_INT(bputf(&b, "%zu,1,true,\"", i), 0);
+					for (int k = 0; k < 8000; k++)
+						CHECK_INT(bputf(&b, "line %d\n", k), 0);
+					CHECK_INT(bputf(&b, "\"%s", nl), 0);
+					continue;
+				}
+				if (variant == 3 && i == rows - 10) {
+					CHECK_INT(bputf(&b, "%zu,1,true,x,extra%s", i, nl), 0);
+					continue;
+				}
+				if (variant == 4 && i == rows - 10) {
+					CHECK_INT(bputf(&b, "%zu,1,true,\xC3\x28%s", i, nl), 0);
+					continue;
+				}
+				CHECK_INT(bputf(&b, "%zu,%s,%s,note %zu%s", i, last ? "2.5" : "7",
+							 last ? "maybe" : (i % 2 ? "true" : "false"), i, nl), 0);
+			}
+			if (variant == 0)
+				plain_size = b.len;
+			mdc_seed_plan p;
+			mdc_error err;
+			int rc = plan_data(b.data, b.len, NULL, &p, &err);
+			if (variant == 3) {
+				CHECK_INT(rc, -EINVAL);
+				CHECK_STR(err.message, "row 399991 (line 399992) has 5 values, but the header has 4 columns");
+			} else if (variant == 4) {
+				CHECK_INT(rc, -EINVAL);
+				CHECK_STR(err.message, "invalid UTF-8 at line 399992");
+			} else {
+				CHECK_INT(rc, 0);
+				CHECK_INT(p.rows, (long long)rows);
+				if (rc == 0) {
+					CHECK_STR(p.sql_types[0], "integer");
+					CHECK_STR(p.sql_types[1], "float8");  /* 2.5 in the last row */
+					CHECK_STR(p.sql_types[2], "text");    /* maybe in the last row */
+					CHECK_STR(p.sql_types[3], "text");
+					mdc_seed_plan_free(&p);
+				}
+			}
+			mdc_buf_free(&b);
+		}
 	}
 	/* table names */
 	{
