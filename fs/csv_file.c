@@ -27,7 +27,8 @@ struct mdfs_csv_file {
 	int spool_fd;           /* -1: none yet / spooling off */
 	const char *spool_dir;
 	bool eof;
-	bool size_warned;
+	bool asked;             /* the reader has asked for the size (fstat) */
+	bool read_first;        /* ...and had read before it first asked */
 	int error;              /* sticky -errno once the stream broke */
 };
 
@@ -163,6 +164,8 @@ ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off
 {
 	ssize_t rc;
 	pthread_mutex_lock(&f->lock);
+	if (!f->asked)
+		f->read_first = true;
 	if (off < f->streamed) {
 		/* A re-read: serve it from the spool. */
 		if (off >= f->spooled) {
@@ -201,8 +204,14 @@ int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size)
 	int rc = 0;
 
 	pthread_mutex_lock(&f->lock);
+	/* Streaming first: the first question, or any from a reader that read
+	 * before it asked, is answered with what is known now. Only a reader
+	 * that asks again before reading (see csv_file.h) waits for the exact size. */
+	bool exact = f->asked && !f->read_first;
+	f->asked = true;
 	/* Only a spooled byte can be read again, so stop at spool_max. */
-	while (!f->eof && !f->error && f->spooled == f->streamed && f->streamed < f->spool_max) {
+	while (exact && !f->eof && !f->error && f->spooled == f->streamed &&
+	       f->streamed < f->spool_max) {
 		if (!buf && !(buf = malloc(CHUNK))) {
 			rc = -ENOMEM;
 			goto out;
@@ -220,13 +229,15 @@ int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size)
 		rc = f->error;
 	} else if (f->eof) {
 		*size = f->streamed;
-	} else {
+	} else if (!exact) {
 		*size = 0;
-		if (!f->size_warned) {
-			mdc_log(LOG_WARNING, "%s: larger than spool_max (%lld MB): its size shows as 0",
-				f->what, (long long)(f->spool_max >> 20));
-			f->size_warned = true;
-		}
+	} else {
+		/* A reader that trusts st_size would read an empty or short file:
+		 * fail its stat instead (EFBIG), every time it asks. */
+		mdc_log(LOG_ERR, "%s: larger than spool_max (%lld MB): its exact size cannot be given "
+			"(EFBIG); read it as a stream, or read its .parquet file", f->what,
+			(long long)(f->spool_max >> 20));
+		rc = -EFBIG;
 	}
 out:
 	pthread_mutex_unlock(&f->lock);

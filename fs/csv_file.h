@@ -2,8 +2,8 @@
  *
  * open() starts the query at once (errors such as a missing table surface
  * there) and keeps a pooled connection until the stream ends or the file is
- * released. Bytes go to the reader as they arrive (direct_io, size unknown
- * until someone asks with fstat, see mdfs_csv_size)
+ * released. Bytes go to the reader as they arrive (direct_io, size 0 until
+ * the stream ended or a reader insists, see mdfs_csv_size)
  * and are also written to an unnamed spool file (O_TMPFILE in spool_dir), up
  * to spool_max bytes, so that a re-read or a backward seek within that prefix
  * gives the very same bytes. A read behind the spooled prefix fails with EIO
@@ -32,11 +32,19 @@ int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name, const
 /* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
  * or -errno. */
 ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
-/* The file's exact size, for fstat() on the open file: readers that trust
- * st_size (DuckDB's read_csv, Arrow, polars) need it. Streams the rest of the
- * table into the spool first (the caller waits); when the table does not fit
- * in spool_max, *size is 0 ("unknown") and reading still works to the end.
- * Returns 0 or -EIO when the stream broke. */
+/* The size for fstat() by the opener. Streaming first: most readers (cat,
+ * grep, less, Python's open(), pandas) fstat once right after open() and
+ * never use the size, so
+ *  - the first question, and every question from a reader that read before
+ *    it first asked, gets the size known now: 0 until the stream ended;
+ *  - a reader that asks again before reading wants the size (DuckDB's
+ *    read_csv fstats twice; polars statx()es before each mmap attempt, and
+ *    the first, MAP_SHARED, fails on a direct_io file): it gets the exact
+ *    size, after the rest of the table has been streamed into the spool
+ *    (the caller waits); when the table does not fit in spool_max that
+ *    question fails with -EFBIG (logged), never with a short size.
+ * Once the stream has ended every question gets the exact size.
+ * Returns 0 and *size, -EFBIG, or -EIO when the stream broke. */
 int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size) MDC_MUSTCHECK;
 /* Cancels a stream still running, returns the connection, frees f. */
 void mdfs_csv_close(struct mdfs_csv_file *f);

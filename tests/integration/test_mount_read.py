@@ -344,7 +344,7 @@ def test_one_catalog_query_per_listing(own_standin, mount_factory):
 
 
 def test_duckdb_read_csv_sees_the_whole_file(server, shop):
-    """DuckDB trusts st_size: fstat of an open file must give the exact size."""
+    """DuckDB trusts st_size: its second fstat of an open file gets the exact size."""
     m, base = shop
     path = os.path.join(base, "numbers.csv")
     assert duckdb_query(f"SELECT count(*), sum(n), max(label) FROM read_csv('{path}')") == \
@@ -354,10 +354,11 @@ def test_duckdb_read_csv_sees_the_whole_file(server, shop):
     assert rows[0][1] == 'comma, "quote"' and rows[3][1] == "ünïcødé ✓ 日本 🦆"
     # Someone else's stat never waits for (or reports) another reader's stream.
     with open(path, "rb") as f:
-        f.read(10)
         other = subprocess.run(["stat", "-c", "%s", path], capture_output=True, text=True, check=True)
         assert other.stdout.strip() == "0"
-        size = os.fstat(f.fileno()).st_size
+        size = os.fstat(f.fileno()).st_size  # open() asked first (test_mount_stream.py)
         assert size > 1_000_000
+        other = subprocess.run(["stat", "-c", "%s", path], capture_output=True, text=True, check=True)
+        assert other.stdout.strip() == "0"
         with open(path, "rb") as g:
             assert len(g.read()) == size
