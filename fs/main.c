@@ -146,16 +146,23 @@ int main(int argc, char **argv)
 	/* A PostgreSQL source without dbname: libpq picked one; the tree shows
 	 * that database by its name. */
 	prc = mdc_config_settle_dbname(m.cfg, mdc_conn_dbname(probe));
-	mdc_conn_close(probe); /* the pool reconnects after daemonizing */
 	if (prc < 0) {
+		mdc_conn_close(probe);
 		fprintf(stderr, "mdfs: out of memory\n");
 		goto out_cfg;
 	}
 
 	if (mdc_pool_new(m.cfg, m.opts.connections, &m.pool, &err) < 0) {
+		mdc_conn_close(probe);
 		fprintf(stderr, "mdfs: %s\n", err.message);
 		goto out_cfg;
 	}
+	/* The checked connection is the pool's first: the first ls after mount
+	 * pays no new connection (TLS, authentication). fuse_daemonize() forks;
+	 * the parent only _exit()s, never touching it, and the child goes on
+	 * with the very same socket and TLS session. */
+	if (mdc_pool_adopt(m.pool, probe) < 0) /* cannot happen: the pool is new */
+		mdc_log(LOG_WARNING, "the start-up connection could not be pooled");
 	/* A reader that gives up (Ctrl-C) stops queueing for a connection. */
 	mdc_pool_set_interrupt(m.pool, fuse_interrupted);
 	const char *db = mdc_config_dbname(m.cfg);

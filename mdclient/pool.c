@@ -85,6 +85,33 @@ int mdc_pool_new(const mdc_config *cfg, int size, mdc_pool **out, mdc_error *err
 	return 0;
 }
 
+int mdc_pool_adopt(mdc_pool *p, mdc_conn *c)
+{
+	char *db = strdup(mdc_config_dbname(p->cfg));
+	pthread_mutex_lock(&p->mu);
+	int use = -1;
+	for (int i = 0; i < p->size && use < 0 && db; i++)
+		if (p->slots[i].state == SLOT_FREE)
+			use = i;
+	if (use >= 0) {
+		struct slot *s = &p->slots[use];
+		s->conn = c;
+		s->db = db;
+		s->gen = p->gen;
+		s->state = SLOT_IDLE;
+		if (!p->d)
+			p->d = mdc_conn_impl(c);
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (use < 0) {
+		free(db);
+		mdc_conn_close(c);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 static void slot_clear(struct slot *s)
 {
 	free(s->db);

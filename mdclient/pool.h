@@ -38,6 +38,12 @@ typedef struct mdc_pool mdc_pool;
 
 /* cfg must outlive the pool. size <= 0 means 4. Connects nothing yet. */
 int mdc_pool_new(const mdc_config *cfg, int size, mdc_pool **out, mdc_error *err) MDC_MUSTCHECK;
+/* Hand the pool a connection made by the caller to the source's own database
+ * (mdc_connect(cfg, NULL, ...)), e.g. the one that checked the token at
+ * start-up: it becomes an idle connection, so the first borrower needs no
+ * new one. The pool owns c from now on, whatever the result. 0, or -ENOSPC
+ * (no free slot: c is closed). */
+int mdc_pool_adopt(mdc_pool *p, mdc_conn *c) MDC_MUSTCHECK;
 /* Closes every idle connection. All connections must have been returned. */
 void mdc_pool_free(mdc_pool *p);
 
