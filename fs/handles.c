@@ -233,6 +233,19 @@ int mdfs_handle_truncate(const struct fuse_file_info *fi, off_t size)
 	return rc < 0 ? rc : 1;
 }
 
+bool mdfs_handle_any_open(void)
+{
+	return !mdfs_reg_empty(&opens);
+}
+
+bool mdfs_handle_is_open(const char *path)
+{
+	struct mdfs_reg_entry *e = mdfs_reg_find(&opens, path, NULL, NULL);
+	if (e)
+		mdfs_reg_put(&opens, e);
+	return e != NULL;
+}
+
 static bool same_process(const struct mdfs_reg_entry *e, const void *ud)
 {
 	return mdfs_reg_of(e, const struct mdfs_handle, ent)->tgid == *(const pid_t *)ud;

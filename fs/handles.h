@@ -6,12 +6,12 @@
  * (an error file, a relation's .sql definition). Each kind has one table of
  * what it can do; the FUSE callbacks never ask which kind a handle is.
  *
- * The exact size of an open table file: the kernel's fstat() reaches the
- * daemon as a stat of the path, without the handle. Readers that trust
- * st_size (DuckDB's read_csv, Arrow, polars) open a file and fstat it at
- * once, so table-file handles are registered under their path for the
- * opener's process (fs/registry.h), and a stat of that path from that
- * process is answered with the handle's exact size. Anyone else sees what
+ * The size of an open table file: the kernel's fstat() reaches the daemon
+ * as a stat of the path, without the handle. Readers that trust st_size
+ * (DuckDB's read_csv, polars) open a file and fstat it at once, so
+ * table-file handles are registered under their path for the opener's
+ * process (fs/registry.h), and a stat of that path from that process is
+ * answered by the handle's kind (a CSV stream: fs/csv_file.h's rule). Anyone else sees what
  * the catalog shows and never waits on another's stream. A stat and a
  * release may race: the handle's object is released (a stream cancelled,
  * drained, disconnected) by whoever drops the last reference, under no lock.
@@ -40,7 +40,7 @@ struct mdfs_handle_ops {
 	int (*flush)(struct mdfs *m, void *obj);
 	/* The last reference went: release obj. */
 	void (*release)(struct mdfs *m, void *obj);
-	/* The exact size for fstat(): 0 and *size, or -errno. */
+	/* The size for fstat() by the opener: 0 and *size, or -errno. */
 	int (*size)(void *obj, off_t *size);
 };
 
@@ -68,10 +68,14 @@ int mdfs_handle_flush(const struct fuse_file_info *fi, pid_t tid) MDC_MUSTCHECK;
  * caller goes by path), or -errno. */
 int mdfs_handle_truncate(const struct fuse_file_info *fi, off_t size) MDC_MUSTCHECK;
 
-/* The exact size of an open file for fstat(): through fi when the kernel
+/* The size of an open file for fstat() (its kind's answer): through fi when the kernel
  * passes it, else the newest open of path by the process of thread tid.
  * 1 and *size, 0 when there is none, or -errno (its stream broke). */
 int mdfs_handle_size(const struct fuse_file_info *fi, const char *path, pid_t tid,
 		     off_t *size) MDC_MUSTCHECK;
+/* Is a table file open at all / is path open, by anyone? (For the kernel's
+ * attribute cache: see ops.c.) */
+bool mdfs_handle_any_open(void) MDC_MUSTCHECK;
+bool mdfs_handle_is_open(const char *path) MDC_MUSTCHECK;
 
 #endif

@@ -65,6 +65,28 @@ static int sql_text(struct mdfs *m, const struct mdfs_path *p, char **text)
 	return rc;
 }
 
+/* The kernel caches attributes for cache_timeout (warm `ls -l` is answered
+ * without us), so whatever changes a path's attributes forgets them here, and
+ * an answer that may change while the file is open (an open table file's
+ * size: 0 until known, fs/csv_file.h) is not cached at all: forgetting them
+ * while the request is in flight makes the kernel drop our reply's
+ * attributes (they are older than the forgetting) and still hand it to the
+ * caller. So every fstat of an opener reaches the daemon. */
+static void forget_attrs(const char *path)
+{
+	(void)fuse_invalidate_path(fuse_get_context()->fuse, path); /* -ENOENT: not cached */
+}
+
+/* A write or a load changes path and may make or remove its NAME.csv.error. */
+static void forget_written(const char *path)
+{
+	char err[4096];
+	forget_attrs(path);
+	int n = snprintf(err, sizeof err, "%s.error", path);
+	if (n > 0 && (size_t)n < sizeof err)
+		forget_attrs(err);
+}
+
 static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st)
 {
 	memset(st, 0, sizeof *st);
@@ -76,7 +98,7 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st
 		st->st_nlink = 2;
 	} else {
 		/* Size unknown until read: 0, served with direct_io (see open);
-		 * fstat() of an open file gives the exact size. */
+		 * fstat() of an open file asks the handle (fs/csv_file.h). */
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		st->st_blksize = 128 * 1024;
@@ -95,10 +117,12 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 	} else if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, st);
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
-		/* a file being written, or an error file */
+		/* a file being written, or an error file: it changes as it is
+		 * written and loaded, so the kernel keeps none of it */
+		forget_attrs(path);
 	} else {
 		/* fstat() arrives here by path: the opener gets its open file's
-		 * exact size; anyone else a produced Parquet file's, else 0.
+		 * size (handles.h); anyone else a produced Parquet file's, else 0.
 		 * The open file is asked before the catalog: it proves the table
 		 * exists, and a reader that holds a pooled connection must not
 		 * queue for another one (with every connection held by such
@@ -119,6 +143,8 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 				size = mdfs_parquet_known_size(path);
 		}
 		st->st_size = size;
+		if (p.depth == 3 && size == 0 && mdfs_handle_any_open() && mdfs_handle_is_open(path))
+			forget_attrs(path);
 	}
 	mdfs_path_free(&p);
 	return rc;
@@ -160,6 +186,14 @@ static bool extra_has(const struct extra *x, const char *fname)
 	return false;
 }
 
+/* Is dir/fname an open file? */
+static bool open_in(const char *dir, const char *fname)
+{
+	char full[4096];
+	int n = snprintf(full, sizeof full, "%s/%s", dir, fname);
+	return n > 0 && (size_t)n < sizeof full && mdfs_handle_is_open(full);
+}
+
 static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 			struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -197,11 +231,17 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
 	bool full = false;
+	bool opens = p.depth == 2 && mdfs_handle_any_open();
 	for (size_t i = 0; i < d->n && !full; i++) {
 		if (x.n && extra_has(&x, d->ents[i].fname))
 			continue; /* being rewritten: the spooled file shows */
 		fill_stat(m, d->ents[i].kind, &st);
 		st.st_size = d->ents[i].size;
+		if (opens && open_in(path, d->ents[i].fname)) {
+			/* Its opener's size must not be shadowed by our 0 (see forget_attrs). */
+			full = filler(buf, d->ents[i].fname, NULL, 0, 0) != 0;
+			continue;
+		}
 		full = filler(buf, d->ents[i].fname, &st, 0, FUSE_FILL_DIR_PLUS) != 0;
 	}
 	for (size_t i = 0; i < x.n && !full; i++)
@@ -256,6 +296,8 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, &w);
 	if (rc == 0)
 		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
+	if (rc == 0)
+		forget_written(path);
 	mdfs_path_free(&p);
 	return rc;
 }
@@ -330,8 +372,10 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	/* Every kind is served with direct I/O: a table file's size is unknown
 	 * (0) until read, so every reader reads to the real end; the kernel may
 	 * still think a Parquet file's size is 0. */
-	if (rc == 0)
+	if (rc == 0) {
 		fi->direct_io = 1;
+		forget_attrs(path); /* its opener's fstat must reach us */
+	}
 	mdfs_path_free(&p);
 	return rc;
 }
@@ -351,12 +395,17 @@ static int mdfs_write(const char *path, const char *buf, size_t size, off_t off,
  * is what close() returns. */
 static int mdfs_flush(const char *path, struct fuse_file_info *fi)
 {
-	return mdfs_handle_flush(fi, fuse_get_context()->pid);
+	int rc = mdfs_handle_flush(fi, fuse_get_context()->pid);
+	if (path)
+		forget_written(path); /* a load may have made a spooled file a table */
+	return rc;
 }
 
 static int mdfs_release(const char *path, struct fuse_file_info *fi)
 {
 	mdfs_handle_release(fi);
+	if (path && (fi->flags & O_ACCMODE))
+		forget_written(path);
 	return 0;
 }
 
@@ -365,6 +414,7 @@ static int mdfs_truncate(const char *path, off_t size, struct fuse_file_info *fi
 	struct mdfs *m = ctx();
 	if (m->opts.ro)
 		return -EROFS;
+	forget_attrs(path);
 	int rc = fi && fi->fh ? mdfs_handle_truncate(fi, size) : 0;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
@@ -384,6 +434,7 @@ static int mdfs_unlink(const char *path)
 	struct mdfs *m = ctx();
 	if (m->opts.ro)
 		return -EROFS;
+	forget_written(path);
 	if (mdfs_w_unlink(m, path) == 0)
 		return 0;
 	struct mdfs_path p;
@@ -414,6 +465,8 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 	struct mdfs *m = ctx();
 	if (flags & RENAME_EXCHANGE)
 		return m->opts.ro ? -EROFS : -EINVAL;
+	forget_written(from);
+	forget_written(to);
 	struct mdfs_path pt;
 	int rc = begin_change(m, to, &pt);
 	if (rc < 0)
@@ -528,10 +581,9 @@ static void *mdfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct mdfs *m = ctx();
 	cfg->entry_timeout = m->opts.cache_timeout;
-	/* Attributes are not cached by the kernel, so that fstat() of an open
-	 * file reaches getattr (exact size) and written files show their size.
-	 * A stat costs no query: our own catalog cache answers it. */
-	cfg->attr_timeout = 0;
+	/* Attributes are cached as long as listings (what changes them forgets
+	 * them: see forget_attrs), so a warm `ls -l` never reaches us. */
+	cfg->attr_timeout = m->opts.cache_timeout;
 	/* Names come and go as files are written and loaded. */
 	cfg->negative_timeout = 0;
 	cfg->kernel_cache = 0;

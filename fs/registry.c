@@ -148,6 +148,14 @@ bool mdfs_reg_listed(struct mdfs_registry *r, const struct mdfs_reg_entry *e)
 	return listed;
 }
 
+bool mdfs_reg_empty(struct mdfs_registry *r)
+{
+	pthread_mutex_lock(&r->lock);
+	bool empty = r->head == NULL;
+	pthread_mutex_unlock(&r->lock);
+	return empty;
+}
+
 struct mdfs_reg_entry *mdfs_reg_find(struct mdfs_registry *r, const char *key,
 				     mdfs_reg_match_fn match, const void *ud)
 {

@@ -74,6 +74,8 @@ int mdfs_reg_add_unique(struct mdfs_registry *r, struct mdfs_reg_entry *e) MDC_M
 bool mdfs_reg_unlist(struct mdfs_registry *r, struct mdfs_reg_entry *e);
 bool mdfs_reg_listed(struct mdfs_registry *r, const struct mdfs_reg_entry *e) MDC_MUSTCHECK;
 
+/* True when nothing is listed (a snapshot). */
+bool mdfs_reg_empty(struct mdfs_registry *r) MDC_MUSTCHECK;
 /* The newest listed entry with key for which match (NULL: any) is true, with
  * a reference for the caller (mdfs_reg_put it); NULL when there is none. */
 struct mdfs_reg_entry *mdfs_reg_find(struct mdfs_registry *r, const char *key,
