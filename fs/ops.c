@@ -113,7 +113,10 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 	if (rc < 0)
 		return rc;
 	if (p.queries) {
+		/* Query files change as they are written and checked, and their
+		 * results' sizes as they are read: the kernel keeps none of it. */
 		rc = mdfs_queries_getattr(m, &p, path, fi, st);
+		forget_attrs(path);
 	} else if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, st);
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
@@ -279,6 +282,7 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return rc;
 	if (p.queries) {
 		rc = mdfs_queries_create(m, &p, fi);
+		forget_written(path);
 		mdfs_path_free(&p);
 		return rc;
 	}
@@ -313,8 +317,10 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 		return rc;
 	if (p.queries) {
 		rc = writing && m->opts.ro ? -EROFS : mdfs_queries_open(m, &p, path, fi);
-		if (rc == 0)
+		if (rc == 0) {
 			fi->direct_io = 1;
+			forget_written(path); /* its opener's fstat must reach us */
+		}
 		mdfs_path_free(&p);
 		return rc;
 	}
