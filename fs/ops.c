@@ -297,7 +297,7 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	rc = lookup(m, &dir, &e);
 	struct mdfs_wfile *w = NULL;
 	if (rc == 0)
-		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, &w);
+		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, (fi->flags & O_APPEND) != 0, &w);
 	if (rc == 0)
 		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	if (rc == 0)
@@ -344,17 +344,21 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			rc = mdfs_handle_open(fi, m, &mdfs_text_ops, text, NULL, 0);
 	} else if (writing) {
 		/* Rewriting a table (its .csv) or a view (its .sql): only as a
-		 * whole (O_TRUNC), never in place. A table's .sql is read-only. */
+		 * whole (O_TRUNC), never in place; a table's .csv may also be
+		 * appended to (`>>`: O_APPEND). A table's .sql is read-only. */
+		bool append = (fi->flags & O_APPEND) && !(fi->flags & O_TRUNC) && p.fmt == MDFS_FMT_CSV;
 		rc = lookup(m, &p, &e);
 		if (rc == 0 && p.fmt == MDFS_FMT_SQL && e.kind == MDFS_ENT_TABLE)
 			rc = -EACCES;
-		else if (rc == 0 && (!(fi->flags & O_TRUNC) ||
+		else if (rc == 0 && ((!(fi->flags & O_TRUNC) && !append) ||
 				     (p.fmt == MDFS_FMT_CSV ? e.kind == MDFS_ENT_VIEW : p.fmt != MDFS_FMT_SQL)))
 			rc = -EPERM;
+		else if (rc == 0 && append)
+			rc = mdfs_w_append(m, path, p.db, p.schema, p.fname[2], &w);
 		else if (rc == 0 || rc == -ENOENT)
 			/* A table replaced whole, or a name the kernel still
 			 * remembers from before its spooled file went away. */
-			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, &w);
+			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, append, &w);
 		if (rc == 0)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
@@ -394,7 +398,9 @@ static int mdfs_read(const char *path, char *buf, size_t size, off_t off, struct
 static int mdfs_write(const char *path, const char *buf, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	return mdfs_handle_write(fi, buf, size, off);
+	/* O_APPEND: the kernel's offset is the size it last saw (a table file
+	 * shows 0); the bytes go at the spool's end instead. */
+	return mdfs_handle_write(fi, buf, size, (fi->flags & O_APPEND) ? -1 : off);
 }
 
 /* Every close() of a descriptor: a written "<name>.csv" loads here, and this

@@ -33,6 +33,9 @@ struct mdfs_wfile {
 	unsigned refs;          /* names listing it + open handles */
 	int opens;              /* open handles */
 	bool dirty;             /* created, truncated or written since the last load */
+	bool append;            /* `>>` to a table file: its rows are added to the
+				 * table (a new one when there is none); writes go at
+				 * the end (see mdfs_w_append) */
 	mode_t mode;
 	struct timespec mtime;
 	/* Its current name (changed by a rename with io and mu held, so either
@@ -409,6 +412,7 @@ static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 			snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : strerror(-rc));
 	} else if (rc == 0) {
 		mdc_seed_settings_apply(&so, &o);
+		o.append = w->append;
 		struct load_args a = { .w = w, .o = &o };
 		snprintf(a.path, sizeof a.path, "/proc/self/fd/%d", w->fd);
 		char what[256];
@@ -465,8 +469,9 @@ static int set_name(struct mdfs_wfile *w, const char *path, const char *db, cons
 	return 0;
 }
 
-int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
-		  const char *fname, mode_t mode, struct mdfs_wfile **out)
+/* A new spooled file named path, open once; listed when asked. */
+static int wfile_new(struct mdfs *m, const char *path, const char *db, const char *schema,
+		     const char *fname, mode_t mode, bool append, bool listed, struct mdfs_wfile **out)
 {
 	if (bad_table_name(path, fname))
 		return -EINVAL;
@@ -488,7 +493,8 @@ int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *
 	w->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &w->mtime);
 	int rc = set_name(w, path, db, schema, fname);
-	if (rc == 0)
+	w->append = append && w->table && has_suffix(fname, CSV_SUFFIX); /* only a table file appends */
+	if (rc == 0 && listed)
 		rc = name_add(w, path, db, schema, fname, NULL); /* over a spooled file: a new one */
 	if (rc < 0) {
 		wfile_put(w);
@@ -496,6 +502,18 @@ int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *
 	}
 	*out = w;
 	return 0;
+}
+
+int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
+		  const char *fname, mode_t mode, bool append, struct mdfs_wfile **out)
+{
+	return wfile_new(m, path, db, schema, fname, mode, append, true, out);
+}
+
+int mdfs_w_append(struct mdfs *m, const char *path, const char *db, const char *schema,
+		  const char *fname, struct mdfs_wfile **out)
+{
+	return wfile_new(m, path, db, schema, fname, 0644, true, false, out);
 }
 
 static void drop_open(struct mdfs *m, struct mdfs_wfile *w, bool flush);
@@ -549,7 +567,9 @@ int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 {
 	pthread_mutex_lock(&w->io);
 	off_t cur = 0;
-	int rc = w->table ? 0 : mdfs_w_size(w, &cur);
+	int rc = w->table && off >= 0 && !w->append ? 0 : mdfs_w_size(w, &cur);
+	if (rc == 0 && (off < 0 || w->append))
+		off = cur; /* O_APPEND: at the end, whatever offset the kernel guessed */
 	if (rc == 0 && !w->table) {
 		off_t end = off + (off_t)size;
 		rc = charge(w, end > cur ? end : cur, true);
@@ -593,12 +613,16 @@ int mdfs_w_truncate(struct mdfs_wfile *w, off_t size)
 	return rc;
 }
 
-/* Load w if it is dirty, loadable and still listed under its name (w->io held). */
+/* Load w if it is dirty, loadable and still listed under its name (an
+ * append: never listed, and an empty one adds nothing yet) (w->io held). */
 static int flush_locked(struct mdfs *m, struct mdfs_wfile *w)
 {
 	if (!w->table)
 		return 0;
-	bool listed = wfile_listed(w);
+	off_t size;
+	if (w->append && mdfs_w_size(w, &size) == 0 && size == 0)
+		return 0; /* bash's `>>` closes a duplicate before the program writes */
+	bool listed = w->append || wfile_listed(w);
 	pthread_mutex_lock(&w->mu);
 	bool dirty = w->dirty;
 	w->dirty = false;
@@ -613,7 +637,6 @@ static int flush_locked(struct mdfs *m, struct mdfs_wfile *w)
 		return -EBUSY;
 	}
 	int rc = load(m, w);
-	off_t size;
 	if (rc < 0 && mdfs_w_size(w, &size) == 0 && size == 0) {
 		/* An empty file is never a table: every close() says so (bash's
 		 * `: > t.csv` closes twice and reports only the second). */

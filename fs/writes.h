@@ -38,15 +38,28 @@ struct mdfs_wfile;
 
 /* Create (or truncate) the file at path, a direct child of a schema
  * directory db/schema with raw (encoded) file name fname. Returns 0 and *out
- * (one open reference), or -errno. */
+ * (one open reference), or -errno. append (O_CREAT|O_APPEND, `>>` to a name
+ * the kernel thought missing): a table file loads as an append (as below),
+ * which makes a new table only when there is none at close(). */
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
-		  const char *fname, mode_t mode, struct mdfs_wfile **out) MDC_MUSTCHECK;
+		  const char *fname, mode_t mode, bool append, struct mdfs_wfile **out) MDC_MUSTCHECK;
+/* `>>` to an existing table's file (O_APPEND without O_TRUNC): a spool of
+ * this open's own, never listed (the table stays what others see); what is
+ * written goes at its end, whatever the offset; the flush that follows
+ * writes adds its rows to the table in one transaction (mdc_seed_options
+ * .append): a first line equal to the table's header is skipped, a failure
+ * fails that close() and goes to the error file, the table as it was.
+ * Appends and rewrites of one table apply one at a time, in close order;
+ * concurrent appends all apply. -EPERM when fname is not a table file. */
+int mdfs_w_append(struct mdfs *m, const char *path, const char *db, const char *schema,
+		  const char *fname, struct mdfs_wfile **out) MDC_MUSTCHECK;
 /* Open an existing spooled file (-ENOENT when path has none). O_TRUNC empties
  * it (and makes it dirty). */
 int mdfs_w_open(struct mdfs *m, const char *path, int flags, struct mdfs_wfile **out) MDC_MUSTCHECK;
 int mdfs_w_read(struct mdfs_wfile *w, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 /* The spool's size now: 0 and *size, or -errno. */
 int mdfs_w_size(struct mdfs_wfile *w, off_t *size) MDC_MUSTCHECK;
+/* off < 0 (or an append's spool): at the end. */
 int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 int mdfs_w_truncate(struct mdfs_wfile *w, off_t size) MDC_MUSTCHECK;
 /* Load now if dirty and loadable; returns the load's outcome (0 or -errno). */

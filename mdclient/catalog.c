@@ -293,6 +293,43 @@ static int parse_bool(const PGresult *res, int row, int col)
 	return -1;
 }
 
+int mdc_catalog_columns_result(const PGresult *res, const char *db, const char *schema,
+			       const char *rel, mdc_column_list *out, mdc_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int n = PQntuples(res);
+	if (n == 0)
+		return mdc_error_set(err, ENOENT, "catalog: no table or view \"%s\".\"%s\" in \"%s\"",
+				     schema, rel, db);
+	out->cols = calloc((size_t)n, sizeof *out->cols);
+	if (!out->cols)
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 0))
+			continue; /* PostgreSQL relation without columns */
+		mdc_column *col = &out->cols[out->n];
+		col->name = dup_value(res, i, 0);
+		col->type = dup_value(res, i, 1);
+		col->nullable = parse_bool(res, i, 2);
+		out->n++;
+		if (!col->name || !col->type) {
+			mdc_column_list_free(out);
+			return mdc_error_set(err, ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+int mdc_catalog_columns_query(mdc_conn *c, const char *db, const char *schema, const char *rel,
+			      const char *params[3], int *nparams)
+{
+	const char *all[3] = { db, schema, rel };
+	const char *const *p = catalog_params(mdc_conn_impl(c), all, 3, nparams);
+	for (int i = 0; i < *nparams; i++)
+		params[i] = p[i];
+	return 0;
+}
+
 int mdc_list_columns(mdc_conn *c, const char *db, const char *schema, const char *rel,
 		     mdc_column_list *out, mdc_error *err)
 {
@@ -307,38 +344,13 @@ int mdc_list_columns(mdc_conn *c, const char *db, const char *schema, const char
 		return mdc_error_set(err, EINVAL, "catalog: no schema or relation");
 	if ((rc = check_conn(c, err)) < 0 || (rc = resolve_db(c, db, &db, err)) < 0)
 		return rc;
-	const char *params[3] = { db, schema, rel };
+	const char *p[3];
 	int np;
-	const char *const *p = catalog_params(mdc_conn_impl(c), params, 3, &np);
-
+	(void)mdc_catalog_columns_query(c, db, schema, rel, p, &np);
 	rc = query(c, mdc_conn_impl(c)->sql_columns, np, p, &res, err);
 	if (rc < 0)
 		return rc;
-	int n = PQntuples(res);
-	if (n == 0) {
-		PQclear(res);
-		return mdc_error_set(err, ENOENT, "catalog: no table or view \"%s\".\"%s\" in \"%s\"",
-				     schema, rel, db);
-	}
-	out->cols = calloc((size_t)n, sizeof *out->cols);
-	if (!out->cols) {
-		PQclear(res);
-		return mdc_error_set(err, ENOMEM, "out of memory");
-	}
-	for (int i = 0; i < n; i++) {
-		if (PQgetisnull(res, i, 0))
-			continue; /* PostgreSQL relation without columns */
-		mdc_column *col = &out->cols[out->n];
-		col->name = dup_value(res, i, 0);
-		col->type = dup_value(res, i, 1);
-		col->nullable = parse_bool(res, i, 2);
-		out->n++;
-		if (!col->name || !col->type) {
-			PQclear(res);
-			mdc_column_list_free(out);
-			return mdc_error_set(err, ENOMEM, "out of memory");
-		}
-	}
+	rc = mdc_catalog_columns_result(res, db, schema, rel, out, err);
 	PQclear(res);
-	return 0;
+	return rc;
 }

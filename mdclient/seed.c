@@ -10,6 +10,7 @@
 #include "mdclient/seed.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,62 +24,55 @@
 #include "mdclient/internal/seed_int.h"
 
 #define DEFAULT_BATCH_ROWS 50000
+#define SEED_SMALL_ROWS 1000
+#define SEED_SMALL_BYTES ((int64_t)8 << 20)
 #define DEFAULT_BATCH_BYTES ((size_t)8 << 20)
 
-/* BEGIN, schema, then drop and create (or, to keep an existing table,
- * truncate). */
-static int prepare_table(seed_loader *L, const char *db, const char *schema)
+/* The statements that make the table ready after BEGIN, into out[] (each
+ * malloc'd; *n of them): CREATE SCHEMA when asked, then DROP and CREATE, or
+ * TRUNCATE to keep an existing table (L->types), or nothing (an append). */
+static int table_statements(seed_loader *L, const char *db, const char *schema, char *out[3],
+			    size_t *n)
 {
-	int rc = seed_exec(L, "BEGIN");
-	if (rc < 0)
-		return rc;
+	*n = 0;
 	if (L->o && L->o->create_schema) {
-		char *sql = mdc_dialect_create_schema_sql(L->conn, db, schema, true, L->err);
-		if (!sql)
+		if (!(out[(*n)++] = mdc_dialect_create_schema_sql(L->conn, db, schema, true, L->err)))
 			return -L->err->errnum;
-		rc = seed_exec(L, sql);
-		free(sql);
-		if (rc < 0)
-			return rc;
 	}
+	if (L->append)
+		return 0;
 	mdc_buf s = { 0 };
 	if (L->types) {
-		if (mdc_buf_puts(&s, "TRUNCATE TABLE ") < 0 || mdc_buf_puts(&s, L->rel) < 0) {
-			mdc_buf_free(&s);
-			return mdc_error_set(L->err, ENOMEM, "out of memory");
-		}
-		rc = seed_exec(L, s.data);
-		mdc_buf_free(&s);
-		return rc;
+		if (mdc_buf_puts(&s, "TRUNCATE TABLE ") < 0 || mdc_buf_puts(&s, L->rel) < 0)
+			goto oom;
+		out[(*n)++] = s.data;
+		return 0;
 	}
-	if (mdc_buf_puts(&s, "DROP TABLE IF EXISTS ") < 0 || mdc_buf_puts(&s, L->rel) < 0 || mdc_buf_puts(&s, " CASCADE") < 0) {
-		mdc_buf_free(&s);
-		return mdc_error_set(L->err, ENOMEM, "out of memory");
-	}
-	rc = seed_exec(L, s.data);
-	s.len = 0;
-	if (rc < 0) {
-		mdc_buf_free(&s);
-		return rc;
-	}
-	if (mdc_buf_puts(&s, "CREATE TABLE ") < 0 || mdc_buf_puts(&s, L->rel) < 0 || mdc_buf_puts(&s, " (") < 0) {
-		mdc_buf_free(&s);
-		return mdc_error_set(L->err, ENOMEM, "out of memory");
-	}
+	if (mdc_buf_puts(&s, "DROP TABLE IF EXISTS ") < 0 || mdc_buf_puts(&s, L->rel) < 0 ||
+	    mdc_buf_puts(&s, " CASCADE") < 0)
+		goto oom;
+	out[(*n)++] = s.data;
+	mdc_buf_init(&s);
+	if (mdc_buf_puts(&s, "CREATE TABLE ") < 0 || mdc_buf_puts(&s, L->rel) < 0 || mdc_buf_puts(&s, " (") < 0)
+		goto oom;
 	for (size_t i = 0; i < L->p->n; i++) {
 		if ((i && mdc_buf_puts(&s, ", ") < 0) || mdc_buf_puts(&s, L->qcols[i]) < 0 || mdc_buf_putc(&s, ' ') < 0 ||
-		    mdc_buf_puts(&s, L->p->cols[i].sql_type) < 0) {
-			mdc_buf_free(&s);
-			return mdc_error_set(L->err, ENOMEM, "out of memory");
-		}
+		    mdc_buf_puts(&s, L->p->cols[i].sql_type) < 0)
+			goto oom;
 	}
-	if (mdc_buf_putc(&s, ')') < 0) {
-		mdc_buf_free(&s);
-		return mdc_error_set(L->err, ENOMEM, "out of memory");
-	}
-	rc = seed_exec(L, s.data);
+	if (mdc_buf_putc(&s, ')') < 0)
+		goto oom;
+	out[(*n)++] = s.data;
+	return 0;
+oom:
 	mdc_buf_free(&s);
-	return rc;
+	return mdc_error_set(L->err, ENOMEM, "out of memory");
+}
+
+static void free_statements(char *st[3], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(st[i]);
 }
 
 static int load_rows(seed_loader *L, const char *path)
@@ -99,7 +93,7 @@ static int load_rows(seed_loader *L, const char *path)
 	size_t n;
 	int blank;
 	int64_t row = 0, next_report = SEED_PROGRESS_STEP;
-	rc = mdc_csv_next(r, &f, &n, &blank, L->err); /* header */
+	rc = p->has_header ? mdc_csv_next(r, &f, &n, &blank, L->err) : 1; /* header */
 	if (rc <= 0) {
 		if (rc == 0)
 			rc = mdc_error_set(L->err, EIO, "the file changed while loading");
@@ -187,15 +181,6 @@ out:
 	return rc;
 }
 
-static int view_check(seed_loader *L, const char *db, const char *schema, const char *table,
-		      const char *display)
-{
-	int rc = mdc_dialect_is_view(L->conn, db, schema, table, L->err);
-	if (rc > 0)
-		return mdc_error_set(L->err, EEXIST, "Cannot seed to '%s', it is a view", display);
-	return rc;
-}
-
 /* Names joined with ", " into buf (cut short when it is full). */
 static void join_names(char *buf, size_t size, size_t n, const char *(*name)(const void *, size_t),
 		       const void *v)
@@ -218,43 +203,64 @@ static const char *table_name(const void *v, size_t i)
 	return ((const mdc_column_list *)v)->cols[i].name;
 }
 
-/* Truncate semantics (o->truncate): when the table exists, L->types gets its
+/* Truncate semantics (o->truncate), table there (cl): L->types gets its
  * column types in the file's column order; its names must be the file's. */
-static int existing_table(mdc_conn *c, seed_loader *L, const char *db, const char *schema,
-			  const char *table, const char *display)
+static int match_columns(seed_loader *L, const mdc_column_list *cl, const char *display)
 {
-	mdc_column_list cl = { 0 };
-	int rc = mdc_list_columns(c, db, schema, table, &cl, L->err);
-	if (rc == -ENOENT) {
-		mdc_error_clear(L->err);
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
 	const seed_plan *p = L->p;
+	int rc = 0;
 	L->types = calloc(p->n ? p->n : 1, sizeof *L->types);
-	int same = L->types && cl.n == p->n;
+	int same = L->types && cl->n == p->n;
 	for (size_t i = 0; same && i < p->n; i++) {
 		size_t j = 0;
-		while (j < cl.n && strcmp(cl.cols[j].name, p->cols[i].name) != 0)
+		while (j < cl->n && strcmp(cl->cols[j].name, p->cols[i].name) != 0)
 			j++;
-		same = j < cl.n;
-		if (same && !(L->types[i] = strdup(cl.cols[j].type)))
+		same = j < cl->n;
+		if (same && !(L->types[i] = strdup(cl->cols[j].type)))
 			rc = -ENOMEM;
 	}
-	if (!L->types || rc == -ENOMEM) {
-		rc = mdc_error_set(L->err, ENOMEM, "out of memory");
-	} else if (!same) {
+	if (!L->types || rc == -ENOMEM)
+		return mdc_error_set(L->err, ENOMEM, "out of memory");
+	if (!same) {
 		char mine[160], theirs[160];
 		join_names(mine, sizeof mine, p->n, plan_name, p);
-		join_names(theirs, sizeof theirs, cl.n, table_name, &cl);
-		rc = mdc_error_set(L->err, EINVAL,
-				   "seed %s: the file's columns (%s) are not the table's (%s); the "
-				   "table is left as it was: run with --full-refresh to drop and "
-				   "recreate it (full_refresh=true in a .seed sidecar)",
-				   display, mine, theirs);
+		join_names(theirs, sizeof theirs, cl->n, table_name, cl);
+		return mdc_error_set(L->err, EINVAL,
+				     "seed %s: the file's columns (%s) are not the table's (%s); the "
+				     "table is left as it was: run with --full-refresh to drop and "
+				     "recreate it (full_refresh=true in a .seed sidecar)",
+				     display, mine, theirs);
 	}
-	mdc_column_list_free(&cl);
+	return 0;
+}
+
+/* One round trip: is db.schema.table a view (-EEXIST), and with want_cols
+ * its columns into *cl (cl->n == 0: no such table). */
+static int probe_table(mdc_conn *c, const char *db, const char *schema, const char *table,
+		       const char *display, int want_cols, mdc_column_list *cl, mdc_error *err)
+{
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
+	seed_script s;
+	memset(&s, 0, sizeof s);
+	const char *vp[3] = { db, schema, table }, *cp[3];
+	int np = 0;
+	seed_script_add(&s, d->sql_is_view, 3, vp, PGRES_TUPLES_OK);
+	if (want_cols) {
+		(void)mdc_catalog_columns_query(c, db, schema, table, cp, &np);
+		seed_script_add(&s, d->sql_columns, np, cp, PGRES_TUPLES_OK);
+	}
+	memset(cl, 0, sizeof *cl);
+	int rc = seed_script_run(mdc_conn_pg(c), d->id, &s, "seed", err);
+	if (rc == 0 && s.st[0].res && PQntuples(s.st[0].res) > 0)
+		rc = mdc_error_set(err, EEXIST, "Cannot seed to '%s', it is a view", display);
+	if (rc == 0 && want_cols) {
+		rc = mdc_catalog_columns_result(s.st[1].res, db, schema, table, cl, err);
+		if (rc == -ENOENT) {
+			mdc_error_clear(err);
+			rc = 0;
+		}
+	}
+	seed_script_clear(&s);
 	return rc;
 }
 
@@ -304,6 +310,62 @@ static int rollback(seed_loader *L)
 	return PQtransactionStatus(L->pg) == PQTRANS_IDLE ? 0 : -EIO;
 }
 
+/* One batch (seed_script.c, one round trip): BEGIN, [the view check], the
+ * table's statements, [insert: the small load's INSERT], [COMMIT]. */
+static int table_script(seed_loader *L, const char *db, const char *schema, const char *table,
+			const char *display, int check_view, const char *insert, int commit)
+{
+	char *st[3];
+	size_t n = 0;
+	int rc = table_statements(L, db, schema, st, &n);
+	if (rc < 0) {
+		free_statements(st, n);
+		return rc;
+	}
+	const mdc_dialect_impl *d = mdc_conn_impl(L->conn);
+	const char *vp[3] = { db, schema, table };
+	seed_script s;
+	memset(&s, 0, sizeof s);
+	seed_script_add(&s, "BEGIN", 0, NULL, PGRES_COMMAND_OK);
+	size_t vi = s.n;
+	if (check_view) /* a view makes the DROP TABLE fail on both engines */
+		seed_script_add(&s, d->sql_is_view, 3, vp, PGRES_TUPLES_OK);
+	for (size_t i = 0; i < n; i++)
+		seed_script_add(&s, st[i], 0, NULL, PGRES_COMMAND_OK);
+	if (insert)
+		seed_script_add(&s, insert, 0, NULL, PGRES_COMMAND_OK);
+	if (commit)
+		seed_script_add(&s, "COMMIT", 0, NULL, PGRES_COMMAND_OK);
+	rc = seed_script_run(L->pg, d->id, &s, "load", L->err);
+	if (check_view && s.st[vi].res && PQntuples(s.st[vi].res) > 0) {
+		if (rc == 0 && commit) /* never: DROP TABLE refuses a view */
+			mdc_log(LOG_ERR, "seed %s: a view, yet its DROP TABLE went through", display);
+		rc = mdc_error_set(L->err, EEXIST, "Cannot seed to '%s', it is a view", display);
+	}
+	if (rc == 0 && commit && PQtransactionStatus(L->pg) != PQTRANS_IDLE)
+		rc = mdc_error_set(L->err, EIO, "seed %s: the transaction did not end", display);
+	seed_script_clear(&s);
+	free_statements(st, n);
+	return rc;
+}
+
+/* A small load in one round trip: pass 2 builds one INSERT … VALUES in
+ * memory, then the whole transaction goes as one batch. */
+static int small_load(seed_loader *L, const char *db, const char *schema, const char *table,
+		      const char *display, const char *path, int check_view)
+{
+	L->method = MDC_SEED_VALUES;
+	L->hold = 1;
+	L->batch_rows = SIZE_MAX;
+	L->batch_bytes = SIZE_MAX;
+	int rc = L->p->rows > 0 ? load_rows(L, path) : 0;
+	if (rc < 0)
+		return rc;
+	if (L->append && L->p->rows == 0)
+		return 0; /* nothing to add: no round trip at all */
+	return table_script(L, db, schema, table, display, check_view, L->batch_n > 0 ? L->b.data : NULL, 1);
+}
+
 int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *table,
 		  const char *path, const mdc_seed_options *o, mdc_seed_result *res,
 		  mdc_error *err)
@@ -330,9 +392,18 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		return mdc_error_set(err, ENOMEM, "out of memory");
 	snprintf(display, dlen, "%s.%s", schema, table);
 
+	/* An append needs the table's columns before reading the file: they
+	 * name its fields, and tell whether its first line is a header. */
+	mdc_column_list cl = { 0 };
+	if (o->append && (rc = probe_table(c, db, schema, table, display, 1, &cl, err)) < 0) {
+		free(display);
+		return rc;
+	}
+	int append = o->append && cl.n > 0; /* no table: a new seed */
 	seed_plan p;
-	rc = seed_plan_read(path, o, &p, err);
+	rc = seed_plan_read(path, o, append ? &cl : NULL, &p, err);
 	if (rc < 0) {
+		mdc_column_list_free(&cl);
 		free(display);
 		return rc;
 	}
@@ -340,6 +411,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	 * timeout may have closed it meanwhile. Then reconnect it (a retry by
 	 * the caller would read the file again, and idle again). */
 	if ((rc = mdc_conn_revive(c, err)) < 0) {
+		mdc_column_list_free(&cl);
 		seed_plan_clear(&p);
 		free(display);
 		return rc;
@@ -353,6 +425,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	L.conn = c;
 	L.p = &p;
 	L.o = o;
+	L.append = append;
 	mdc_error local;
 	L.err = err ? err : &local;
 	L.batch_rows = o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
@@ -391,11 +464,23 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		rc = -L.err->errnum;
 		goto out;
 	}
-	rc = view_check(&L, db, schema, table, display);
-	if (rc == 0 && o->truncate)
-		rc = existing_table(c, &L, db, schema, table, display);
+	/* The view check (and the existing table's columns) ride in the small
+	 * load's batch, else take one round trip. */
+	int small = p.rows <= SEED_SMALL_ROWS && p.size <= SEED_SMALL_BYTES;
+	if (append) {
+		rc = match_columns(&L, &cl, display); /* the same names: the types */
+	} else if (o->truncate) {
+		if ((rc = probe_table(c, db, schema, table, display, 1, &cl, err)) == 0 && cl.n > 0)
+			rc = match_columns(&L, &cl, display);
+	}
 	if (rc < 0)
 		goto out;
+	if (small) {
+		rc = small_load(&L, db, schema, table, display, path, !append && !o->truncate);
+		if (rc < 0)
+			goto out;
+		goto done;
+	}
 
 	/* Choose the method. */
 	int try_copy = 0;
@@ -412,7 +497,9 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	} else if (L.method == MDC_SEED_COPY) {
 		try_copy = 1;
 	}
-	rc = prepare_table(&L, db, schema);
+	/* BEGIN, [the view check], the table's statements: one round trip. */
+	int check_view = !append && !o->truncate;
+	rc = table_script(&L, db, schema, table, display, check_view, NULL, 0);
 	if (rc < 0)
 		goto out;
 	if (try_copy && p.rows > 0) {
@@ -435,7 +522,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 						   display);
 				goto out;
 			}
-			rc = prepare_table(&L, db, schema);
+			rc = table_script(&L, db, schema, table, display, 0, NULL, 0);
 			if (rc < 0)
 				goto out;
 		}
@@ -457,6 +544,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	rc = seed_exec(&L, "COMMIT");
 	if (rc < 0)
 		goto out;
+done:;
 	double secs = (double)(mdc_now_ms() - t0) / 1000.0;
 	if (res) {
 		res->rows = p.rows;
@@ -483,6 +571,7 @@ out:
 		}
 	}
 	loader_free(&L);
+	mdc_column_list_free(&cl);
 	seed_plan_clear(&p);
 	free(display);
 	return rc;

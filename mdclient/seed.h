@@ -14,6 +14,12 @@
  *   pass 2  read the file again and insert every row, each value converted to
  *           what dbt loads (007 → 7, $5 → 5, True → true, dates as ISO text);
  *   COMMIT.
+ * Round trips: a load of at most 1,000 rows (and 8 MiB) is one batch of
+ * statements - BEGIN, the view check, DROP/CREATE, one INSERT, COMMIT - in
+ * ONE round trip (libpq's pipeline mode, else one multi-statement query,
+ * else one at a time when the server refuses both); with o->truncate or
+ * o->append one more before it (the view check and the table's columns).
+ * Larger loads stream batches (COPY where the server takes it).
  * On any failure the transaction is rolled back: the previous table (if any)
  * is exactly as it was. Never a partial table.
  *
@@ -100,6 +106,15 @@ typedef struct mdc_seed_options {
 	 * as it was). Other names: -EINVAL with dbt's hint to use --full-refresh.
 	 * No table: created as with 0. 0 = full refresh (DROP + CREATE). */
 	int truncate;
+	/* 1 = append (the mount's `>>`): when the table exists, the file's rows
+	 * are added to it in one transaction; its columns, in the table's
+	 * order, are the file's; a first line equal to the table's column names
+	 * is a header and skipped, any other first line is a row; each value is
+	 * converted as dbt reads it and cast by the server to the column's type
+	 * (a value that does not fit fails the load, the table as it was). An
+	 * empty file, or a header alone, appends nothing. No table: a new seed
+	 * (the file's first line is its header). */
+	int append;
 } mdc_seed_options;
 
 typedef struct mdc_seed_result {

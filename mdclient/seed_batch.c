@@ -31,7 +31,7 @@ static int fail_load(seed_loader *L, const PGresult *res, const char *what)
 
 int seed_batch_flush(seed_loader *L)
 {
-	if (L->batch_n == 0)
+	if (L->batch_n == 0 || L->hold)
 		return 0;
 	int rc;
 	if (L->method == MDC_SEED_COPY) {

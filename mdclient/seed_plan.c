@@ -223,7 +223,67 @@ static void plan_half_free(plan_half *h)
 	h->inf = NULL;
 }
 
-int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, mdc_error *err)
+/* The header's names, renamed as dbt does (empty → a, b, …; repeats → x_2). */
+static int header_names(const mdc_csv_field *f, size_t n, char ***out, mdc_error *err)
+{
+	char **names = calloc(n, sizeof *names);
+	if (!names)
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char *nm = f[i].len ? strndup(f[i].ptr, f[i].len) : letter_name(i);
+		if (nm && name_taken(names, i, nm)) {
+			size_t base = strlen(nm);
+			char *cand = malloc(base + 24);
+			for (unsigned k = 2; cand; k++) {
+				snprintf(cand, base + 24, "%s_%u", nm, k);
+				if (!name_taken(names, i, cand))
+					break;
+			}
+			free(nm);
+			nm = cand;
+		}
+		if (!nm) {
+			for (size_t j = 0; j < i; j++)
+				free(names[j]);
+			free(names);
+			return mdc_error_set(err, ENOMEM, "out of memory");
+		}
+		names[i] = nm;
+	}
+	*out = names;
+	return 0;
+}
+
+static int copy_names(const mdc_column_list *given, char ***out, mdc_error *err)
+{
+	char **names = calloc(given->n, sizeof *names);
+	for (size_t i = 0; names && i < given->n; i++) {
+		if (!(names[i] = strdup(given->cols[i].name))) {
+			for (size_t j = 0; j < i; j++)
+				free(names[j]);
+			free(names);
+			names = NULL;
+		}
+	}
+	if (!names)
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	*out = names;
+	return 0;
+}
+
+/* The first record equals the given names. */
+static int equals_names(const mdc_csv_field *f, size_t n, const mdc_column_list *names)
+{
+	if (n != names->n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (f[i].len != strlen(names->cols[i].name) || memcmp(f[i].ptr, names->cols[i].name, f[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column_list *given,
+		   seed_plan *p, mdc_error *err)
 {
 	plan_half half;
 	memset(&half, 0, sizeof half);
@@ -243,46 +303,44 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, md
 	rc = mdc_csv_next(r, &f, &n, &blank, err);
 	if (rc < 0)
 		goto out;
-	if (rc == 0) {
-		rc = mdc_error_set(err, EINVAL, "the file is empty (a seed needs at least a header line)");
-		goto out;
+	size_t nf = n; /* fields of the first record */
+	int first_is_row = 0;
+	char **names = NULL;
+	if (given) {
+		/* An append: the table's columns; a first line equal to them is a header. */
+		if (given->n == 0 || given->n > MAX_COLUMNS) {
+			rc = mdc_error_set(err, EINVAL, "the table has %zu columns", given->n);
+			goto out;
+		}
+		p->has_header = rc == 1 && equals_names(f, nf, given);
+		first_is_row = rc == 1 && !p->has_header;
+		n = given->n;
+		rc = copy_names(given, &names, err);
+	} else {
+		p->has_header = 1;
+		if (rc == 0) {
+			rc = mdc_error_set(err, EINVAL, "the file is empty (a seed needs at least a header line)");
+			goto out;
+		}
+		if (n == 0) {
+			rc = mdc_error_set(err, EINVAL, "the header line (line 1) is empty");
+			goto out;
+		}
+		if (n > MAX_COLUMNS) {
+			rc = mdc_error_set(err, EINVAL, "the header has %zu columns (at most %d)", n, MAX_COLUMNS);
+			goto out;
+		}
+		rc = header_names(f, n, &names, err);
 	}
-	if (n == 0) {
-		rc = mdc_error_set(err, EINVAL, "the header line (line 1) is empty");
+	if (rc < 0)
 		goto out;
-	}
-	if (n > MAX_COLUMNS) {
-		rc = mdc_error_set(err, EINVAL, "the header has %zu columns (at most %d)", n, MAX_COLUMNS);
-		goto out;
-	}
 	p->cols = calloc(n, sizeof *p->cols);
-	char **names = calloc(n, sizeof *names);
-	if (!p->cols || !names) {
+	if (!p->cols) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
 		free(names);
 		rc = mdc_error_set(err, ENOMEM, "out of memory");
 		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *nm = f[i].len ? strndup(f[i].ptr, f[i].len) : letter_name(i);
-		if (nm && name_taken(names, i, nm)) {
-			size_t base = strlen(nm);
-			char *cand = malloc(base + 24);
-			for (unsigned k = 2; cand; k++) {
-				snprintf(cand, base + 24, "%s_%u", nm, k);
-				if (!name_taken(names, i, cand))
-					break;
-			}
-			free(nm);
-			nm = cand;
-		}
-		if (!nm) {
-			for (size_t j = 0; j < i; j++)
-				free(names[j]);
-			free(names);
-			rc = mdc_error_set(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		names[i] = nm;
 	}
 	p->n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -314,19 +372,25 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p, md
 	plan_half_start(&half, path, fd, size, mdc_csv_consumed(r, &pending_cr), p, o);
 	int64_t next_report = SEED_PROGRESS_STEP;
 	for (;;) {
-		if (seed_cancelled(o)) {
-			rc = mdc_error_set(err, ECANCELED, "cancelled");
-			goto out;
+		if (first_is_row) {
+			first_is_row = 0; /* f still holds it */
+			n = nf;
+		} else {
+			if (seed_cancelled(o)) {
+				rc = mdc_error_set(err, ECANCELED, "cancelled");
+				goto out;
+			}
+			rc = mdc_csv_next(r, &f, &n, &blank, err);
+			if (rc < 0)
+				goto out;
+			if (rc == 0)
+				break;
 		}
-		rc = mdc_csv_next(r, &f, &n, &blank, err);
-		if (rc < 0)
-			goto out;
-		if (rc == 0)
-			break;
 		p->rows++;
 		if (n > p->n) {
-			rc = mdc_error_set(err, EINVAL, "row %lld (line %lld) has %zu values, but the header has %zu columns",
-					   (long long)p->rows, (long long)mdc_csv_record_line(r), n, p->n);
+			rc = mdc_error_set(err, EINVAL, "row %lld (line %lld) has %zu values, but the %s has %zu columns",
+					   (long long)p->rows, (long long)mdc_csv_record_line(r), n,
+					   given ? "table" : "header", p->n);
 			goto out;
 		}
 		size_t rec = 0;
@@ -381,7 +445,7 @@ int mdc_seed_plan_file(const char *path, const mdc_seed_options *o, mdc_seed_pla
 {
 	memset(out, 0, sizeof *out);
 	seed_plan p;
-	int rc = seed_plan_read(path, o, &p, err);
+	int rc = seed_plan_read(path, o, NULL, &p, err);
 	if (rc < 0)
 		return rc;
 	out->names = calloc(p.n, sizeof *out->names);

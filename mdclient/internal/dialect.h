@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "mdclient/common.h"
+#include "mdclient/catalog.h"
 #include "mdclient/conn.h"
 #include "mdclient/error.h"
 #include "mdclient/parquet.h"
@@ -125,5 +126,15 @@ int mdc_dialect_end_read_only(mdc_conn *c) MDC_MUSTCHECK;
 /* "CREATE SCHEMA [IF NOT EXISTS] ..." for db.schema. malloc'd, or NULL with err. */
 char *mdc_dialect_create_schema_sql(mdc_conn *c, const char *db, const char *schema,
 				    bool if_not_exists, mdc_error *err);
+
+/* The columns query (the dialect's sql_columns) of db.schema.rel (db
+ * resolved): its parameters into params, their count into *nparams. 0. */
+int mdc_catalog_columns_query(mdc_conn *c, const char *db, const char *schema, const char *rel,
+			      const char *params[3], int *nparams);
+/* That query's answer as a column list (free with mdc_column_list_free):
+ * 0, -ENOENT (no rows: no such relation), -ENOMEM. */
+struct pg_result;
+int mdc_catalog_columns_result(const struct pg_result *res, const char *db, const char *schema,
+			       const char *rel, mdc_column_list *out, mdc_error *err) MDC_MUSTCHECK;
 
 #endif

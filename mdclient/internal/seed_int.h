@@ -16,6 +16,7 @@
 #include "mdclient/seed.h"
 #include "mdclient/internal/seed_infer.h"
 #include "mdclient/internal/buf.h"
+#include "mdclient/catalog.h"
 
 #define SEED_PROGRESS_STEP ((int64_t)4 << 20)
 
@@ -33,6 +34,9 @@ typedef struct seed_plan {
 	int64_t rows;
 	int64_t size;
 	size_t max_record;     /* bytes of the longest record's fields */
+	int has_header;        /* the first record is a header (not a row); always
+	                        * with the file's own names, else only when it
+	                        * equals the given names (an append) */
 } seed_plan;
 
 
@@ -53,6 +57,8 @@ typedef struct seed_loader {
 	size_t batch_n;
 	int batch_values;      /* the current batch is VALUES (DuckDB split fallback) */
 	int in_copy;
+	int append;            /* rows go into the existing table as they are */
+	int hold;              /* keep the batch in b (a script sends it), never send it */
 	int64_t rows_sent;
 	/* per-row scratch */
 	const char **vals;
@@ -64,9 +70,12 @@ typedef struct seed_loader {
 /* ---- seed_plan.c ---- */
 
 /* Pass 1 over the file at path: *p filled (free with seed_plan_clear), or
- * -errno with err and *p empty. */
-int seed_plan_read(const char *path, const mdc_seed_options *o, seed_plan *p,
-		   mdc_error *err) MDC_MUSTCHECK;
+ * -errno with err and *p empty. names NULL: the header names the columns.
+ * names given (an append to a table with these columns, in its order): they
+ * are the columns; a first line equal to them is a header and skipped,
+ * anything else is the first row. */
+int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column_list *names,
+		   seed_plan *p, mdc_error *err) MDC_MUSTCHECK;
 void seed_plan_clear(seed_plan *p);
 /* open(2) a regular file for reading: the fd and *size, or -errno with err. */
 int seed_open_input(const char *path, int64_t *size, mdc_error *err) MDC_MUSTCHECK;
@@ -99,5 +108,42 @@ int seed_batch_split_sql(seed_loader *L) MDC_MUSTCHECK;
 int seed_copy_start(seed_loader *L) MDC_MUSTCHECK;
 /* End a COPY (failure: abort it with that reason). 0 or -errno with L->err. */
 int seed_copy_end(seed_loader *L, const char *failure);
+
+/* ---- seed_script.c: statements in one round trip ----
+ * A script is a few statements sent at once: in libpq's pipeline mode (one
+ * Sync), or where the server refuses that, as one multi-statement simple
+ * query (parameters inlined as quoted literals); where both are refused,
+ * one by one. What a server refused is remembered for the process, per
+ * dialect. */
+#define SEED_SCRIPT_MAX 8
+typedef struct seed_script {
+	size_t n;
+	struct {
+		const char *sql;
+		int nparams;
+		const char *params[3];
+		ExecStatusType expect;
+		PGresult *res;         /* the answer when expect is PGRES_TUPLES_OK */
+	} st[SEED_SCRIPT_MAX];
+	size_t failed;             /* the statement that failed (when run fails) */
+} seed_script;
+
+/* Add a statement (sql borrowed until the script is cleared). */
+void seed_script_add(seed_script *s, const char *sql, int nparams, const char *const *params,
+		     ExecStatusType expect);
+/* Run it on pg: 0 when every statement did as expected; else -errno with
+ * err (prefixed by what) and s->failed, the transaction (if the script
+ * opened one) left for the caller to roll back. A server that refuses the
+ * batching (pipeline, then multi-statement) is tried the next way, after
+ * rolling back what the refused attempt began; the last way is one
+ * statement per round trip. Every wait has the answer deadline. */
+int seed_script_run(PGconn *pg, mdc_dialect dialect, seed_script *s, const char *what,
+		    mdc_error *err) MDC_MUSTCHECK;
+void seed_script_clear(seed_script *s);
+/* The ways of batching this process found refused for the dialect
+ * (SEED_BATCH_* bits), for tests and logs. */
+#define SEED_BATCH_NO_PIPELINE 1
+#define SEED_BATCH_NO_MULTI 2
+int seed_script_refused(mdc_dialect dialect);
 
 #endif

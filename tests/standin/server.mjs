@@ -94,6 +94,7 @@ class Session {
     this.query = null; // the statement executing right now: {ac: AbortController, reason}
     this.streamGen = 0; // bumped per DuckDB execution; a suspended portal is only valid for its own
     this.skipToSync = false;
+    this.executedSinceSync = false; // refuse_pipelining: an Execute not yet followed by Sync
   }
 
   /** After a good password: set up DuckDB, send the start-up messages, run the message loop. */
@@ -195,6 +196,10 @@ class Session {
   async dispatch({ type, body }) {
     if (this.skipToSync && type !== 'S') return; // after an error in the extended protocol
     try {
+      if (sw().refuse_pipelining && this.executedSinceSync && (type === 'P' || type === 'B' || type === 'Q')) {
+        throw notSupported('pipelining is not supported: send Sync after each Execute');
+      }
+      if (type === 'E') this.executedSinceSync = true;
       switch (type) {
         case 'Q': return await this.simpleQuery(new W.BodyReader(body).cstring());
         case 'P': return await this.parse(new W.BodyReader(body));
@@ -204,6 +209,7 @@ class Session {
         case 'C': return this.closeMessage(new W.BodyReader(body));
         case 'S':
           this.skipToSync = false;
+          this.executedSinceSync = false;
           this.out.push(W.readyForQuery(this.txStatus));
           return this.out.flush();
         case 'H': return this.out.flush();
@@ -274,6 +280,7 @@ class Session {
     this.portals.delete('');
     const plans = splitStatements(sql).map(classify);
     try {
+      if (plans.length > 1 && sw().refuse_multi_statement) throw notSupported('multi-statement queries are not supported');
       if (plans.length === 0) {
         this.out.push(W.emptyQueryResponse());
       } else {
