@@ -466,7 +466,10 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	}
 	/* The view check (and the existing table's columns) ride in the small
 	 * load's batch, else take one round trip. */
-	int small = p.rows <= SEED_SMALL_ROWS && p.size <= SEED_SMALL_BYTES;
+	/* (An explicit method or batch size, as tests and benchmarks ask for,
+	 * takes the streaming path.) */
+	int small = p.rows <= SEED_SMALL_ROWS && p.size <= SEED_SMALL_BYTES && o->method == MDC_SEED_AUTO &&
+		    !o->batch_rows && !o->batch_bytes;
 	if (append) {
 		rc = match_columns(&L, &cl, display); /* the same names: the types */
 	} else if (o->truncate) {

@@ -14,7 +14,8 @@
  *   pass 2  read the file again and insert every row, each value converted to
  *           what dbt loads (007 → 7, $5 → 5, True → true, dates as ISO text);
  *   COMMIT.
- * Round trips: a load of at most 1,000 rows (and 8 MiB) is one batch of
+ * Round trips: a load of at most 1,000 rows (and 8 MiB; o->method AUTO, no
+ * batch size given) is one batch of
  * statements - BEGIN, the view check, DROP/CREATE, one INSERT, COMMIT - in
  * ONE round trip (libpq's pipeline mode, else one multi-statement query,
  * else one at a time when the server refuses both); with o->truncate or
