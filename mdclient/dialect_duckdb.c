@@ -67,8 +67,6 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 	.copy_in_max_line = (size_t)1 << 20,
 	.split_load = true,
 
-	.stream_fetch = false,
-
 	.export_binary_copy = false,
 	.value_text = MDC_PARQUET_TEXT_DUCKDB,
 

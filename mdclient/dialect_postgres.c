@@ -78,12 +78,6 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 	.copy_in_max_line = 0,
 	.split_load = false,
 
-	/* Measured on PostgreSQL 15 (5M rows, 9 columns): the backend spends
-	 * less CPU on the text SELECT than on COPY TO STDOUT in binary, text
-	 * or csv form, so the rows come as text; FETCH batches save the
-	 * per-row PGresult of single-row mode. */
-	.stream_fetch = true,
-
 	.export_binary_copy = true,
 	.value_text = MDC_PARQUET_TEXT_POSTGRES,
 

@@ -17,18 +17,6 @@
  * PGRES_TUPLES_OK and the NULL that follows it: a connection that breaks or
  * a query that fails mid-way is an error, never a silently short file.
  *
- * Where the dialect says stream_fetch (PostgreSQL), the query is instead
- * "BEGIN; DECLARE mdfs_stream NO SCROLL CURSOR FOR SELECT ...; FETCH n" and
- * then one "FETCH n" at a time: a PGresult per batch, not per row (libpq 15's
- * single-row mode copies the column descriptors into a fresh PGresult for
- * every row: ~18 % of the daemon's CPU for a 5M-row table). The next FETCH
- * is sent as soon as a batch arrives, before it is formatted, so the server
- * works while we format. n starts small (the first bytes of a big table come
- * as fast as before) and grows to about FETCH_BYTES of rows, at most
- * FETCH_MAX. A short batch is the end: COMMIT is sent and the end reported
- * at once (every row is there); closing reads COMMIT's answer. Closing early
- * reads or cancels the one FETCH in flight, then ROLLBACK.
- *
  * COPY ... TO STDOUT is not used, on either dialect: PostgreSQL's CSV differs
  * from ours (t/f booleans) and DuckDB's does not quote leading/trailing
  * blanks, so its bytes would not follow the one set of rules in csv_out.c.
@@ -57,13 +45,6 @@
  * file must never take seconds. */
 #define CLOSE_CANCEL_MS 200
 
-/* Cursor batches (stream_fetch): the first FETCH, the most rows and about
- * how many bytes of CSV one FETCH asks for. */
-#define FETCH_FIRST 100
-#define FETCH_MAX 50000
-#define FETCH_BYTES ((size_t)4 << 20)
-#define CURSOR_SQL_NAME "mdfs_stream"
-
 typedef enum stream_state {
 	ST_RUNNING,  /* results still to come */
 	ST_DONE,     /* final PGRES_TUPLES_OK seen and the results drained */
@@ -83,16 +64,6 @@ struct mdc_stream {
 	stream_state state;
 	mdc_error fail;      /* sticky error for ST_FAILED */
 	bool txn;            /* a query file's: in its read-only transaction */
-	/* stream_fetch only */
-	bool cursor;
-	bool inflight;       /* a FETCH or COMMIT was sent, its NULL not read yet */
-	bool committing;     /* the in-flight query is the final COMMIT */
-	PGresult *batch;     /* rows being formatted (batch_row..) */
-	int batch_row;
-	PGresult *next;      /* the in-flight FETCH's rows, once arrived */
-	int fetch_n;         /* rows the in-flight FETCH asked for */
-	int last_rows;       /* rows of the last batch formatted */
-	size_t batch_bytes;  /* CSV bytes formatted from it */
 };
 
 /* Record a failure: the stream is over, every later read returns it. */
@@ -132,8 +103,6 @@ static int format_result(mdc_stream *s, const PGresult *res, mdc_error *err)
 
 enum { STEP_MORE = 1, STEP_END = 0, STEP_NOT_READY = 2 };
 
-static int cursor_step(mdc_stream *s, bool nonblock, mdc_error *e);
-
 /* Take the next result and format it. nonblock: return STEP_NOT_READY
  * instead of waiting. Returns STEP_MORE (bytes may have been added),
  * STEP_END (final result seen and drained: s->state is ST_DONE) or -errno
@@ -144,12 +113,6 @@ static int step(mdc_stream *s, bool nonblock, mdc_error *err)
 	mdc_error_clear(&e);
 	int rc;
 
-	if (s->cursor) {
-		rc = cursor_step(s, nonblock, &e);
-		if (rc >= 0)
-			return rc;
-		goto failed;
-	}
 	if (PQisBusy(s->pg)) {
 		if (nonblock) {
 			if (!PQconsumeInput(s->pg)) {
@@ -204,120 +167,6 @@ failed:
 	if (err)
 		*err = s->fail;
 	return fail_errno(s);
-}
-
-/* Send "FETCH n" (or COMMIT when n is 0) on the cursor. 0 or -errno in e. */
-static int cursor_send(mdc_stream *s, int n, mdc_error *e)
-{
-	char sql[64];
-	if (n > 0)
-		snprintf(sql, sizeof sql, "FETCH %d FROM " CURSOR_SQL_NAME, n);
-	else
-		snprintf(sql, sizeof sql, "COMMIT");
-	if (!PQsendQuery(s->pg, sql))
-		return mdc_pq_fail(e, s->pg, NULL, s->what);
-	s->inflight = true;
-	s->committing = n == 0;
-	s->fetch_n = n;
-	return 0;
-}
-
-/* The size of the FETCH after a batch of rows that made bytes of CSV. */
-static int next_fetch(int asked, int rows, size_t bytes)
-{
-	size_t per_row = rows > 0 ? bytes / (size_t)rows + 1 : 1;
-	size_t n = FETCH_BYTES / per_row;
-	size_t grow = (size_t)asked * 4;
-	if (n > grow)
-		n = grow;
-	if (n > FETCH_MAX)
-		n = FETCH_MAX;
-	return n < 1 ? 1 : (int)n;
-}
-
-/* step() for a cursor: format one row of the current batch, or take the
- * next batch (sending the FETCH after it first), or end. */
-static int cursor_step(mdc_stream *s, bool nonblock, mdc_error *e)
-{
-	int rc;
-	if (s->batch && s->batch_row < PQntuples(s->batch)) {
-		size_t before = s->buf.len;
-		if ((rc = mdc_csv_put_row(&s->buf, s->batch, s->batch_row, &s->cols)) != 0)
-			return mdc_error_set(e, -rc, "%s: out of memory", s->what);
-		s->batch_row++;
-		s->batch_bytes += s->buf.len - before;
-		return STEP_MORE;
-	}
-	if (s->batch) {
-		s->last_rows = PQntuples(s->batch);
-		PQclear(s->batch);
-		s->batch = NULL;
-	}
-	if (s->committing) {
-		/* The last batch is formatted; COMMIT's answer is read at close. */
-		s->state = ST_DONE;
-		return STEP_END;
-	}
-	/* Read the in-flight FETCH (after the BEGIN and DECLARE of the
-	 * first one) up to its end. */
-	for (;;) {
-		if (PQisBusy(s->pg)) {
-			if (nonblock) {
-				if (!PQconsumeInput(s->pg))
-					return mdc_pq_fail(e, s->pg, NULL, s->what);
-				if (PQisBusy(s->pg))
-					return STEP_NOT_READY;
-			} else if ((rc = mdc_pq_wait_ready(s->pg, mdc_pq_answer_deadline(), s->what, e)) != 0) {
-				return rc;
-			}
-		}
-		PGresult *res = PQgetResult(s->pg);
-		if (!res)
-			break;
-		ExecStatusType st = PQresultStatus(res);
-		if (st == PGRES_COMMAND_OK && !s->next) {
-			PQclear(res); /* BEGIN, DECLARE */
-		} else if (st == PGRES_TUPLES_OK && !s->next) {
-			s->next = res;
-		} else {
-			rc = mdc_pq_fail(e, s->pg, res, s->what);
-			PQclear(res);
-			if (rc == 0)
-				rc = mdc_error_set(e, EIO, "%s: unexpected result (%s)", s->what,
-						   PQresStatus(st));
-			return rc;
-		}
-	}
-	s->inflight = false;
-	if (!s->next)
-		return mdc_error_set(e, EIO, "%s: FETCH gave no rows result", s->what);
-	PGresult *res = s->next;
-	s->next = NULL;
-	if (!s->header_done) {
-		if ((rc = mdc_csv_cols_init(&s->cols, res)) != 0 ||
-		    (rc = mdc_csv_put_header(&s->buf, res)) != 0) {
-			PQclear(res);
-			return mdc_error_set(e, -rc, "%s: out of memory", s->what);
-		}
-		s->header_done = true;
-	} else if (PQnfields(res) != s->cols.n) {
-		PQclear(res);
-		return mdc_error_set(e, EIO, "%s: result shape changed mid-stream", s->what);
-	}
-	int n = PQntuples(res);
-	/* Ask for the next batch before formatting this one; a short batch is
-	 * the end: COMMIT instead. */
-	int more = n >= s->fetch_n ? next_fetch(s->fetch_n, s->last_rows, s->batch_bytes) : 0;
-	if ((rc = cursor_send(s, more, e)) != 0) {
-		PQclear(res);
-		return rc;
-	}
-	if (!more)
-		s->final_seen = true;
-	s->batch = res;
-	s->batch_row = 0;
-	s->batch_bytes = 0;
-	return STEP_MORE;
 }
 
 static ssize_t stream_read(mdc_stream *s, char *buf, size_t len, bool some, mdc_error *err)
@@ -380,77 +229,10 @@ ssize_t mdc_stream_read_some(mdc_stream *s, char *buf, size_t len, mdc_error *er
  * arrived, cancel and read on for at most CLOSE_CANCEL_MS. 0, or -EIO when the
  * connection cannot be brought back to idle in that time (the caller closes
  * it: a slow cancel is not a dead endpoint). */
-/* Read results up to the NULL that ends the query in flight, for at most
- * until deadline. 0, or -EIO. */
-static int read_to_end(mdc_stream *s, int64_t deadline)
-{
-	mdc_error e;
-	PGresult *res;
-	for (long n = 0;; n++) {
-		mdc_error_clear(&e);
-		int rc = (n & 255) == 255 && mdc_now_ms() >= deadline
-			 ? mdc_error_set(&e, ETIMEDOUT, "rows still coming")
-			 : mdc_pq_wait_ready(s->pg, deadline, s->what, &e);
-		if (rc != 0) {
-			mdc_log(LOG_INFO, "%s: no end within %d ms of closing (%s); closing the connection",
-				s->what, CLOSE_CANCEL_MS, e.message);
-			return -EIO;
-		}
-		if (!(res = PQgetResult(s->pg)))
-			return 0;
-		PQclear(res);
-	}
-}
-
-/* drain() for a cursor: the query in flight (a FETCH is cancelled unless it
- * already ended; COMMIT is waited for), then ROLLBACK unless the
- * transaction is over. Bounded by CLOSE_CANCEL_MS. */
-static int cursor_drain(mdc_stream *s)
-{
-	PGresult *res;
-	PQclear(s->batch);
-	PQclear(s->next);
-	s->batch = s->next = NULL;
-	if (PQstatus(s->pg) != CONNECTION_OK)
-		return -EIO;
-	int64_t deadline = mdc_now_ms() + CLOSE_CANCEL_MS;
-	if (s->inflight) {
-		if (!PQconsumeInput(s->pg))
-			return -EIO;
-		bool ended = false;
-		while (!PQisBusy(s->pg)) {
-			if (!(res = PQgetResult(s->pg))) {
-				ended = true;
-				break;
-			}
-			PQclear(res);
-		}
-		if (!ended) {
-			if (!s->committing) {
-				mdc_log(LOG_DEBUG, "%s: closed before the end, cancelling", s->what);
-				mdc_conn_cancel(s->conn);
-			}
-			if (read_to_end(s, deadline) < 0)
-				return -EIO;
-		}
-		s->inflight = false;
-	}
-	PGTransactionStatusType ts = PQtransactionStatus(s->pg);
-	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
-		mdc_log(LOG_DEBUG, "SQL: ROLLBACK");
-		if (!PQsendQuery(s->pg, "ROLLBACK") || read_to_end(s, deadline) < 0)
-			return -EIO;
-	}
-	return 0;
-}
-
 static int drain(mdc_stream *s)
 {
 	mdc_error e;
 	PGresult *res;
-
-	if (s->cursor)
-		return cursor_drain(s);
 
 	if (s->results_done)
 		return 0;
@@ -513,10 +295,7 @@ static int stream_start(mdc_stream *s, const char *sql, bool extended, mdc_strea
 		s->results_done = true; /* nothing was sent */
 		goto fail;
 	}
-	if (s->cursor) {
-		s->inflight = true;
-		s->fetch_n = FETCH_FIRST;
-	} else if (!PQsetSingleRowMode(s->pg)) {
+	if (!PQsetSingleRowMode(s->pg)) {
 		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", s->what);
 		goto fail;
 	}
@@ -579,12 +358,8 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	char *qname = mdc_pq_qualified(pg, db, schema, rel, err);
 	if (!qname)
 		return err->errnum ? -err->errnum : -EINVAL;
-	/* A cursor needs a transaction of its own: not inside the caller's. */
-	bool cursor = mdc_conn_impl(c)->stream_fetch && PQtransactionStatus(pg) == PQTRANS_IDLE;
 	char *sql = NULL, *what = NULL;
-	if (cursor ? asprintf(&sql, "BEGIN; DECLARE " CURSOR_SQL_NAME " NO SCROLL CURSOR FOR "
-			      "SELECT * FROM %s; FETCH %d FROM " CURSOR_SQL_NAME, qname, FETCH_FIRST) < 0
-		   : asprintf(&sql, "SELECT * FROM %s", qname) < 0)
+	if (asprintf(&sql, "SELECT * FROM %s", qname) < 0)
 		sql = NULL;
 	if (asprintf(&what, "read %s", qname) < 0)
 		what = NULL;
@@ -592,8 +367,6 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	mdc_stream *s = sql && what ? stream_new(c, what, err)
 		      : (mdc_error_set(err, ENOMEM, "stream: out of memory"), NULL);
 	free(what);
-	if (s)
-		s->cursor = cursor;
 	int rc = s ? stream_start(s, sql, false, out, err) : -err->errnum;
 	free(sql);
 	return rc;

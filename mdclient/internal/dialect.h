@@ -70,12 +70,6 @@ typedef struct mdc_dialect_impl {
 	size_t copy_in_max_line;
 	bool split_load;
 
-	/* CSV streaming (stream.c). stream_fetch: read through a cursor,
-	 * BEGIN; DECLARE ... NO SCROLL CURSOR; FETCH n at a time, one PGresult
-	 * per batch (libpq 15's single-row mode costs a PGresult per row);
-	 * false: SELECT in single-row mode. */
-	bool stream_fetch;
-
 	/* Parquet export: try COPY (SELECT ...) TO STDOUT (FORMAT binary) first;
 	 * value_text: the text forms the values arrive in. */
 	bool export_binary_copy;

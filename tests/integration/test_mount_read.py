@@ -10,7 +10,6 @@ import threading
 
 import pytest
 
-import testbed as tb
 from conftest import duckdb_query
 
 DUCK_EVERY_TYPE = r"""
@@ -162,43 +161,6 @@ def test_every_type_parses_to_the_engines_own_csv(server, shop):
         raw = f.read()
     line3 = [ln for ln in raw.split(b"\n") if ln.startswith(b"3,")][0]
     assert line3.startswith(b'3,,,,,,,"",,')
-
-
-def test_postgres_cursor_batches_give_the_engines_csv(pg, mount_factory):
-    """On PostgreSQL rows come through a cursor, FETCH by FETCH (100 rows, then
-    batches growing to ~1 MiB): 12,000 rows of every type span several
-    batches, and the bytes still parse to the engine's own CSV. Closing
-    mid-stream leaves no query and no open transaction, and the connection
-    serves the next read."""
-    setup_schema(pg)
-    pg.psql("CREATE VIEW mt.many AS SELECT g AS k, e.* FROM generate_series(1, 1500) g "
-            "CROSS JOIN mt.every_type e", dbname="shop")
-    m = mount_factory(pg)
-    path = m.path("shop", "mt", "many.csv")
-    with open(path, newline="") as f:
-        got = parse(f.read())
-    want = parse(engine_csv(pg, "SELECT * FROM mt.many"))
-    bcol = want[0].index("b")
-    for row in want[1:]:
-        row[bcol] = {"t": "true", "f": "false"}.get(row[bcol], row[bcol])
-    assert got[0] == want[0]
-    assert len(got) == 12001
-    key = lambda r: (int(r[0]), int(r[1]))  # noqa: E731
-    assert sorted(got[1:], key=key) == sorted(want[1:], key=key)
-
-    r = subprocess.run(["head", "-n", "2", path], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and r.stdout.startswith("k,id,")
-
-    def settled():
-        q = pg.psql("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
-                    "(state = 'active' OR state LIKE 'idle in transaction%') AND datname = 'shop'",
-                    dbname="shop", args=("-A", "-t"))
-        return q.stdout.strip() == "0"
-
-    tb.wait_for(settled, 10, "no query and no open transaction after closing mid-stream")
-    with open(path, newline="") as f:
-        assert len(parse(f.read())) == 12001
-    pg.psql("DROP VIEW mt.many", dbname="shop")
 
 
 def test_common_readers(server, shop, tmp_path):
