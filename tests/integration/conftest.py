@@ -94,6 +94,11 @@ class Server:
         e.update(extra)
         return e
 
+    def valgrind_env(self, **extra):
+        """env() for a program under valgrind: its TLS handshake alone can take
+        seconds on a busy machine, so the connect deadline is a minute."""
+        return self.env(MDFS_TEST_SOURCE=self.source + " connect_timeout=60", **extra)
+
     def psql(self, sql, dbname=None, check=True, args=(), token=None):
         """Run SQL through psql over TLS, logged in with the admin token (or token)."""
         env = dict(os.environ, PGPASSWORD=self.admin_token if token is None else token)

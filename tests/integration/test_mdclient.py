@@ -11,8 +11,8 @@ from conftest import build_path, default_profile_only
 PROGRAMS = ["test_catalog", "test_stream", "test_seed"]
 
 
-def run(server, argv, timeout=600, **env):
-    r = subprocess.run(argv, env=server.env(**env), capture_output=True, text=True, timeout=timeout)
+def run(server, argv, timeout=600, valgrind=False, **env):
+    r = subprocess.run(argv, env=(server.valgrind_env if valgrind else server.env)(**env), capture_output=True, text=True, timeout=timeout)
     assert r.returncode == 0, f"{argv[-1]} on {server.engine} failed:\n{r.stdout}\n{r.stderr}"
     assert " 0 failed" in r.stdout
     return r
@@ -37,4 +37,4 @@ def test_program_valgrind(server, program):
     assert valgrind, "valgrind is not installed (tests/install-deps installs it)"
     run(server, [valgrind, "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
                  "--show-leak-kinds=definite,indirect", "--error-exitcode=97",
-                 build_path("tests", "c", program)], MDFS_TEST_VALGRIND="1")
+                 build_path("tests", "c", program)], valgrind=True, MDFS_TEST_VALGRIND="1")

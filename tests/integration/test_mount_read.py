@@ -276,6 +276,7 @@ def test_daemon_under_valgrind(server, mount_factory):
     m = mount_factory(server, wrapper=("valgrind", "-q", "--leak-check=full",
                                        "--errors-for-leak-kinds=definite,indirect",
                                        "--show-leak-kinds=definite,indirect", "--error-exitcode=97"),
+                      opts=("connect_timeout=60",),  # TLS under valgrind on a busy machine
                       allowed_stderr=("load /shop/mt/broken.csv", "loaded "))
     read_workload(m.path("shop", "mt"))
 

@@ -89,7 +89,8 @@ def export(server, rel, out, *opts, asan=False, valgrind=False, check=True):
     if valgrind:
         argv = [shutil.which("valgrind"), "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
                 "--show-leak-kinds=definite,indirect", "--error-exitcode=97", *argv]
-    r = subprocess.run(argv, env=server.env(), capture_output=True, text=True, timeout=1200)
+    env = server.valgrind_env() if valgrind else server.env()
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1200)
     if check:
         assert r.returncode == 0, f"parquet_cli failed:\n{r.stdout}\n{r.stderr}"
     return r
