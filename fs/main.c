@@ -182,6 +182,9 @@ int main(int argc, char **argv)
 		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PARQUET_SNAPPY : MDC_PARQUET_NONE);
 
 	if (add_fsname(&args, mdc_config_display(m.cfg)) < 0 ||
+	    /* the kernel checks the modes fs/ops.c shows (other users too,
+	     * with allow_other) */
+	    fuse_opt_add_arg(&args, "-odefault_permissions") < 0 ||
 	    (m.opts.ro && fuse_opt_add_arg(&args, "-oro") < 0)) {
 		fprintf(stderr, "mdfs: out of memory\n");
 		goto out_cache;

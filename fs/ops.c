@@ -87,19 +87,36 @@ static void forget_written(const char *path)
 		forget_attrs(err);
 }
 
-static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, struct stat *st)
+static bool ends_with(const char *s, const char *suffix)
 {
+	size_t ls = s ? strlen(s) : 0, lx = strlen(suffix);
+	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* Modes that mean what they show (the mount uses default_permissions): on
+ * a writable mount, database and schema directories (mkdir, create), a
+ * table's CSV file (replaced whole) and a view's .sql file (its definition)
+ * are writable by the mounting user; the root, a view's CSV, Parquet files,
+ * a table's .sql and everything under -o ro are read-only.
+ * depth: of the entry (1 database, 2 schema, 3 file); fname: its name. */
+static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, int depth, const char *fname,
+		      struct stat *st)
+{
+	bool writable = !m->opts.ro &&
+		(kind == MDFS_ENT_DIR ? depth == 1 || depth == 2
+		 : kind == MDFS_ENT_TABLE ? ends_with(fname, ".csv")
+		 : kind == MDFS_ENT_VIEW && ends_with(fname, ".sql"));
 	memset(st, 0, sizeof *st);
 	st->st_uid = m->uid;
 	st->st_gid = m->gid;
 	st->st_atime = st->st_mtime = st->st_ctime = m->mounted;
 	if (kind == MDFS_ENT_DIR) {
-		st->st_mode = S_IFDIR | 0555;
+		st->st_mode = S_IFDIR | (writable ? 0755 : 0555);
 		st->st_nlink = 2;
 	} else {
 		/* Size unknown until read: 0, served with direct_io (see open);
 		 * fstat() of an open file asks the handle (fs/csv_file.h). */
-		st->st_mode = S_IFREG | 0444;
+		st->st_mode = S_IFREG | (writable ? 0644 : 0444);
 		st->st_nlink = 1;
 		st->st_blksize = 128 * 1024;
 	}
@@ -118,7 +135,7 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		rc = mdfs_queries_getattr(m, &p, path, fi, st);
 		forget_attrs(path);
 	} else if (p.depth == 0) {
-		fill_stat(m, MDFS_ENT_DIR, st);
+		fill_stat(m, MDFS_ENT_DIR, 0, NULL, st);
 	} else if (p.depth == 3 && mdfs_w_getattr(m, path, st) == 0) {
 		/* a file being written, or an error file: it changes as it is
 		 * written and loaded, so the kernel keeps none of it */
@@ -133,13 +150,13 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		off_t size = 0;
 		int src = p.depth == 3 ? mdfs_handle_size(fi, path, fuse_get_context()->pid, &size) : 0;
 		if (src != 0) {
-			fill_stat(m, MDFS_ENT_TABLE, st);
+			fill_stat(m, MDFS_ENT_TABLE, p.depth, p.fname[p.depth - 1], st);
 			rc = src < 0 ? src : 0;
 		} else {
 			struct mdfs_entry e;
 			rc = lookup(m, &p, &e);
 			if (rc == 0)
-				fill_stat(m, e.kind, st);
+				fill_stat(m, e.kind, p.depth, p.fname[p.depth - 1], st);
 			if (rc == 0)
 				size = e.size;
 			if (rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
@@ -238,7 +255,7 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	for (size_t i = 0; i < d->n && !full; i++) {
 		if (x.n && extra_has(&x, d->ents[i].fname))
 			continue; /* being rewritten: the spooled file shows */
-		fill_stat(m, d->ents[i].kind, &st);
+		fill_stat(m, d->ents[i].kind, p.depth + 1, d->ents[i].fname, &st);
 		st.st_size = d->ents[i].size;
 		if (opens && open_in(path, d->ents[i].fname)) {
 			/* Its opener's size must not be shadowed by our 0 (see forget_attrs). */
@@ -250,7 +267,7 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	for (size_t i = 0; i < x.n && !full; i++)
 		full = filler(buf, x.names[i], &x.st[i], 0, FUSE_FILL_DIR_PLUS) != 0;
 	if (p.depth == 0 && !full) {
-		fill_stat(m, MDFS_ENT_DIR, &st);
+		fill_stat(m, MDFS_ENT_DIR, 1, MDFS_QUERIES_DIR, &st); /* as its getattr says */
 		(void)filler(buf, MDFS_QUERIES_DIR, &st, 0, FUSE_FILL_DIR_PLUS); /* ls -a shows it */
 	}
 	mdfs_dir_put(m->cache, d);
