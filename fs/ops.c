@@ -609,9 +609,16 @@ static int erofs_mknod(const char *path, mode_t mode, dev_t dev)
 static void *mdfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct mdfs *m = ctx();
-	cfg->entry_timeout = m->opts.cache_timeout;
+	/* Names are not cached by the kernel: our own catalog cache answers a
+	 * lookup without a query. Names come and go behind the kernel's back:
+	 * a failed load of a new table leaves no table behind its written
+	 * file, and with default_permissions the kernel checks a remembered
+	 * name with getattr before any open, so a remembered name would fail
+	 * every re-open with ENOENT for cache_timeout (fuse_invalidate_path
+	 * forgets attributes, never a name). */
+	cfg->entry_timeout = 0;
 	/* Attributes are cached as long as listings (what changes them forgets
-	 * them: see forget_attrs), so a warm `ls -l` never reaches us. */
+	 * them: see forget_attrs). */
 	cfg->attr_timeout = m->opts.cache_timeout;
 	/* Names come and go as files are written and loaded. */
 	cfg->negative_timeout = 0;

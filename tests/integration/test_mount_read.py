@@ -115,9 +115,14 @@ def test_tree_and_stat(server, shop):
     names = sorted(os.listdir(base))
     assert names == ["every_type.csv", "every_type.parquet", "every_type.sql",
                      "numbers.csv", "numbers.parquet", "numbers.sql"]
+    # True modes (a writable mount): a table's CSV is replaced by writing
+    # it, its Parquet file and its .sql only read; schema directories take
+    # new files.
     st = os.stat(os.path.join(base, "numbers.csv"))
-    assert st.st_mode & 0o170000 == 0o100000 and st.st_mode & 0o777 == 0o444
-    assert os.path.isdir(base)
+    assert st.st_mode & 0o170000 == 0o100000 and st.st_mode & 0o777 == 0o644
+    assert os.stat(os.path.join(base, "numbers.parquet")).st_mode & 0o777 == 0o444
+    assert os.stat(os.path.join(base, "numbers.sql")).st_mode & 0o777 == 0o444
+    assert os.path.isdir(base) and os.stat(base).st_mode & 0o777 == 0o755
     with pytest.raises(FileNotFoundError):
         os.stat(os.path.join(base, "missing.csv"))
     with pytest.raises(FileNotFoundError):
