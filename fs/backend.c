@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include "fs/catalog_cache.h"
+#include "fs/parquet_file.h"
 #include "mdclient/ddl.h"
 #include "mdclient/log.h"
 
@@ -77,6 +78,7 @@ int mdfs_drop_table(mdc_pool *pool, struct mdfs_cache *cache, const char *db, co
 	struct ddl_args a = { db, schema, table };
 	int rc = mdfs_with_conn(pool, db, "drop table", drop_table_cb, &a, NULL);
 	mdfs_cache_invalidate(cache, db, schema);
+	mdfs_parquet_forget(db);
 	return mdfs_fuse_errno(rc);
 }
 

@@ -21,9 +21,11 @@
 
 struct mdfs_parquet {
 	struct mdfs_reg_entry ent;  /* key: the path */
+	char *db;                   /* its database (immutable) */
 	pthread_mutex_t lock;       /* guards the fields below */
 	pthread_cond_t done;        /* production finished */
 	bool producing;
+	int error;                  /* the failed production's -errno (0: none) */
 	int fd;                     /* complete file; -1 while producing or after a failure */
 	off_t size;
 	double produced;            /* monotonic seconds */
@@ -39,6 +41,7 @@ static void destroy(struct mdfs_reg_entry *e)
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->lock);
 	mdfs_reg_entry_fini(&p->ent);
+	free(p->db);
 	free(p);
 }
 
@@ -169,8 +172,10 @@ static int produce(const char *db, const char *schema, const char *rel, const ch
 }
 
 /* A fresh listed spool of path, waiting for a production under way: 1 with
- * *out (an open of it), 0 when there is none (a stale or failed one is
- * unlisted: readers that have it keep their copy). */
+ * *out (an open of it), 0 when there is none (a stale one is unlisted:
+ * readers that have it keep their copy), or the -errno of the production it
+ * waited for: the waiters of one production share its failure instead of
+ * each redoing it (an open after the failed entry is gone tries again). */
 static int reuse(const char *path, struct mdfs_parquet **out)
 {
 	for (;;) {
@@ -183,6 +188,7 @@ static int reuse(const char *path, struct mdfs_parquet **out)
 			pthread_cond_wait(&p->done, &p->lock); /* someone else is producing it */
 		double now = mdc_now_s();
 		bool ok = fresh_locked(p, now);
+		int error = p->error;
 		if (ok) {
 			p->opens++;
 			p->used = now;
@@ -191,6 +197,10 @@ static int reuse(const char *path, struct mdfs_parquet **out)
 		if (ok) {
 			*out = p; /* the reference found is the handle's */
 			return 1;
+		}
+		if (error) {
+			mdfs_reg_put(&spools, e); /* its producer unlists it */
+			return error;
 		}
 		(void)mdfs_reg_unlist(&spools, e);
 		mdfs_reg_put(&spools, e);
@@ -202,9 +212,15 @@ int mdfs_parquet_open(const char *path, const char *db, const char *schema, cons
 {
 	struct mdfs_parquet *n;
 	for (;;) {
-		if (reuse(path, out))
-			return 0;
+		int rc = reuse(path, out);
+		if (rc != 0)
+			return rc > 0 ? 0 : rc;
 		if (!(n = calloc(1, sizeof *n)) || mdfs_reg_entry_init(&n->ent, path) < 0) {
+			free(n);
+			return -ENOMEM;
+		}
+		if (!(n->db = strdup(db))) {
+			mdfs_reg_entry_fini(&n->ent);
 			free(n);
 			return -ENOMEM;
 		}
@@ -230,6 +246,7 @@ int mdfs_parquet_open(const char *path, const char *db, const char *schema, cons
 		n->produced = n->used = mdc_now_s();
 	} else {
 		n->opens--;
+		n->error = rc;
 	}
 	pthread_cond_broadcast(&n->done);
 	pthread_mutex_unlock(&n->lock);
@@ -289,6 +306,22 @@ void mdfs_parquet_release(struct mdfs_parquet *h)
 	pthread_mutex_unlock(&h->lock);
 	mdfs_reg_put(&spools, &h->ent);
 	evict();
+}
+
+static bool in_db(const struct mdfs_reg_entry *e, const void *db)
+{
+	return strcmp(mdfs_reg_of(e, const struct mdfs_parquet, ent)->db, db) == 0;
+}
+
+void mdfs_parquet_forget(const char *db)
+{
+	struct mdfs_reg_entry **v;
+	size_t n;
+	if (mdfs_reg_snapshot(&spools, in_db, db, &v, &n) < 0)
+		return; /* out of memory: they go stale within cache_timeout */
+	for (size_t i = 0; i < n; i++)
+		(void)mdfs_reg_unlist(&spools, v[i]);
+	mdfs_reg_put_all(&spools, v, n);
 }
 
 off_t mdfs_parquet_known_size(const char *path)

@@ -5,8 +5,9 @@
  * mdc_parquet_export into an unnamed spool file (bounded memory: one row
  * group) and only a complete file is ever served - a failed export makes
  * open() fail with EIO and the partial spool is dropped. A produced file is
- * reused by later opens for cache_timeout seconds, and stat shows its real
- * size meanwhile. Spools nobody has open are evicted, oldest first, once
+ * reused by later opens for cache_timeout seconds (until a load or drop
+ * through the mount changes its database), and stat shows its real size
+ * meanwhile. Opens that wait for a production that fails all get its error. Spools nobody has open are evicted, oldest first, once
  * their total passes the budget (spool_max). Thread-safe.
  */
 #ifndef MDFS_PARQUET_FILE_H
@@ -35,6 +36,10 @@ int mdfs_parquet_open_query(const char *path, const char *sql, const char *name,
 int mdfs_parquet_read(struct mdfs_parquet *h, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 off_t mdfs_parquet_handle_size(const struct mdfs_parquet *h) MDC_MUSTCHECK;
 void mdfs_parquet_release(struct mdfs_parquet *h);
+/* A relation of database db changed (a load or a drop through the mount):
+ * its produced files, and those of every other relation of db (a view may
+ * read the changed one), are not reused; readers that have one keep it. */
+void mdfs_parquet_forget(const char *db);
 /* The size of a fresh produced file at path; 0 when there is none. */
 off_t mdfs_parquet_known_size(const char *path) MDC_MUSTCHECK;
 /* Drop every spool (at unmount). */

@@ -14,6 +14,7 @@
 #include "fs/backend.h"
 #include "fs/mdfs.h"
 #include "fs/names.h"
+#include "fs/parquet_file.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
 #include "fs/views.h"
@@ -444,7 +445,9 @@ static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 		}
 		rc = mdfs_fuse_errno(rc);
 	}
+	/* Even a failed load may have committed (a connection lost at COMMIT). */
 	mdfs_cache_invalidate(m->cache, w->db, w->schema);
+	mdfs_parquet_forget(w->db);
 	return rc;
 }
 
