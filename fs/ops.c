@@ -380,6 +380,9 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
 		rc = -ENOENT;
+	} else if (mdfs_w_exists(m, path) && (rc = lookup(m, &p, &e)) < 0) {
+		/* Another process is writing this table file: a reader reads the
+		 * table, and a new table does not exist until its load. */
 	} else if (p.fmt == MDFS_FMT_SQL) {
 		/* The definition the listing brought: no query. */
 		if ((rc = sql_text(m, &p, &text)) == 0)

@@ -152,59 +152,97 @@ static int poll_connect(PGconn *pg, int timeout_s)
 	}
 }
 
-/* Run sql, expecting success, without logging a failure (probes and
- * optional settings). Returns 0, or -1 with the SQLSTATE in state ("" if
- * none). The connection is drained either way. */
-static int quiet_exec(PGconn *pg, const char *sql, char state[6])
+/* Run sql on c without logging a failure (probes and optional settings),
+ * waiting for the answer as long as for every query (statement_timeout +
+ * io_timeout), never inside libpq: a server that stops answering right
+ * after the handshake fails the connect in time. 0 when it ran: *ok says
+ * it succeeded (a COPY OUT result counts when copy_ok: its data is read to
+ * the end), state holds the failure's SQLSTATE ("" if none). -errno with err
+ * when the server did not answer in time or the connection broke (then it
+ * is abandoned). */
+static int quiet_run(mdc_conn *c, const char *sql, bool copy_ok, bool *ok, char state[6],
+		     mdc_error *err)
 {
-	mdc_log(LOG_DEBUG, "sql: %s", sql);
-	PGresult *res = PQexec(pg, sql);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	PGconn *pg = c->pg;
+	int64_t deadline = mdc_now_ms() + c->answer_ms;
+	bool copied = false, failed = false;
+	int rc = 0;
 
-	snprintf(state, 6, "%s", s ? s : "");
-	PQclear(res);
-	if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
-		(void)mdc_pq_drain(pg);
-		return -1;
+	mdc_log(LOG_DEBUG, "sql: %s", sql);
+	*ok = false;
+	state[0] = '\0';
+	if (!PQsendQuery(pg, sql))
+		return mdc_pq_fail(err, pg, NULL, "connect");
+	for (;;) {
+		if ((rc = mdc_pq_wait_ready(pg, deadline, "connect", err)) < 0)
+			break;
+		PGresult *res = PQgetResult(pg);
+		if (!res)
+			break;
+		ExecStatusType st = PQresultStatus(res);
+		const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (s && !state[0])
+			snprintf(state, 6, "%s", s);
+		PQclear(res);
+		if (st == PGRES_COPY_OUT) {
+			copied = true;
+			char *buf = NULL;
+			int len;
+			while ((rc = mdc_pq_copy_next(pg, &buf, &len, deadline, "connect", err)) > 0) {
+				PQfreemem(buf);
+				buf = NULL;
+			}
+			if (rc < 0)
+				break;
+		} else if (st == PGRES_COPY_IN) {
+			failed = true;
+			if (PQputCopyEnd(pg, "mdclient: COPY FROM STDIN not expected") != 1) {
+				rc = mdc_pq_fail(err, pg, NULL, "connect");
+				break;
+			}
+		} else if (st == PGRES_COPY_BOTH) {
+			rc = mdc_error_set(err, EIO, "connect: the server started a replication stream");
+			break;
+		} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			failed = true;
+		}
 	}
-	return (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : -1;
+	if (rc == 0 && (PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE))
+		rc = mdc_error_set(err, EIO, "connect: connection lost: %s", PQerrorMessage(pg));
+	if (rc < 0) {
+		mdc_pq_abandon(pg);
+		c->fatal = true;
+		if (rc == -ETIMEDOUT)
+			rc = mdc_error_set(err, ETIMEDOUT, "connect: no answer from the server within %.1f s "
+					   "after the handshake", (double)c->answer_ms / 1000);
+		return rc;
+	}
+	*ok = !failed && copied == copy_ok;
+	return 0;
+}
+
+/* quiet_run for statements: 0 (it succeeded), 1 (refused: state says why),
+ * or -errno with err (no answer, connection broken). */
+static int quiet_exec(mdc_conn *c, const char *sql, char state[6], mdc_error *err)
+{
+	bool ok;
+	int rc = quiet_run(c, sql, false, &ok, state, err);
+	return rc < 0 ? rc : ok ? 0 : 1;
 }
 
 /* Does COPY (SELECT ...) TO STDOUT work here? Leaves the connection idle.
- * Returns 1 / 0, or -EIO when the connection broke during the probe. */
-static int probe_copy_out(PGconn *pg)
+ * Returns 1 / 0, or -errno when the connection broke or did not answer. */
+static int probe_copy_out(mdc_conn *c)
 {
-	const char *sql = "COPY (SELECT 1) TO STDOUT (FORMAT csv)";
-	int ok = 0;
-
-	mdc_log(LOG_DEBUG, "sql: %s", sql);
-	PGresult *res = PQexec(pg, sql);
-	if (res && PQresultStatus(res) == PGRES_COPY_OUT) {
-		char *buf = NULL;
-		int n;
-		ok = 1;
-		while ((n = PQgetCopyData(pg, &buf, 0)) > 0) {
-			PQfreemem(buf);
-			buf = NULL;
-		}
-		if (n != -1)
-			ok = 0;
-		PGresult *r;
-		while ((r = PQgetResult(pg)) != NULL) {
-			if (PQresultStatus(r) != PGRES_COMMAND_OK)
-				ok = 0;
-			PQclear(r);
-		}
-	} else if (res) {
-		mdc_log(LOG_DEBUG, "COPY TO STDOUT not available: %s",
-			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQresStatus(PQresultStatus(res)));
-	}
-	PQclear(res);
-	if (mdc_pq_drain(pg) < 0 || PQtransactionStatus(pg) != PQTRANS_IDLE)
-		return -EIO;
-	return ok;
+	char state[6];
+	bool ok;
+	mdc_error e;
+	int rc = quiet_run(c, "COPY (SELECT 1) TO STDOUT (FORMAT csv)", true, &ok, state, &e);
+	if (rc < 0)
+		return rc;
+	if (!ok)
+		mdc_log(LOG_DEBUG, "COPY TO STDOUT not available (SQLSTATE %s)", state[0] ? state : "none");
+	return ok ? 1 : 0;
 }
 
 /* A session setting the server refused: said once per process (a mount, a
@@ -224,7 +262,10 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	int rc;
 
 	/* Dialect: never from server_version. The one place that names them. */
-	if (quiet_exec(c->pg, "SELECT 1 FROM duckdb_databases() LIMIT 1", state) == 0) {
+	rc = quiet_exec(c, "SELECT 1 FROM duckdb_databases() LIMIT 1", state, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
 		c->d = &mdc_dialect_duckdb;
 	} else if (strcmp(state, "42883") == 0 || strcmp(state, "42P01") == 0) {
 		c->d = &mdc_dialect_postgres;
@@ -238,7 +279,9 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 		rc = mdc_conn_exec(c, c->d->session_sql, err);
 		if (rc < 0)
 			return rc;
-	} else if (quiet_exec(c->pg, c->d->session_sql, state) < 0) {
+	} else if ((rc = quiet_exec(c, c->d->session_sql, state, err)) < 0) {
+		return rc;
+	} else if (rc > 0) {
 		static atomic_bool said;
 		refused_once(&said, LOG_NOTICE, c->d->session_what, state,
 			     "timestamps with time zone are converted to UTC by mdfs");
@@ -251,7 +294,9 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 		if (c->d->statement_timeout_required) {
 			if ((rc = mdc_conn_exec(c, sql, err)) < 0)
 				return rc;
-		} else if (quiet_exec(c->pg, sql, state) < 0) {
+		} else if ((rc = quiet_exec(c, sql, state, err)) < 0) {
+			return rc;
+		} else if (rc > 0) {
 			static atomic_bool said;
 			refused_once(&said, LOG_WARNING, "SET statement_timeout", state,
 				     "queries run without a server-side limit");
@@ -264,6 +309,10 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	    mdc_pq_exec(c->pg, c->d->sql_current_db, 0, NULL, PGRES_TUPLES_OK, &res, NULL) == 0 &&
 	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		db = PQgetvalue(res, 0, 0);
+	if (!res && PQstatus(c->pg) != CONNECTION_OK) {
+		c->fatal = true; /* mdc_pq_exec gave up on it (no answer in time) */
+		return mdc_error_set(err, EIO, "connect: no answer from the server after the handshake");
+	}
 	c->dbname = strdup(db ? db : "");
 	PQclear(res);
 	if (!c->dbname)
@@ -391,7 +440,7 @@ const char *mdc_conn_dbname(const mdc_conn *c)
 bool mdc_conn_has_copy_out(mdc_conn *c)
 {
 	if (c->copy_out < 0) {
-		int rc = probe_copy_out(c->pg);
+		int rc = probe_copy_out(c);
 		if (rc < 0)
 			return false; /* the connection broke: mdc_conn_is_ok says so */
 		c->copy_out = rc;

@@ -19,38 +19,6 @@
 #include "mdclient/internal/dialect.h"
 #include "mdclient/internal/parquet_int.h"
 
-/* The next COPY OUT message: 1 with *buf (PQfreemem it) and *len, 0 at the
- * end of the COPY data (the final status follows from PQgetResult), or
- * -errno with err. Reads what the kernel has before polling, like
- * mdc_pq_wait_ready. */
-static int copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const char *what,
-		     mdc_error *err)
-{
-	bool consumed = false;
-	int tls_spins = 0;
-	for (;;) {
-		int n = PQgetCopyData(pg, buf, 1);
-		if (n > 0) {
-			*len = n;
-			return 1;
-		}
-		if (n == -1)
-			return 0;
-		if (n != 0)
-			return mdc_pq_fail(err, pg, NULL, what);
-		if (!consumed) {
-			if (!PQconsumeInput(pg))
-				return mdc_pq_fail(err, pg, NULL, what);
-			consumed = true;
-			continue;
-		}
-		consumed = false;
-		int rc = mdc_pq_wait_input(pg, deadline, &tls_spins, what, err);
-		if (rc < 0)
-			return rc;
-	}
-}
-
 /* After a failure: cancel what still runs and read the rest (COPY data
  * included), for at most 200 ms, so the connection can be reused; a server that
  * ignores the cancel leaves it busy, and the pool closes it. */
@@ -82,7 +50,7 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 			int len;
 			if (mdc_now_ms() >= deadline)
 				n = mdc_error_set(&e, ETIMEDOUT, "COPY data still coming");
-			else if ((n = copy_next(pg, &buf, &len, deadline, what, &e)) == 1)
+			else if ((n = mdc_pq_copy_next(pg, &buf, &len, deadline, what, &e)) == 1)
 				PQfreemem(buf);
 		}
 		if (n < 0) {
@@ -242,7 +210,7 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 	for (;;) {
 		char *buf = NULL;
 		int len = 0;
-		int n = copy_next(pg, &buf, &len, mdc_pq_answer_deadline(), what, err);
+		int n = mdc_pq_copy_next(pg, &buf, &len, mdc_pq_answer_deadline(), what, err);
 		if (n < 0) {
 			rc = n;
 			goto out;

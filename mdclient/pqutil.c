@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +47,21 @@ int mdc_pq_fail(mdc_error *err, PGconn *conn, const PGresult *res, const char *w
 	return rc;
 }
 
-/* Consume the rest of a COPY the server started: COPY OUT data is read and
- * dropped, COPY IN is ended with a failure message. Returns 0, or -EIO when
- * the connection broke (or is in a state that cannot be left, COPY BOTH). */
-static int finish_copy(PGconn *conn, ExecStatusType st)
+/* Consume the rest of a COPY the server started, waiting until deadline at
+ * most: COPY OUT data is read and dropped, COPY IN is ended with a failure
+ * message. Returns 0, or -EIO when the connection broke or the server did
+ * not answer in time (or is in a state that cannot be left, COPY BOTH). */
+static int finish_copy(PGconn *conn, ExecStatusType st, int64_t deadline)
 {
 	if (st == PGRES_COPY_OUT) {
 		char *buf = NULL;
-		int n;
-		while ((n = PQgetCopyData(conn, &buf, 0)) > 0) {
+		int n, len;
+		mdc_error e;
+		while ((n = mdc_pq_copy_next(conn, &buf, &len, deadline, "copy", &e)) > 0) {
 			PQfreemem(buf);
 			buf = NULL;
 		}
-		return n == -1 ? 0 : -EIO;
+		return n == 0 ? 0 : -EIO;
 	}
 	if (st == PGRES_COPY_IN)
 		return PQputCopyEnd(conn, "mdclient: COPY FROM STDIN not expected") == 1 ? 0 : -EIO;
@@ -71,12 +74,22 @@ int mdc_pq_drain(PGconn *conn)
 
 	if (!conn)
 		return -EIO;
-	while ((res = PQgetResult(conn)) != NULL) {
+	int64_t deadline = mdc_pq_answer_deadline();
+	for (;;) {
+		mdc_error e;
+		if (mdc_pq_wait_ready(conn, deadline, "drain", &e) < 0) {
+			mdc_pq_abandon(conn); /* its state is unknown */
+			return -EIO;
+		}
+		if ((res = PQgetResult(conn)) == NULL)
+			break;
 		ExecStatusType st = PQresultStatus(res);
 		PQclear(res);
 		if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
-			if (finish_copy(conn, st) < 0)
+			if (finish_copy(conn, st, deadline) < 0) {
+				mdc_pq_abandon(conn);
 				return -EIO;
+			}
 		}
 		if (PQstatus(conn) != CONNECTION_OK)
 			return -EIO;
@@ -197,7 +210,7 @@ int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *p
 	int rc;
 	if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
 		PQclear(res);
-		(void)finish_copy(conn, st);
+		(void)finish_copy(conn, st, mdc_pq_answer_deadline());
 		(void)mdc_pq_drain(conn);
 		rc = mdc_error_set(err, EIO, "query: server started an unexpected COPY");
 		mdc_log(LOG_ERR, "query: server started an unexpected COPY for: %s", sql);
@@ -294,6 +307,34 @@ int mdc_pq_wait_input(PGconn *pg, int64_t deadline, int *tls_spins, const char *
 	if (poll(&p, 1, slice) < 0 && errno != EINTR)
 		return mdc_error_set(err, EIO, "%s: poll: %s", what, strerror(errno));
 	return 0; /* readable, hung up, timed out or interrupted: the caller looks */
+}
+
+int mdc_pq_copy_next(PGconn *pg, char **buf, int *len, int64_t deadline, const char *what,
+		     mdc_error *err)
+{
+	bool consumed = false;
+	int tls_spins = 0;
+	for (;;) {
+		int n = PQgetCopyData(pg, buf, 1);
+		if (n > 0) {
+			*len = n;
+			return 1;
+		}
+		if (n == -1)
+			return 0;
+		if (n != 0)
+			return mdc_pq_fail(err, pg, NULL, what);
+		if (!consumed) {
+			if (!PQconsumeInput(pg))
+				return mdc_pq_fail(err, pg, NULL, what);
+			consumed = true;
+			continue;
+		}
+		consumed = false;
+		int rc = mdc_pq_wait_input(pg, deadline, &tls_spins, what, err);
+		if (rc < 0)
+			return rc;
+	}
 }
 
 int mdc_pq_wait_ready(PGconn *pg, int64_t deadline, const char *what, mdc_error *err)

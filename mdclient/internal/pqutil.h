@@ -36,9 +36,11 @@ char *mdc_pq_qualified(PGconn *conn, const char *db, const char *schema, const c
 
 /* Read and drop every pending result of conn (a finished query, or the rest
  * of a COPY: COPY OUT data is consumed, COPY IN is ended with an error), so
- * the connection can take the next command. Blocks until the server is done:
- * cancel a long query first. Returns 0 when conn is idle and usable, -EIO
- * when it is broken and must be closed. Logs nothing. */
+ * the connection can take the next command. Waits until the server is done,
+ * for one answer deadline (mdc_pq_answer_deadline) at most: cancel a long
+ * query first. Returns 0 when conn is idle and usable, -EIO when it is
+ * broken and must be closed (past the deadline it is abandoned, see
+ * mdc_pq_abandon). Logs only a broken connection. */
 int mdc_pq_drain(PGconn *conn);
 
 /* Waiting never happens inside libpq (it could block forever): these poll
@@ -54,6 +56,12 @@ int mdc_pq_drain(PGconn *conn);
 int mdc_pq_wait_input(PGconn *conn, int64_t deadline, int *tls_spins, const char *what,
 		      mdc_error *err);
 /* (-EINTR too, when the interrupt check below says the caller gave up.) */
+/* The next COPY OUT message of conn, waiting until deadline at most: 1 with
+ * *buf (PQfreemem it) and *len, 0 at the end of the COPY data (the final
+ * status follows from PQgetResult), or -errno with err. Reads what the
+ * kernel has before polling, like mdc_pq_wait_ready. */
+int mdc_pq_copy_next(PGconn *conn, char **buf, int *len, int64_t deadline, const char *what,
+		     mdc_error *err);
 /* Wait until PQgetResult will not block. PQconsumeInput is called only when
  * libpq holds no complete result: it left-justifies libpq's input buffer, so
  * calling it per row of a fast stream is quadratic. Same returns. */

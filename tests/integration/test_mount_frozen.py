@@ -13,6 +13,7 @@ import time
 import pytest
 
 import testbed as tb
+from conftest import Mount, is_mounted
 from tcpproxy import TcpProxy
 
 CONNECT_TIMEOUT = 3
@@ -97,3 +98,37 @@ def test_process_blocked_on_frozen_endpoint_dies_at_once(frozen_mount):
     finally:
         proxy.thaw()
     tb.wait_for(lambda: "frz.csv" in os.listdir(d), 30, "the listing to work again")
+
+
+def test_server_silent_after_the_handshake_fails_the_mount_in_time(server, mount_factory, tmp_path):
+    """The session set-up after the handshake (the dialect probe, SETs, the
+    current database) waits like every query: a server that accepts the
+    connection and then stops answering fails the mount within
+    connect_timeout + io_timeout, not when TCP gives up (60 s) or the
+    server's statement ends. The stand-in holds every result back (its
+    batch delay); PostgreSQL runs a dialect probe that sleeps."""
+    pg = server.engine == "postgres"
+    if pg:
+        server.psql("CREATE OR REPLACE FUNCTION public.duckdb_databases() RETURNS TABLE (x int) "
+                    "LANGUAGE sql AS 'SELECT 1 FROM pg_sleep(60)'", dbname="shop")
+    else:
+        server.handle.control(batch_delay_ms=60000)
+    try:
+        m = Mount(server, tmp_path / "mnt", opts=(f"connect_timeout={CONNECT_TIMEOUT}",
+                                                 f"io_timeout={IO_TIMEOUT}"))
+        os.makedirs(m.mnt)
+        started = time.monotonic()
+        r = subprocess.run(m.argv, env=m.env, capture_output=True, text=True, timeout=90)
+        elapsed = time.monotonic() - started
+    finally:
+        if pg:
+            server.psql("DROP FUNCTION public.duckdb_databases()", dbname="shop")
+        else:
+            server.handle.control(batch_delay_ms=0)
+    print(f"silent after the handshake: mdfs failed after {elapsed:.1f} s")
+    assert r.returncode != 0 and not is_mounted(m.mnt), r.stderr
+    assert "no answer from the server" in r.stderr, r.stderr
+    assert elapsed < LIMIT, f"took {elapsed:.1f} s (limit {LIMIT} s)"
+    # The server answers again: a mount works.
+    m = mount_factory(server)
+    assert "shop" in os.listdir(m.mnt)
