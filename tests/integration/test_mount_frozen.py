@@ -118,9 +118,18 @@ def test_server_silent_after_the_handshake_fails_the_mount_in_time(server, mount
                                                  f"io_timeout={IO_TIMEOUT}"))
         os.makedirs(m.mnt)
         started = time.monotonic()
-        r = subprocess.run(m.argv, env=m.env, capture_output=True, text=True, timeout=90)
+        p = subprocess.Popen(m.argv, env=m.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            out, err = p.communicate(timeout=LIMIT + 60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
         elapsed = time.monotonic() - started
+        r = subprocess.CompletedProcess(m.argv, p.returncode, out, err)
     finally:
+        if is_mounted(m.mnt):  # a mount that came up late (the bug): never left behind
+            subprocess.run(["fusermount3", "-u", "-z", m.mnt], capture_output=True)
         if pg:
             server.psql("DROP FUNCTION public.duckdb_databases()", dbname="shop")
         else:
