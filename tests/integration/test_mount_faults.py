@@ -272,12 +272,21 @@ def test_head_on_ten_million_rows_postgres(pg, mount_factory):
     pg.psql("DROP TABLE public.big10m", dbname="shop")
 
 
+def preload(lib):
+    """LD_PRELOAD of lib for the daemon: an ASan build (MDFS_BUILD=build/asan)
+    needs its sanitizer runtime loaded first."""
+    r = subprocess.run(["ldd", build_path("fs", "mdfs")], capture_output=True, text=True)
+    first = [ln.split("=>")[1].split()[0] for ln in r.stdout.splitlines()
+             if "libasan" in ln and "=>" in ln]
+    return " ".join(first + [lib])
+
+
 def test_failed_truncate_fails_the_open(server, mount_factory, tmp_path):
     """open(O_TRUNC) of a file being written must not succeed when the spool
     could not be truncated: the new bytes would sit over the old ones."""
     flag = tmp_path / "fail-ftruncate"
     m = mount_factory(server, allowed_stderr=("truncate of the spool failed",),
-                      env={"LD_PRELOAD": build_path("tests", "c", "fail_ftruncate.so"),
+                      env={"LD_PRELOAD": preload(build_path("tests", "c", "fail_ftruncate.so")),
                            "MDFS_TEST_FAIL_FTRUNCATE": str(flag)})
     schema = "main" if server.engine == "duckdb" else "public"
     path = m.path("shop", schema, "notes.tmp")  # a spool-only name: no load
