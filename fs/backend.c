@@ -94,5 +94,6 @@ int mdfs_drop_view(mdc_pool *pool, struct mdfs_cache *cache, const char *db, con
 	struct ddl_args a = { db, schema, view };
 	int rc = mdfs_with_conn(pool, db, "drop view", drop_view_cb, &a, NULL);
 	mdfs_cache_invalidate(cache, db, schema);
+	mdfs_parquet_forget(db);
 	return mdfs_fuse_errno(rc);
 }

@@ -36,9 +36,10 @@ int mdfs_parquet_open_query(const char *path, const char *sql, const char *name,
 int mdfs_parquet_read(struct mdfs_parquet *h, char *buf, size_t size, off_t off) MDC_MUSTCHECK;
 off_t mdfs_parquet_handle_size(const struct mdfs_parquet *h) MDC_MUSTCHECK;
 void mdfs_parquet_release(struct mdfs_parquet *h);
-/* A relation of database db changed (a load or a drop through the mount):
- * its produced files, and those of every other relation of db (a view may
- * read the changed one), are not reused; readers that have one keep it. */
+/* A relation of database db changed (a load, a view's new definition or a
+ * drop through the mount): its produced files, and those of every other
+ * relation of db (a view may read the changed one), are not reused;
+ * readers that have one keep it. */
 void mdfs_parquet_forget(const char *db);
 /* The size of a fresh produced file at path; 0 when there is none. */
 off_t mdfs_parquet_known_size(const char *path) MDC_MUSTCHECK;
