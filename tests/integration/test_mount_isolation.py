@@ -52,3 +52,27 @@ def test_more_parallel_loads_than_connections_all_succeed(wm, tmp_path):
         assert r is not None and r.returncode == 0, (i, r)
     for i in range(n):
         assert table_rows(wm.server, f"par{i}") == expected[i], i
+
+
+def test_a_forked_childs_close_never_loads(wm, tmp_path):
+    """A writer forks (a shell running a program with the file open): the
+    child's close() of the inherited descriptor loads nothing; the writer's
+    own close loads its whole file."""
+    path = os.path.join(wm.dir, "forked.csv")
+    rows = _rows_file(tmp_path / "forked.csv", "f", 2000)
+    data = (tmp_path / "forked.csv").read_bytes()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, data[:len(data) // 2])
+    pid = os.fork()
+    if pid == 0:  # the child: close the inherited descriptor, report its result
+        try:
+            os.close(fd)
+            os._exit(0)
+        except OSError:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert table_rows(wm.server, "forked") is None  # half a file never loads
+    os.write(fd, data[len(data) // 2:])
+    os.close(fd)
+    assert table_rows(wm.server, "forked") == rows
