@@ -35,11 +35,11 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 		/* Checked here too: rows that keep coming never make us wait. */
 		if (mdc_now_ms() >= deadline)
 			mdc_error_set(&e, ETIMEDOUT, "rows still coming");
-		if (e.errnum || mdc_pq_wait_ready(pg, deadline, what, &e) != 0) {
+		PGresult *res = NULL;
+		if (e.errnum || mdc_pq_next_result(pg, deadline, what, &res, &e) != 0) {
 			mdc_log(LOG_WARNING, "%s: could not end the query (%s)", what, e.message);
 			return;
 		}
-		PGresult *res = PQgetResult(pg);
 		if (!res)
 			return;
 		bool copy = PQresultStatus(res) == PGRES_COPY_OUT;
@@ -60,12 +60,19 @@ static void end_query(mdc_conn *c, PGconn *pg, bool final_seen, const char *what
 	}
 }
 
-/* "SELECT col, to_json(col)::text, ... FROM qname" */
-static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, mdc_error *err)
+/* The export's statement over qname (a quoted name or a table function):
+ * without kinds (the SELECT path) "SELECT col, CAST(to_json(col) AS TEXT),
+ * ... FROM qname", JSON for the nested columns; with kinds (the COPY path)
+ * "COPY (SELECT col, CASE WHEN num_nulls(col) = 0 THEN format('%s', col) END,
+ * CAST(to_json(col) AS TEXT), ... FROM qname) TO STDOUT (FORMAT binary)",
+ * kinds[i] set to how column i arrives. Malloc'd, or NULL with err. */
+static char *build_sql(PGconn *pg, mdc_parquet_writer *w, const char *qname, parquet_pgbin_kind *kinds,
+		       mdc_error *err)
 {
 	mdc_buf sql = { 0 };
-	static const char sel[] = "SELECT ";
-	int rc = mdc_buf_put(&sql, sel, sizeof sel - 1);
+	const char *head = kinds ? "COPY (SELECT " : "SELECT ";
+	const char *tail = kinds ? ") TO STDOUT (FORMAT binary)" : "";
+	int rc = mdc_buf_puts(&sql, head);
 	for (size_t i = 0; !rc && i < w->ncols; i++) {
 		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
 		if (!id) {
@@ -73,47 +80,9 @@ static char *build_select(PGconn *pg, mdc_parquet_writer *w, const char *qname, 
 			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
 			return NULL;
 		}
-		if (i)
-			rc = mdc_buf_put(&sql, ", ", 2);
-		if (!rc && mdc_parquet_writer_wants_json(w, i))
-			rc = mdc_buf_put(&sql, "CAST(to_json(", 13);
-		if (!rc)
-			rc = mdc_buf_put(&sql, id, strlen(id));
-		if (!rc && mdc_parquet_writer_wants_json(w, i))
-			rc = mdc_buf_put(&sql, ") AS TEXT)", 10);
-		PQfreemem(id);
-	}
-	if (!rc)
-		rc = mdc_buf_put(&sql, " FROM ", 6);
-	if (!rc)
-		rc = mdc_buf_put(&sql, qname, strlen(qname) + 1);
-	if (rc) {
-		mdc_buf_free(&sql);
-		mdc_error_set(err, ENOMEM, "parquet: out of memory");
-		return NULL;
-	}
-	return sql.data;
-}
-
-/* "COPY (SELECT col, CASE WHEN num_nulls(col) = 0 THEN format('%s', col) END,
- * CAST(to_json(col) AS TEXT), ... FROM qname) TO STDOUT (FORMAT binary)";
- * kinds[i] says how column i arrives. */
-static char *build_copy(PGconn *pg, mdc_parquet_writer *w, const char *qname, parquet_pgbin_kind *kinds,
-			mdc_error *err)
-{
-	mdc_buf sql = { 0 };
-	static const char head[] = "COPY (SELECT ";
-	static const char tail[] = ") TO STDOUT (FORMAT binary)";
-	int rc = mdc_buf_put(&sql, head, sizeof head - 1);
-	for (size_t i = 0; !rc && i < w->ncols; i++) {
-		char *id = PQescapeIdentifier(pg, w->cols[i].name, strlen(w->cols[i].name));
-		if (!id) {
-			mdc_buf_free(&sql);
-			mdc_error_set(err, EINVAL, "parquet: cannot quote column name: %s", PQerrorMessage(pg));
-			return NULL;
-		}
-		bool as_text;
-		kinds[i] = parquet_pgbin_kind_of(&w->cols[i], &as_text);
+		bool as_text = false;
+		if (kinds)
+			kinds[i] = parquet_pgbin_kind_of(&w->cols[i], &as_text);
 		const char *pre = "", *mid = NULL, *post = "";
 		if (w->cols[i].t.k == KIND_JSON) {
 			pre = "CAST(to_json(";
@@ -128,23 +97,23 @@ static char *build_copy(PGconn *pg, mdc_parquet_writer *w, const char *qname, pa
 		if (i)
 			rc = mdc_buf_put(&sql, ", ", 2);
 		if (!rc)
-			rc = mdc_buf_put(&sql, pre, strlen(pre));
+			rc = mdc_buf_puts(&sql, pre);
 		if (!rc)
-			rc = mdc_buf_put(&sql, id, strlen(id));
+			rc = mdc_buf_puts(&sql, id);
 		if (!rc && mid)
-			rc = mdc_buf_put(&sql, mid, strlen(mid));
+			rc = mdc_buf_puts(&sql, mid);
 		if (!rc && mid)
-			rc = mdc_buf_put(&sql, id, strlen(id));
+			rc = mdc_buf_puts(&sql, id);
 		if (!rc)
-			rc = mdc_buf_put(&sql, post, strlen(post));
+			rc = mdc_buf_puts(&sql, post);
 		PQfreemem(id);
 	}
 	if (!rc)
 		rc = mdc_buf_put(&sql, " FROM ", 6);
 	if (!rc)
-		rc = mdc_buf_put(&sql, qname, strlen(qname));
+		rc = mdc_buf_puts(&sql, qname);
 	if (!rc)
-		rc = mdc_buf_put(&sql, tail, sizeof tail); /* with the NUL */
+		rc = mdc_buf_puts(&sql, tail);
 	if (rc) {
 		mdc_buf_free(&sql);
 		mdc_error_set(err, ENOMEM, "parquet: out of memory");
@@ -174,19 +143,14 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
 		goto out;
 	}
-	if (!(sql = build_copy(pg, w, qname, kinds, err))) {
+	if (!(sql = build_sql(pg, w, qname, kinds, err))) {
 		rc = -err->errnum;
 		goto out;
 	}
-	mdc_log(LOG_DEBUG, "SQL: %s", sql);
-	if (!PQsendQuery(pg, sql)) {
-		rc = mdc_pq_fail(err, pg, NULL, what);
+	PGresult *res = NULL;
+	if ((rc = mdc_pq_send(pg, sql, false, 0, NULL, false, what, &sent, err)) != 0 ||
+	    (rc = mdc_pq_next_result(pg, mdc_pq_answer_deadline(), what, &res, err)) != 0)
 		goto out;
-	}
-	sent = true;
-	if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
-		goto out;
-	PGresult *res = PQgetResult(pg);
 	if (!res) {
 		sent = false;
 		rc = mdc_error_set(err, EIO, "%s: no result", what);
@@ -223,9 +187,8 @@ static int export_copy(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, const cha
 			goto out;
 	}
 	for (;;) {
-		if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
+		if ((rc = mdc_pq_next_result(pg, mdc_pq_answer_deadline(), what, &res, err)) != 0)
 			goto out;
-		res = PQgetResult(pg);
 		if (!res) {
 			sent = false;
 			break;
@@ -268,21 +231,12 @@ static int export_select(mdc_conn *c, PGconn *pg, mdc_parquet_writer *w, size_t 
 		rc = mdc_error_set(err, ENOMEM, "parquet export: out of memory");
 		goto out;
 	}
-	mdc_log(LOG_DEBUG, "SQL: %s", sql);
-	if (!(extended ? PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)
-		       : PQsendQuery(pg, sql))) {
-		rc = mdc_pq_fail(err, pg, NULL, what);
+	if ((rc = mdc_pq_send(pg, sql, extended, nparams, params, true, what, &sent, err)) != 0)
 		goto out;
-	}
-	sent = true;
-	if (!PQsetSingleRowMode(pg)) {
-		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", what);
-		goto out;
-	}
 	for (;;) {
-		if ((rc = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err)) != 0)
+		PGresult *res = NULL;
+		if ((rc = mdc_pq_next_result(pg, mdc_pq_answer_deadline(), what, &res, err)) != 0)
 			goto out;
-		PGresult *res = PQgetResult(pg);
 		if (!res) {
 			sent = false;
 			if (!final_seen) {
@@ -331,6 +285,16 @@ out:
 		end_query(c, pg, final_seen, what);
 	free(vals);
 	free(lens);
+	return rc;
+}
+
+/* The rows are in: the footer, and a debug line of what was written. */
+static int finish_file(mdc_parquet_writer *w, const char *what, mdc_error *err)
+{
+	int rc = mdc_parquet_writer_finish(w, err);
+	if (!rc)
+		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
+			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
 	return rc;
 }
 
@@ -390,17 +354,14 @@ int mdc_parquet_export(mdc_conn *c, const char *db, const char *schema, const ch
 		mdc_error_clear(err);
 		rc = 0;
 	}
-	if (!(sql = build_select(pg, w, qname, err))) {
+	if (!(sql = build_sql(pg, w, qname, NULL, err))) {
 		rc = -err->errnum;
 		goto out;
 	}
 	rc = export_select(c, pg, w, cols.n, sql, false, 0, NULL, what, err);
 done:
 	if (!rc)
-		rc = mdc_parquet_writer_finish(w, err);
-	if (!rc)
-		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
-			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
+		rc = finish_file(w, what, err);
 out:
 	mdc_parquet_writer_free(w);
 	free(what);
@@ -470,7 +431,7 @@ int mdc_parquet_export_query(mdc_conn *c, const char *sql, const char *name, int
 					   PQerrorMessage(pg));
 			goto out;
 		}
-		wrapped = build_select(pg, w, source, err);
+		wrapped = build_sql(pg, w, source, NULL, err);
 		free(source);
 		if (!wrapped) {
 			rc = -err->errnum;
@@ -481,10 +442,7 @@ int mdc_parquet_export_query(mdc_conn *c, const char *sql, const char *name, int
 		rc = export_select(c, pg, w, desc.n, sql, true, 0, NULL, what, err);
 	}
 	if (!rc)
-		rc = mdc_parquet_writer_finish(w, err);
-	if (!rc)
-		mdc_log(LOG_DEBUG, "%s: %lld rows, %llu bytes", what,
-			(long long)mdc_parquet_writer_rows(w), (unsigned long long)mdc_parquet_writer_size(w));
+		rc = finish_file(w, what, err);
 out:
 	if (txn && mdc_dialect_end_read_only(c) != 0 && rc == 0)
 		rc = mdc_error_set(err, EIO, "%s: could not end the read-only transaction", what);

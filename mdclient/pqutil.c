@@ -123,6 +123,32 @@ static void log_sql(const char *sql, int nparams, const char *const *params)
 	mdc_log(LOG_DEBUG, "sql: %s [%s]", sql, buf);
 }
 
+int mdc_pq_send(PGconn *conn, const char *sql, bool extended, int nparams,
+		const char *const *params, bool single_row, const char *what, bool *sent,
+		mdc_error *err)
+{
+	*sent = false;
+	log_sql(sql, extended ? nparams : 0, params);
+	if (!(extended ? PQsendQueryParams(conn, sql, nparams > 0 ? nparams : 0, NULL,
+					   nparams > 0 ? params : NULL, NULL, NULL, 0)
+		       : PQsendQuery(conn, sql)))
+		return mdc_pq_fail(err, conn, NULL, what);
+	*sent = true;
+	if (single_row && !PQsetSingleRowMode(conn))
+		return mdc_error_set(err, EIO, "%s: single-row mode refused", what);
+	return 0;
+}
+
+int mdc_pq_next_result(PGconn *conn, int64_t deadline, const char *what, PGresult **res,
+		       mdc_error *err)
+{
+	*res = NULL;
+	int rc = mdc_pq_wait_ready(conn, deadline, what, err);
+	if (rc == 0)
+		*res = PQgetResult(conn);
+	return rc;
+}
+
 static _Atomic int64_t answer_timeout_ms = 30000;
 static int (*_Atomic interrupt_check)(void);
 
@@ -161,17 +187,17 @@ int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *p
 		*out = NULL;
 	if (!conn || !sql)
 		return mdc_error_set(err, EINVAL, "query: no connection or no SQL");
-	log_sql(sql, nparams, params);
-
-	if (!PQsendQueryParams(conn, sql, nparams > 0 ? nparams : 0, NULL,
-			       nparams > 0 ? params : NULL, NULL, NULL, 0))
-		return mdc_pq_fail(err, conn, NULL, "query");
+	bool sent;
+	int rc = mdc_pq_send(conn, sql, true, nparams, params, false, "query", &sent, err);
+	if (rc < 0)
+		return rc;
 	/* Never a blocking PQgetResult: a server that keeps the socket open but
 	 * stops answering would hold the caller (and its FUSE request) forever. */
 	int64_t deadline = mdc_pq_answer_deadline();
 	PGresult *res = NULL;
 	for (;;) {
-		int w = mdc_pq_wait_ready(conn, deadline, "query", err);
+		PGresult *next;
+		int w = mdc_pq_next_result(conn, deadline, "query", &next, err);
 		if (w < 0) {
 			PQclear(res);
 			mdc_pq_abandon(conn);
@@ -183,7 +209,6 @@ int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *p
 			}
 			return w;
 		}
-		PGresult *next = PQgetResult(conn);
 		if (!next)
 			break;
 		ExecStatusType nst = PQresultStatus(next);
@@ -207,7 +232,6 @@ int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *p
 			PQclear(res);
 		return 0;
 	}
-	int rc;
 	if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
 		PQclear(res);
 		(void)finish_copy(conn, st, mdc_pq_answer_deadline());

@@ -22,13 +22,13 @@ static int await_results(PGconn *pg, const char *what, PGresult **out, mdc_error
 	int rc = 0;
 	*out = NULL;
 	for (;;) {
-		int w = mdc_pq_wait_ready(pg, mdc_pq_answer_deadline(), what, err);
+		PGresult *res;
+		int w = mdc_pq_next_result(pg, mdc_pq_answer_deadline(), what, &res, err);
 		if (w < 0) {
 			PQclear(last);
 			mdc_pq_abandon(pg);
 			return w;
 		}
-		PGresult *res = PQgetResult(pg);
 		if (!res)
 			break;
 		ExecStatusType st = PQresultStatus(res);

@@ -7,6 +7,7 @@
 #define MDCLIENT_PQUTIL_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "mdclient/clock.h"
 #include "mdclient/common.h"
@@ -27,6 +28,25 @@ int mdc_pq_fail(mdc_error *err, PGconn *conn, const PGresult *res, const char *w
  * (mdc_pq_abandon: CONNECTION_BAD, never reused). */
 int mdc_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		ExecStatusType expect, PGresult **out, mdc_error *err) MDC_MUSTCHECK;
+
+/* Send sql without waiting for its answer: with PQsendQueryParams (the
+ * extended protocol: one statement, nparams text params; params may be NULL
+ * when nparams is 0) when extended, else with PQsendQuery (the simple
+ * protocol); then, when single_row, in single-row mode. Logs sql at
+ * LOG_DEBUG. 0: the query is on its way, its results are the caller's to
+ * read (mdc_pq_next_result) or end. -errno with err (`what` prefixes the
+ * message): *sent says whether the query went out all the same (only
+ * single-row mode was refused), so results may be pending. */
+int mdc_pq_send(PGconn *conn, const char *sql, bool extended, int nparams,
+		const char *const *params, bool single_row, const char *what, bool *sent,
+		mdc_error *err) MDC_MUSTCHECK;
+
+/* The next result of the query conn runs, waited for (mdc_pq_wait_ready)
+ * until deadline: 0 with *res (PQclear it; NULL when there are no more), or
+ * -errno with err and *res NULL (-ETIMEDOUT, -EINTR, -EIO as
+ * mdc_pq_wait_ready; the caller decides whether to abandon conn). */
+int mdc_pq_next_result(PGconn *conn, int64_t deadline, const char *what, PGresult **res,
+		       mdc_error *err) MDC_MUSTCHECK;
 
 /* "db"."schema"."rel" quoted with PQescapeIdentifier (db may be NULL or "" to
  * leave it out). Returns a malloc'd string (caller frees) or NULL on failure
