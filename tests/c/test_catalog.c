@@ -521,24 +521,41 @@ static void *run_sleep(void *arg)
 	return NULL;
 }
 
+/* A connection made with options o: *cfg (free it) and the connection, or
+ * NULL (recorded as a failed check). */
+static mdc_conn *connect_with(const char *source, const mdc_options *o, mdc_config **cfg)
+{
+	mdc_conn *c = NULL;
+	mdc_error e;
+	*cfg = NULL;
+	CHECK_INT(mdc_config_new(source, o, cfg, &e), 0);
+	if (*cfg)
+		CHECK_INT(mdc_connect(*cfg, NULL, &c, &e), 0);
+	return c;
+}
+
+/* long_query() on c, which must end in ETIMEDOUT (*e says why): the seconds
+ * it took. */
+static double seconds_to_timeout(mdc_conn *c, mdc_error *e)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(mdc_conn_exec(c, long_query(), e), -ETIMEDOUT);
+	return seconds_since(&t0);
+}
+
 /* Cancel from another thread, and statement_timeout, both end in 57014. */
 static void test_cancel_and_timeout(const char *source)
 {
 	mdc_options o = { .statement_timeout_ms = 300 };
 	mdc_config *cfg = NULL;
-	mdc_conn *c = NULL;
+	mdc_conn *c = connect_with(source, &o, &cfg);
 	mdc_error e;
 
-	CHECK_INT(mdc_config_new(source, &o, &cfg, &e), 0);
-	if (!cfg)
-		return;
-	CHECK_INT(mdc_connect(cfg, NULL, &c, &e), 0);
 	if (c) {
 		struct timespec t0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		CHECK_INT(mdc_conn_exec(c, long_query(), &e), -ETIMEDOUT);
+		CHECK(seconds_to_timeout(c, &e) < 3.0);
 		CHECK_STR(e.sqlstate, "57014");
-		CHECK(seconds_since(&t0) < 3.0);
 
 		CHECK_INT(mdc_conn_exec(c, "SET statement_timeout = 0", &e), 0);
 		struct sleeper s = { .c = c, .rc = 1 };
@@ -568,19 +585,12 @@ static void test_io_timeout(const char *source)
 {
 	mdc_options o = { .io_timeout_s = 1 };
 	mdc_config *cfg = NULL;
-	mdc_conn *c = NULL;
+	mdc_conn *c = connect_with(source, &o, &cfg);
 	mdc_error e;
 
-	CHECK_INT(mdc_config_new(source, &o, &cfg, &e), 0);
-	if (!cfg)
-		return;
-	CHECK(mdc_config_answer_timeout_ms(cfg) == 1000);
-	CHECK_INT(mdc_connect(cfg, NULL, &c, &e), 0);
+	CHECK(cfg && mdc_config_answer_timeout_ms(cfg) == 1000);
 	if (c) {
-		struct timespec t0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		CHECK_INT(mdc_conn_exec(c, long_query(), &e), -ETIMEDOUT);
-		double took = seconds_since(&t0);
+		double took = seconds_to_timeout(c, &e);
 		CHECK(took >= 0.9 && took < 3.0);
 		CHECK(strstr(e.message, "no answer") != NULL);
 		CHECK(!mdc_conn_is_ok(c));

@@ -182,6 +182,21 @@ def read_all(path, out, i):
         out[i] = e
 
 
+def read_in_parallel(path, n, lines):
+    """n threads read path at once; each must get the whole file (lines
+    lines). Returns what they read."""
+    out = [None] * n
+    threads = [threading.Thread(target=read_all, args=(path, out, i)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for o in out:
+        assert isinstance(o, bytes), o
+        assert o.count(b"\n") == lines
+    return out
+
+
 def test_fewer_connections_than_asked_is_normal(own_standin, mount_factory):
     """The endpoint allows 2 connections, the mount asks for 4: parallel
     readers queue for the 2 and all get the whole table; logged once."""
@@ -192,15 +207,7 @@ def test_fewer_connections_than_asked_is_normal(own_standin, mount_factory):
     path = m.path("shop", "main", "par.csv")
     want = None
     for _ in range(2):
-        out = [None] * 6
-        threads = [threading.Thread(target=read_all, args=(path, out, i)) for i in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        for o in out:
-            assert isinstance(o, bytes), o
-            assert o.count(b"\n") == 200_001
+        out = read_in_parallel(path, 6, 200_001)
         want = want or out[0]
         assert all(o == want for o in out)
     assert m.stderr().count("the endpoint allows fewer connections") == 1, m.stderr()
@@ -215,16 +222,7 @@ def test_role_connection_limit_on_postgres(pg, mount_factory):
     source = pg.dsn().replace("user=postgres", "user=mdfs_limited")
     m = mount_factory(pg, source=source, opts=("connections=4", "cache_timeout=0"),
                       allowed_stderr=TOLERATED)
-    path = m.path("shop", "public", "lim.csv")
-    out = [None] * 5
-    threads = [threading.Thread(target=read_all, args=(path, out, i)) for i in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    for o in out:
-        assert isinstance(o, bytes), o
-        assert o.count(b"\n") == 100_001
+    read_in_parallel(m.path("shop", "public", "lim.csv"), 5, 100_001)
 
 
 def test_queue_timeout_and_interrupt(md, mount_factory):
