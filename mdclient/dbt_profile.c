@@ -8,31 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdclient/internal/buf.h"
 #include "mdclient/internal/dbt_int.h"
 #include "mdclient/internal/yaml_doc.h"
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 64;
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		char *p = realloc(b->s, nc);
-		if (!p)
-			return -1;
-		b->s = p;
-		b->cap = nc;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -48,23 +26,23 @@ static const char *string_lit(const char *p, const char *end, char **out)
 	if (p >= end || (*p != '\'' && *p != '"'))
 		return NULL;
 	char q = *p++;
-	struct buf b = { 0 };
-	if (buf_add(&b, "", 0) < 0)
+	mdc_buf b = { 0 };
+	if (mdc_buf_put(&b, "", 0) < 0)
 		return NULL;
 	while (p < end && *p != q) {
 		if (*p == '\\' && p + 1 < end)
 			p++;
-		if (buf_add(&b, p, 1) < 0) {
-			free(b.s);
+		if (mdc_buf_put(&b, p, 1) < 0) {
+			mdc_buf_free(&b);
 			return NULL;
 		}
 		p++;
 	}
 	if (p >= end) {
-		free(b.s);
+		mdc_buf_free(&b);
 		return NULL;
 	}
-	*out = b.s;
+	*out = b.data;
 	return p + 1;
 }
 
@@ -141,9 +119,9 @@ out:
 
 int mdc_dbt_render(const char *text, const char *file, int line, char **out, mdc_error *err)
 {
-	struct buf b = { 0 };
+	mdc_buf b = { 0 };
 	*out = NULL;
-	if (buf_add(&b, "", 0) < 0)
+	if (mdc_buf_put(&b, "", 0) < 0)
 		return mdc_error_set(err, ENOMEM, "out of memory");
 	const char *p = text, *end = text + strlen(text);
 	while (p < end) {
@@ -151,11 +129,11 @@ int mdc_dbt_render(const char *text, const char *file, int line, char **out, mdc
 		while (open && open[1] != '{' && open[1] != '%' && open[1] != '#')
 			open = strchr(open + 1, '{');
 		if (!open) {
-			if (buf_add(&b, p, (size_t)(end - p)) < 0)
+			if (mdc_buf_put(&b, p, (size_t)(end - p)) < 0)
 				goto oom;
 			break;
 		}
-		if (buf_add(&b, p, (size_t)(open - p)) < 0)
+		if (mdc_buf_put(&b, p, (size_t)(open - p)) < 0)
 			goto oom;
 		const char *close = open[1] == '{' ? strstr(open + 2, "}}") : NULL;
 		char *value = NULL, *missing = NULL;
@@ -168,27 +146,27 @@ int mdc_dbt_render(const char *text, const char *file, int line, char **out, mdc
 				      "%s:%d: mdfs does not run Jinja: only {{ env_var('NAME') }} and "
 				      "{{ env_var('NAME', 'default') }} are substituted, not \"%.*s\"",
 				      file, line, (int)(shown > 120 ? 120 : shown), open);
-			free(b.s);
+			mdc_buf_free(&b);
 			return -EINVAL;
 		}
 		if (missing) {
 			mdc_error_set(err, EINVAL, "%s:%d: Env var required but not provided: '%s'",
 				      file, line, missing);
 			free(missing);
-			free(b.s);
+			mdc_buf_free(&b);
 			return -EINVAL;
 		}
-		int fail = buf_add(&b, value, strlen(value));
+		int fail = mdc_buf_put(&b, value, strlen(value));
 		explicit_bzero(value, strlen(value));
 		free(value);
 		if (fail < 0)
 			goto oom;
 		p = close + 2;
 	}
-	*out = b.s;
+	*out = b.data;
 	return 0;
 oom:
-	free(b.s);
+	mdc_buf_free(&b);
 	return mdc_error_set(err, ENOMEM, "out of memory");
 }
 

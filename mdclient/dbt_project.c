@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mdclient/internal/buf.h"
 #include "mdclient/internal/dbt_int.h"
 #include "mdclient/internal/yaml_doc.h"
 
@@ -236,14 +237,8 @@ static void found_free(struct found *f)
 
 static int add_found(struct list *l, const char *path, char **folders, size_t nf)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 16;
-		struct found *n = realloc(l->v, nc * sizeof *n);
-		if (!n)
-			return -1;
-		l->v = n;
-		l->cap = nc;
-	}
+	if (mdc_array_reserve(&l->v, &l->cap, l->n + 1, sizeof *l->v, 16) < 0)
+		return -1;
 	struct found *f = &l->v[l->n];
 	memset(f, 0, sizeof *f);
 	if (!(f->path = strdup(path)) || (nf && !(f->folders = calloc(nf, sizeof *f->folders))))
@@ -273,14 +268,9 @@ static int walk(const char *dir, const char *const *sufs, char **folders, size_t
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			char **nn = realloc(names, cap * sizeof *nn);
-			if (!nn) {
-				rc = oom(err);
-				break;
-			}
-			names = nn;
+		if (mdc_array_reserve(&names, &cap, n + 1, sizeof *names, 32) < 0) {
+			rc = oom(err);
+			break;
 		}
 		if (!(names[n] = strdup(e->d_name))) {
 			rc = oom(err);

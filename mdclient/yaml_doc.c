@@ -8,6 +8,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "mdclient/internal/buf.h"
+
 #define MAX_DEPTH 64
 
 struct anchor {
@@ -26,14 +28,8 @@ struct mdc_ydoc {
 
 static mdc_ynode *new_node(mdc_ydoc *d, mdc_ykind kind, int line)
 {
-	if (d->n_nodes == d->cap_nodes) {
-		size_t nc = d->cap_nodes ? d->cap_nodes * 2 : 64;
-		mdc_ynode **n = realloc(d->nodes, nc * sizeof *n);
-		if (!n)
-			return NULL;
-		d->nodes = n;
-		d->cap_nodes = nc;
-	}
+	if (mdc_array_reserve(&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes, 64) < 0)
+		return NULL;
 	mdc_ynode *y = calloc(1, sizeof *y);
 	if (!y)
 		return NULL;
@@ -47,14 +43,8 @@ static int add_anchor(mdc_ydoc *d, const yaml_char_t *name, mdc_ynode *node)
 {
 	if (!name)
 		return 0;
-	if (d->n_anchors == d->cap_anchors) {
-		size_t nc = d->cap_anchors ? d->cap_anchors * 2 : 8;
-		struct anchor *n = realloc(d->anchors, nc * sizeof *n);
-		if (!n)
-			return -1;
-		d->anchors = n;
-		d->cap_anchors = nc;
-	}
+	if (mdc_array_reserve(&d->anchors, &d->cap_anchors, d->n_anchors + 1, sizeof *d->anchors, 8) < 0)
+		return -1;
 	char *s = strdup((const char *)name);
 	if (!s)
 		return -1;
@@ -79,20 +69,11 @@ static int append(mdc_ynode *parent, mdc_ynode *child, int *want_key)
 		*want_key = 1;
 		return 0;
 	}
-	if (parent->n == parent->cap) {
-		size_t nc = parent->cap ? parent->cap * 2 : 8;
-		mdc_ynode **v = realloc(parent->vals, nc * sizeof *v);
-		if (!v)
-			return -1;
-		parent->vals = v;
-		if (parent->kind == MDC_YMAP) {
-			mdc_ynode **k = realloc(parent->keys, nc * sizeof *k);
-			if (!k)
-				return -1;
-			parent->keys = k;
-		}
-		parent->cap = nc;
-	}
+	size_t key_cap = parent->cap;   /* keys: as many as vals, one cap for both */
+	if ((parent->kind == MDC_YMAP &&
+	     mdc_array_reserve(&parent->keys, &key_cap, parent->n + 1, sizeof *parent->keys, 8) < 0) ||
+	    mdc_array_reserve(&parent->vals, &parent->cap, parent->n + 1, sizeof *parent->vals, 8) < 0)
+		return -1;
 	if (parent->kind == MDC_YMAP) {
 		parent->keys[parent->n] = child;
 		parent->vals[parent->n++] = NULL;

@@ -66,6 +66,12 @@ MDC_MUSTCHECK static inline int mdc_buf_putc(mdc_buf *b, char c)
 	return mdc_buf_put(b, &c, 1);
 }
 
+/* The growable arrays of mdclient (of any element type): make room in the
+ * array *arrp (a T **, passed as void *) of *cap elements of elem bytes for
+ * at least n, doubling *cap (from first when 0). 0, or -ENOMEM with *arrp
+ * and *cap unchanged (-EOVERFLOW past SIZE_MAX bytes). */
+int mdc_array_reserve(void *arrp, size_t *cap, size_t n, size_t elem, size_t first) MDC_MUSTCHECK;
+
 /* Forget the contents, keep the memory. */
 static inline void mdc_buf_clear(mdc_buf *b)
 {
