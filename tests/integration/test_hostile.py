@@ -99,6 +99,41 @@ def test_head_with_cancel_ignored_is_fast_every_time(own_standin, mount_factory)
     assert time.monotonic() - started < 2.0
 
 
+def test_a_slow_cancel_drops_only_its_own_connection(own_standin, mount_factory):
+    """A stream given up while the server ignores the cancel costs its own
+    connection (dropped after 200 ms), never the pool's other idle ones: three
+    readers after it reuse all but that one (before, every idle connection was
+    flushed and each reader connected afresh)."""
+    s = own_standin
+    big_table(s, 3_000_000)
+    for i in range(3):
+        big_table(s, 1000, name=f"s{i}")
+    s.handle.control(cancel="ignore")
+    m = mount_factory(s, opts=("connections=4",), allowed_stderr=TOLERATED)
+    paths = [m.path("shop", "main", f"s{i}.csv") for i in range(3)]
+
+    def read_together():
+        files = [open(p) for p in paths]  # three streams at once: three connections
+        try:
+            for f in files:
+                assert len(f.read().splitlines()) == 1001
+        finally:
+            for f in files:
+                f.close()
+
+    read_together()  # the pool now holds three idle connections
+    before = s.handle.stats()
+    r = subprocess.run(["head", "-n", "2", m.path("shop", "main", "big.csv")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.splitlines() == ["id,label", "0,row 0"]
+    # The daemon gives up on the head's connection 200 ms after the ignored cancel.
+    tb.wait_for(lambda: s.handle.stats()["connections"] < before["connections"], 10,
+                "the connection of the ignored cancel to be closed")
+    read_together()
+    opened = s.handle.stats()["sessions_total"] - before["sessions_total"]
+    assert opened <= 1, f"{opened} new connections after one slow cancel"
+
+
 # ---------------------------------------------------------------- t/f booleans, SETs refused
 
 def test_values_are_the_same_with_tf_booleans_and_refused_sets(own_standin, mount_factory):

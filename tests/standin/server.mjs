@@ -41,7 +41,7 @@ try {
 let config;
 const sw = () => config.values;
 // Counters for GET /stats (with connections, admin_connections and rss).
-const stats = { active_queries: 0, queries_total: 0, cancels: 0, cancels_ignored: 0, connections_refused: 0, idle_closed: 0 };
+const stats = { active_queries: 0, queries_total: 0, sessions_total: 0, cancels: 0, cancels_ignored: 0, connections_refused: 0, idle_closed: 0 };
 
 // =============================================================================================
 // DuckDB: one instance, the first --db opened and the others ATTACHed, so every database is
@@ -100,6 +100,7 @@ class Session {
   /** After a good password: set up DuckDB, send the start-up messages, run the message loop. */
   async start() {
     sessions.set(this.pid, this);
+    if (!this.admin) stats.sessions_total++; // sessions of the token ever started
     this.socket.on('close', () => this.cancel('disconnect'));
     this.socket.on('error', () => {});
     try {
