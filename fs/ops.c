@@ -52,6 +52,19 @@ static int lookup(struct mdfs *m, const struct mdfs_path *p, struct mdfs_entry *
 	return e ? 0 : -ENOENT;
 }
 
+/* lookup(), asking the server again when the cached listing lacks the name:
+ * a table created elsewhere since the listing (then appended to with >>)
+ * must not look missing. One catalog query, only on a miss. */
+static int lookup_fresh(struct mdfs *m, const struct mdfs_path *p, struct mdfs_entry *out)
+{
+	int rc = lookup(m, p, out);
+	if (rc == -ENOENT && p->depth == 3) {
+		mdfs_cache_invalidate(m->cache, p->db, p->schema);
+		rc = lookup(m, p, out);
+	}
+	return rc;
+}
+
 /* A relation's .sql text, from its parent's listing: 0 and *text (malloc'd), or -errno. */
 static int sql_text(struct mdfs *m, const struct mdfs_path *p, char **text)
 {
@@ -380,7 +393,7 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
 		rc = -ENOENT;
-	} else if (mdfs_w_exists(m, path) && (rc = lookup(m, &p, &e)) < 0) {
+	} else if (mdfs_w_exists(m, path) && (rc = lookup_fresh(m, &p, &e)) < 0) {
 		/* Another process is writing this table file: a reader reads the
 		 * table, and a new table does not exist until its load. */
 	} else if (p.fmt == MDFS_FMT_SQL) {
