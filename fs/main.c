@@ -139,6 +139,8 @@ int main(int argc, char **argv)
 		mdc_log_set_level(LOG_CRIT);
 	int prc = mdc_connect(m.cfg, NULL, &probe, &err);
 	mdc_log_set_level(m.opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	if (prc == 0)
+		mdc_conn_say_held_notes(); /* e.g. a refused SET TimeZone */
 	if (prc < 0) {
 		fprintf(stderr, "mdfs: cannot connect to '%s': %s\n", mdc_config_display(m.cfg), err.message);
 		goto out_cfg;

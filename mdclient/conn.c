@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,14 +247,44 @@ static int probe_copy_out(mdc_conn *c)
 }
 
 /* A session setting the server refused: said once per process (a mount, a
- * seed run), not once per connection; the caller copes without it. */
+ * seed run), not once per connection; the caller copes without it. While the
+ * log is held back (the daemon's start-up probe) the line is kept and said by
+ * mdc_conn_say_held_notes(): that connection may be the only one a mount
+ * ever makes. */
+enum { HELD_MAX = 4 };
+static pthread_mutex_t held_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { int level; char msg[320]; } held[HELD_MAX];
+static int held_n;
+
 static void refused_once(atomic_bool *said, int level, const char *what, const char *state,
 			 const char *consequence)
 {
-	/* Not "said" while the log is held back (the daemon's start-up probe). */
-	if (mdc_log_enabled(level) && !atomic_exchange(said, true))
-		mdc_log(level, "the server refused %s (SQLSTATE %s); %s", what,
-			state[0] ? state : "none", consequence);
+	if (atomic_load(said))
+		return;
+	char msg[320];
+	snprintf(msg, sizeof msg, "the server refused %s (SQLSTATE %s); %s", what,
+		 state[0] ? state : "none", consequence);
+	if (mdc_log_enabled(level)) {
+		if (!atomic_exchange(said, true))
+			mdc_log(level, "%s", msg);
+		return;
+	}
+	pthread_mutex_lock(&held_mu);
+	if (held_n < HELD_MAX && !atomic_exchange(said, true)) {
+		held[held_n].level = level;
+		memcpy(held[held_n].msg, msg, sizeof msg);
+		held_n++;
+	}
+	pthread_mutex_unlock(&held_mu);
+}
+
+void mdc_conn_say_held_notes(void)
+{
+	pthread_mutex_lock(&held_mu);
+	for (int i = 0; i < held_n; i++)
+		mdc_log(held[i].level, "%s", held[i].msg);
+	held_n = 0;
+	pthread_mutex_unlock(&held_mu);
 }
 
 static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)

@@ -31,6 +31,11 @@ struct pg_conn; /* libpq's PGconn, for mdclient-internal users */
  * failure, dead server; the reason is in err), -ETIMEDOUT (connect timeout). */
 int mdc_connect(const mdc_config *cfg, const char *dbname, mdc_conn **out,
 		mdc_error *err) MDC_MUSTCHECK;
+
+/* Say what connecting noted (a refused session setting) while the log was
+ * held back below its level, e.g. during a start-up probe whose failure the
+ * caller reports itself. Call once the log level is restored. */
+void mdc_conn_say_held_notes(void);
 /* Closes the connection (cancelling a running query first). NULL is fine. */
 void mdc_conn_close(mdc_conn *c);
 /* For a caller that held c idle for a while (a seed load reads its file

@@ -22,7 +22,8 @@ static void destroy(struct mdfs_reg_entry *e)
 	/* Without the lock: a destructor may use the registry itself. */
 	struct mdfs_reg_entry *other = mdfs_reg_find(&reg, "/probe", NULL, NULL);
 	mdfs_reg_put(&reg, other);
-	(*t->destroyed)++;
+	/* Any thread may destroy any thread's entry: count atomically. */
+	__atomic_fetch_add(t->destroyed, 1, __ATOMIC_RELAXED);
 	mdfs_reg_entry_fini(&t->ent);
 	free(t);
 }
