@@ -339,18 +339,28 @@ static mdc_stream *stream_new(mdc_conn *c, const char *what, mdc_error *err)
 	return s;
 }
 
+/* The checks both opens make first: 0, or -EINVAL with err set. */
+static int open_args(mdc_conn *c, bool named, const char *noun, mdc_stream **out,
+		     mdc_error *err)
+{
+	mdc_error_clear(err);
+	if (!out)
+		return mdc_error_set(err, EINVAL, "stream: no output pointer");
+	*out = NULL;
+	if (!c || !named)
+		return mdc_error_set(err, EINVAL, "stream: missing connection or %s", noun);
+	return 0;
+}
+
 int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const char *rel,
 			mdc_stream **out, mdc_error *err)
 {
 	mdc_error local;
 	if (!err)
 		err = &local;
-	mdc_error_clear(err);
-	if (!out)
-		return mdc_error_set(err, EINVAL, "stream: no output pointer");
-	*out = NULL;
-	if (!c || !schema || !rel)
-		return mdc_error_set(err, EINVAL, "stream: missing connection or name");
+	int rc = open_args(c, schema && rel, "name", out, err);
+	if (rc < 0)
+		return rc;
 	PGconn *pg = mdc_conn_pg(c);
 	if (!pg || PQstatus(pg) != CONNECTION_OK)
 		return mdc_error_set(err, EIO, "stream: connection is not usable");
@@ -367,7 +377,7 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	mdc_stream *s = sql && what ? stream_new(c, what, err)
 		      : (mdc_error_set(err, ENOMEM, "stream: out of memory"), NULL);
 	free(what);
-	int rc = s ? stream_start(s, sql, false, out, err) : -err->errnum;
+	rc = s ? stream_start(s, sql, false, out, err) : -err->errnum;
 	free(sql);
 	return rc;
 }
@@ -378,12 +388,9 @@ int mdc_stream_open_query(mdc_conn *c, const char *sql, const char *name, mdc_st
 	mdc_error local;
 	if (!err)
 		err = &local;
-	mdc_error_clear(err);
-	if (!out)
-		return mdc_error_set(err, EINVAL, "stream: no output pointer");
-	*out = NULL;
-	if (!c || !sql)
-		return mdc_error_set(err, EINVAL, "stream: missing connection or query");
+	int rc = open_args(c, sql != NULL, "query", out, err);
+	if (rc < 0)
+		return rc;
 	char *what = NULL;
 	if (asprintf(&what, "query %s", name ? name : "") < 0)
 		return mdc_error_set(err, ENOMEM, "stream: out of memory");
