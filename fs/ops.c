@@ -167,13 +167,11 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 			rc = src < 0 ? src : 0;
 		} else {
 			struct mdfs_entry e;
-			rc = lookup(m, &p, &e);
-			if (rc == 0)
+			if ((rc = lookup(m, &p, &e)) == 0) {
 				fill_stat(m, e.kind, p.depth, p.fname[p.depth - 1], st);
-			if (rc == 0)
-				size = e.size;
-			if (rc == 0 && p.depth == 3 && p.fmt == MDFS_FMT_PARQUET)
-				size = mdfs_parquet_known_size(path);
+				size = p.depth == 3 && p.fmt == MDFS_FMT_PARQUET
+				       ? mdfs_parquet_known_size(path) : e.size;
+			}
 		}
 		st->st_size = size;
 		if (p.depth == 3 && size == 0 && mdfs_handle_any_open() && mdfs_handle_is_open(path))
