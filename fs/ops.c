@@ -309,7 +309,7 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	if (p.queries) {
-		rc = mdfs_queries_create(m, &p, fi);
+		rc = mdfs_queries_create(m, &p, path, mode, fi);
 		forget_written(path);
 		mdfs_path_free(&p);
 		return rc;
@@ -461,13 +461,6 @@ static int mdfs_truncate(const char *path, off_t size, struct fuse_file_info *fi
 	int rc = fi && fi->fh ? mdfs_handle_truncate(fi, size) : 0;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	struct mdfs_path p;
-	if (mdfs_path_parse(path, &p) == 0) {
-		rc = p.queries ? mdfs_queries_truncate(m, &p, size) : 1;
-		mdfs_path_free(&p);
-		if (rc != 1)
-			return rc;
-	}
 	rc = mdfs_w_truncate_path(m, path, size);
 	return rc == -ENOENT ? -EPERM : rc; /* a table is replaced whole, not truncated */
 }
@@ -514,20 +507,26 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 	int rc = begin_change(m, to, &pt);
 	if (rc < 0)
 		return rc;
-	if (pt.depth != 3 || pt.queries || strncmp(from, "/" MDFS_QUERIES_DIR "/", 10) == 0) {
-		mdfs_path_free(&pt);
-		return -EPERM; /* query files are written in place */
-	}
-	if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
+	/* Spooled files are renamed within a schema directory or /.queries,
+	 * as editors save: onto a table, view or query file, it applies. */
+	bool from_queries = strncmp(from, "/" MDFS_QUERIES_DIR "/", strlen(MDFS_QUERIES_DIR) + 2) == 0;
+	if (pt.depth != (pt.queries ? 2 : 3))
+		rc = -EPERM;
+	else if (pt.queries != from_queries)
+		rc = -EXDEV;
+	else if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
 		rc = -EEXIST;
 	else
-		rc = mdfs_w_rename(m, from, to, pt.db, pt.schema, pt.fname[2]);
+		rc = mdfs_w_rename(m, from, to, pt.queries ? "" : pt.db,
+				   pt.queries ? MDFS_QUERIES_DIR : pt.schema, pt.fname[pt.depth - 1]);
 	if (rc == -ENOENT) {
-		/* Not a spooled file: a table, which is never renamed, or nothing. */
+		/* Not a spooled file: a table, view or query, which is never
+		 * renamed, or nothing. */
 		struct mdfs_path pf;
 		struct mdfs_entry e;
 		if (mdfs_path_parse(from, &pf) == 0) {
-			rc = pf.depth == 3 && lookup(m, &pf, &e) == 0 ? -EPERM : -ENOENT;
+			rc = pf.queries ? (mdfs_queries_exists(m, &pf) ? -EPERM : -ENOENT)
+			     : pf.depth == 3 && lookup(m, &pf, &e) == 0 ? -EPERM : -ENOENT;
 			mdfs_path_free(&pf);
 		}
 	}
@@ -557,12 +556,28 @@ static int mdfs_rmdir(const char *path)
 	return ctx()->opts.ro ? -EROFS : -EPERM;
 }
 
-/* Attributes: spooled files accept what cp -p and mv set; tables and
- * directories take times silently and refuse the rest. */
+/* Attributes: spooled files, views' and queries' .sql files accept what
+ * cp -p and mv set; tables and directories take times silently and refuse
+ * the rest. */
 static int mdfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
-	return m->opts.ro ? -EROFS : mdfs_w_exists(m, path) ? 0 : -EPERM;
+	if (m->opts.ro)
+		return -EROFS;
+	if (mdfs_w_exists(m, path))
+		return 0;
+	/* A view's or a query's .sql is rewritten by editors and cp -p, which
+	 * set its mode after writing it: a no-op. */
+	struct mdfs_path p;
+	struct mdfs_entry e;
+	int rc = mdfs_path_parse(path, &p);
+	if (rc < 0)
+		return -EPERM;
+	bool sql = p.fmt == MDFS_FMT_SQL && p.rel;
+	rc = sql && p.queries ? (mdfs_queries_exists(m, &p) ? 0 : -EPERM)
+	     : sql && p.depth == 3 && lookup(m, &p, &e) == 0 && e.kind == MDFS_ENT_VIEW ? 0 : -EPERM;
+	mdfs_path_free(&p);
+	return rc;
 }
 
 static int mdfs_chown(const char *path, uid_t u, gid_t g, struct fuse_file_info *fi)

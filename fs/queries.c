@@ -21,10 +21,10 @@
 #include "fs/paths.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
+#include "fs/writes.h"
 #include "mdclient/log.h"
 #include "mdclient/query.h"
 
-#define ERROR_SUFFIX ".sql.error"
 
 /* Every key below is a query's NAME as shown (encoded, without ".sql"). */
 
@@ -36,30 +36,8 @@ struct qtext {
 	struct timespec mtime;
 };
 
-/* Why the last write of NAME.sql was refused; immutable. */
-struct qerr {
-	struct mdfs_reg_entry ent;
-	char *text;
-	struct timespec mtime;
-};
-
-/* An open writer of NAME.sql: its own spool until its close() stores it. */
-struct qwrite {
-	struct mdfs_reg_entry ent;  /* listed while open, so NAME.sql shows */
-	pthread_mutex_t io;         /* the fields below */
-	int fd;
-	bool dirty;                 /* written or truncated since the last store */
-	struct mdfs *m;
-	char *name;                 /* decoded, for messages */
-	struct timespec mtime;
-};
-
 static void qtext_destroy(struct mdfs_reg_entry *e);
-static void qerr_destroy(struct mdfs_reg_entry *e);
-static void qwrite_destroy(struct mdfs_reg_entry *e);
 static struct mdfs_registry stored = MDFS_REGISTRY_INIT(qtext_destroy);
-static struct mdfs_registry errors = MDFS_REGISTRY_INIT(qerr_destroy);
-static struct mdfs_registry writers = MDFS_REGISTRY_INIT(qwrite_destroy);
 
 static pthread_mutex_t mem_mu = PTHREAD_MUTEX_INITIALIZER;
 static size_t mem_used;             /* bytes of listed qtexts (mem_mu) */
@@ -71,25 +49,6 @@ static void qtext_destroy(struct mdfs_reg_entry *e)
 	free(q->sql);
 	mdfs_reg_entry_fini(&q->ent);
 	free(q);
-}
-
-static void qerr_destroy(struct mdfs_reg_entry *e)
-{
-	struct qerr *q = mdfs_reg_of(e, struct qerr, ent);
-	free(q->text);
-	mdfs_reg_entry_fini(&q->ent);
-	free(q);
-}
-
-static void qwrite_destroy(struct mdfs_reg_entry *e)
-{
-	struct qwrite *w = mdfs_reg_of(e, struct qwrite, ent);
-	if (w->fd >= 0)
-		close(w->fd);
-	pthread_mutex_destroy(&w->io);
-	free(w->name);
-	mdfs_reg_entry_fini(&w->ent);
-	free(w);
 }
 
 int mdfs_queries_setup(struct mdfs *m)
@@ -114,8 +73,6 @@ int mdfs_queries_setup(struct mdfs *m)
 
 void mdfs_queries_free_all(void)
 {
-	mdfs_reg_fini(&writers);
-	mdfs_reg_fini(&errors);
 	mdfs_reg_fini(&stored);
 	free(qdir);
 	qdir = NULL;
@@ -289,59 +246,37 @@ static int remove_stored(const char *name)
 	return rc;
 }
 
-/* ---- error files --------------------------------------------------------- */
-
-static void set_error(const char *name, const char *why)
+/* The mount path of NAME<suffix> in /.queries, malloc'd, or NULL. */
+static char *mount_path(const char *name, const char *suffix)
 {
-	struct qerr *q = calloc(1, sizeof *q);
-	if (!q || mdfs_reg_entry_init(&q->ent, name) < 0) {
-		free(q);
-		return;
-	}
-	if (asprintf(&q->text, "%s\n", why) < 0) {
-		mdfs_reg_entry_fini(&q->ent);
-		free(q);
-		return;
-	}
-	clock_gettime(CLOCK_REALTIME, &q->mtime);
-	mdfs_reg_replace(&errors, &q->ent);
-	mdfs_reg_put(&errors, &q->ent);
+	char *p;
+	return asprintf(&p, "/%s/%s%s", MDFS_QUERIES_DIR, name, suffix) < 0 ? NULL : p;
 }
 
-static int clear_error(const char *name)
+/* Remove NAME.sql.error (fs/writes.h keeps it): 0, or -ENOENT. */
+static int clear_error(struct mdfs *m, const char *name)
 {
-	struct mdfs_reg_entry *e = mdfs_reg_find(&errors, name, NULL, NULL);
-	if (!e)
-		return -ENOENT;
-	(void)mdfs_reg_unlist(&errors, e);
-	mdfs_reg_put(&errors, e);
-	return 0;
+	char *path = mount_path(name, MDFS_SQL_SUFFIX ".error");
+	int rc = path ? mdfs_w_unlink(m, path) : -ENOMEM;
+	free(path);
+	return rc;
 }
 
 /* ---- a file name in /.queries --------------------------------------------- */
 
-enum qkind { Q_NONE, Q_SQL, Q_CSV, Q_PARQUET, Q_ERROR };
+enum qkind { Q_NONE, Q_SQL, Q_CSV, Q_PARQUET };
 
 /* What p names, with *name (malloc'd: NAME as shown) for every kind but
- * Q_NONE. */
+ * Q_NONE (spooled files, error files and other names are fs/writes.h's). */
 static enum qkind kind_of(const struct mdfs_path *p, char **name)
 {
 	const char *f = p->fname[1];
-	size_t fl = strlen(f), el = strlen(ERROR_SUFFIX);
 	*name = NULL;
-	if (fl > el && strcmp(f + fl - el, ERROR_SUFFIX) == 0) {
-		char *dec = mdfs_name_decode(f, fl - el);
-		if (!dec)
-			return Q_NONE;
-		free(dec);
-		*name = strndup(f, fl - el);
-		return *name ? Q_ERROR : Q_NONE;
-	}
 	if (!p->rel)
 		return Q_NONE;
 	const char *suffix = p->fmt == MDFS_FMT_SQL ? MDFS_SQL_SUFFIX
 			   : p->fmt == MDFS_FMT_CSV ? MDFS_CSV_SUFFIX : MDFS_PARQUET_SUFFIX;
-	if (!(*name = strndup(f, fl - strlen(suffix))))
+	if (!(*name = strndup(f, strlen(f) - strlen(suffix))))
 		return Q_NONE;
 	return p->fmt == MDFS_FMT_SQL ? Q_SQL : p->fmt == MDFS_FMT_CSV ? Q_CSV : Q_PARQUET;
 }
@@ -370,24 +305,6 @@ static void fill(const struct mdfs *m, struct stat *st, mode_t mode, off_t size,
 	}
 }
 
-/* The size of writer name's spool: 0 and *size, or -ENOENT. */
-static int writer_size(const char *name, off_t *size, struct timespec *mtime)
-{
-	struct mdfs_reg_entry *e = mdfs_reg_find(&writers, name, NULL, NULL);
-	if (!e)
-		return -ENOENT;
-	struct qwrite *w = mdfs_reg_of(e, struct qwrite, ent);
-	struct stat st;
-	pthread_mutex_lock(&w->io);
-	int rc = fstat(w->fd, &st) == 0 ? 0 : -errno;
-	*mtime = w->mtime;
-	pthread_mutex_unlock(&w->io);
-	mdfs_reg_put(&writers, e);
-	if (rc == 0)
-		*size = st.st_size;
-	return rc;
-}
-
 int mdfs_queries_getattr(struct mdfs *m, const struct mdfs_path *p, const char *path,
 			 struct fuse_file_info *fi, struct stat *st)
 {
@@ -395,30 +312,19 @@ int mdfs_queries_getattr(struct mdfs *m, const struct mdfs_path *p, const char *
 		fill(m, st, S_IFDIR | (m->opts.ro ? 0555 : 0755), 0, NULL);
 		return 0;
 	}
+	if (mdfs_w_getattr(m, path, st) == 0)
+		return 0; /* being written, an error file, or a spool-only name */
 	char *name = NULL;
 	enum qkind k = kind_of(p, &name);
 	off_t size = 0;
 	struct timespec mtime;
 	int rc = -ENOENT;
-	mode_t rw = m->opts.ro ? 0444 : 0644;
 	switch (k) {
 	case Q_SQL:
-		rc = writer_size(name, &size, &mtime);
-		if (rc < 0)
-			rc = stat_stored(name, &size, &mtime);
+		rc = stat_stored(name, &size, &mtime);
 		if (rc == 0)
-			fill(m, st, S_IFREG | rw, size, &mtime);
+			fill(m, st, S_IFREG | (m->opts.ro ? 0444 : 0644), size, &mtime);
 		break;
-	case Q_ERROR: {
-		struct mdfs_reg_entry *e = mdfs_reg_find(&errors, name, NULL, NULL);
-		if (e) {
-			struct qerr *q = mdfs_reg_of(e, struct qerr, ent);
-			fill(m, st, S_IFREG | rw, (off_t)strlen(q->text), &q->mtime);
-			mdfs_reg_put(&errors, e);
-			rc = 0;
-		}
-		break;
-	}
 	case Q_CSV:
 	case Q_PARQUET:
 		if (!shown(m, k))
@@ -459,14 +365,25 @@ static void add(struct lister *l, const char *name, const char *suffix)
 	free(f);
 }
 
-/* One stored query's three files. */
+/* One stored query's three files (its .sql from the spooled files when
+ * one is being written). */
 static void add_query(struct lister *l, const char *name)
 {
-	add(l, name, MDFS_SQL_SUFFIX);
+	char *path = mount_path(name, MDFS_SQL_SUFFIX);
+	if (path && !mdfs_w_exists(l->m, path))
+		add(l, name, MDFS_SQL_SUFFIX);
+	free(path);
 	if (l->m->opts.show_csv)
 		add(l, name, MDFS_CSV_SUFFIX);
 	if (l->m->opts.show_parquet)
 		add(l, name, MDFS_PARQUET_SUFFIX);
+}
+
+static int add_spooled(void *ud, const char *fname, const struct stat *st)
+{
+	struct lister *l = ud;
+	add(l, fname, "");
+	return l->full;
 }
 
 static bool valid_name(const char *s, size_t len)
@@ -503,189 +420,106 @@ int mdfs_queries_readdir(struct mdfs *m, void *buf, fuse_fill_dir_t filler)
 			add_query(&l, v[i]->key);
 		mdfs_reg_put_all(&stored, v, n);
 	}
-	/* New queries being written, then the error files. */
-	if (mdfs_reg_snapshot(&writers, NULL, NULL, &v, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			off_t size;
-			struct timespec t;
-			if (stat_stored(v[i]->key, &size, &t) < 0)
-				add(&l, v[i]->key, MDFS_SQL_SUFFIX);
-		}
-		mdfs_reg_put_all(&writers, v, n);
-	}
-	if (mdfs_reg_snapshot(&errors, NULL, NULL, &v, &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			add(&l, v[i]->key, ERROR_SUFFIX);
-		mdfs_reg_put_all(&errors, v, n);
-	}
+	/* Files being written (new queries, temporary names) and error files. */
+	mdfs_w_list(m, "", MDFS_QUERIES_DIR, add_spooled, &l);
 	return 0;
 }
 
-/* ---- writers ------------------------------------------------------------- */
-
-static int qw_read(void *obj, char *buf, size_t size, off_t off)
-{
-	struct qwrite *w = obj;
-	ssize_t n = pread(w->fd, buf, size, off);
-	return n < 0 ? -errno : (int)n;
-}
-
-static int qw_write(void *obj, const char *buf, size_t size, off_t off)
-{
-	struct qwrite *w = obj;
-	if (off < 0 || (uint64_t)off + size > MDC_QUERY_MAX_BYTES)
-		return -EFBIG;
-	pthread_mutex_lock(&w->io);
-	ssize_t n = pwrite(w->fd, buf, size, off);
-	int rc = n < 0 ? -errno : (int)n;
-	if (n > 0) {
-		w->dirty = true;
-		clock_gettime(CLOCK_REALTIME, &w->mtime);
-	}
-	pthread_mutex_unlock(&w->io);
-	return rc;
-}
-
-static int qw_truncate(void *obj, off_t size)
-{
-	struct qwrite *w = obj;
-	if (size > MDC_QUERY_MAX_BYTES)
-		return -EFBIG;
-	pthread_mutex_lock(&w->io);
-	int rc = ftruncate(w->fd, size) == 0 ? 0 : -errno;
-	if (rc == 0) {
-		w->dirty = true;
-		clock_gettime(CLOCK_REALTIME, &w->mtime);
-	}
-	pthread_mutex_unlock(&w->io);
-	return rc;
-}
+/* ---- the query kind of written files (fs/writes.h) ------------------------ */
 
 static int check_cb(mdc_conn *c, void *arg, mdc_error *err)
 {
 	return mdc_query_check(c, arg, err);
 }
 
-/* The writer's close(): check the text with the endpoint, then store it,
- * or say why not in NAME.sql.error. */
-static int qw_flush(struct mdfs *m, void *obj)
+/* At the writer's close(): check the text with the endpoint, then store it. */
+static int query_apply(struct mdfs *m, const struct mdfs_w_target *t, mdc_error *err)
 {
-	struct qwrite *w = obj;
-	const char *key = w->ent.key;
-	int rc = 0;
-	pthread_mutex_lock(&w->io);
-	if (!w->dirty)
-		goto out;
-	w->dirty = false;
-	struct stat st;
 	char *text = NULL;
-	ssize_t n = -1;
-	if (fstat(w->fd, &st) == 0 && (text = malloc((size_t)st.st_size + 1)))
-		n = pread(w->fd, text, (size_t)st.st_size, 0);
-	if (n < 0 || n != st.st_size) {
-		free(text);
-		rc = -EIO;
-		goto out;
-	}
-	text[n] = '\0';
-	mdc_error err;
-	mdc_error_clear(&err);
-	if (n == 0) {
+	size_t n = 0;
+	int rc = mdfs_spool_read_all(t->fd, MDC_QUERY_MAX_BYTES, &text, &n);
+	if (rc < 0) {
+		mdc_error_set(err, -rc, "%s", strerror(-rc));
+	} else if (n == 0) {
 		/* e.g. bash's `>` closing its copy before the program writes: no
 		 * connection for that */
-		rc = mdc_error_set(&err, EINVAL, "empty query: a query file holds one SELECT statement");
-	} else if (memchr(text, '\0', (size_t)n)) {
-		rc = mdc_error_set(&err, EINVAL, "a query file holds text (this one has a NUL byte)");
+		rc = mdc_error_set(err, EINVAL, "empty query: a query file holds one SELECT statement");
+	} else if (memchr(text, '\0', n)) {
+		rc = mdc_error_set(err, EINVAL, "a query file holds text (this one has a NUL byte)");
 	} else {
 		char *what = NULL;
-		if (asprintf(&what, "query %s", w->name) < 0)
+		if (asprintf(&what, "query %s", t->name) < 0)
 			what = NULL;
-		rc = mdfs_with_conn(m->pool, NULL, what ? what : "query", check_cb, text, &err);
+		rc = mdfs_with_conn(m->pool, NULL, what ? what : "query", check_cb, text, err);
 		free(what);
 	}
-	if (rc == 0) {
-		rc = store(key, text, (size_t)n);
-		if (rc < 0)
-			mdc_error_set(&err, -rc, "cannot store the query: %s", strerror(-rc));
-	}
+	char *key = rc == 0 ? strndup(t->fname, strlen(t->fname) - strlen(MDFS_SQL_SUFFIX)) : NULL;
+	if (rc == 0)
+		rc = key ? store(key, text, n) : -ENOMEM;
+	if (rc < 0 && key)
+		mdc_error_set(err, -rc, "cannot store the query: %s", strerror(-rc));
+	free(key);
 	free(text);
-	if (rc == 0) {
-		(void)clear_error(key);
-	} else {
-		set_error(key, err.message[0] ? err.message : strerror(-rc));
-		/* The query's own fault is EINVAL (a missing table too); the
-		 * endpoint's is EIO. */
-		rc = rc == -ENOENT || rc == -ENOTSUP || rc == -EEXIST ? -EINVAL : mdfs_fuse_errno(rc);
+	/* The query's own fault is EINVAL (a missing table too); the
+	 * endpoint's is EIO. */
+	if (rc == -ENOENT || rc == -ENOTSUP || rc == -EEXIST)
+		rc = -(err->errnum = EINVAL);
+	return mdfs_fuse_errno(rc);
+}
+
+const struct mdfs_w_kind mdfs_query_kind = {
+	.suffix = MDFS_SQL_SUFFIX,
+	.queries = true,
+	.done = "stored",
+	.max = MDC_QUERY_MAX_BYTES,
+	.apply = query_apply,
+};
+
+/* ---- the FUSE callbacks ---------------------------------------------------- */
+
+/* A name that is not NAME.sql of a valid NAME, but looks like a query's
+ * file: only NAME.sql is written. */
+static bool not_writable(const struct mdfs_path *p)
+{
+	const char *f = p->fname[1];
+	size_t fl = strlen(f);
+	static const char *const sfx[] = { MDFS_SQL_SUFFIX, MDFS_CSV_SUFFIX, MDFS_PARQUET_SUFFIX };
+	if (f[0] == '.' || (p->rel && p->fmt == MDFS_FMT_SQL))
+		return false;
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
+		if (fl > strlen(sfx[i]) && strcmp(f + fl - strlen(sfx[i]), sfx[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A new writer of path (its spool, listed: the newest writer's is the one
+ * that is stored), starting from text (NULL: empty). */
+static int open_writer(struct mdfs *m, const struct mdfs_path *p, const char *path, mode_t mode,
+		       const char *text, struct fuse_file_info *fi)
+{
+	struct mdfs_wfile *w = NULL;
+	int rc = mdfs_w_create(m, path, "", MDFS_QUERIES_DIR, p->fname[1], mode, false, &w);
+	size_t len = text ? strlen(text) : 0;
+	if (rc == 0 && len) {
+		int n = mdfs_w_write(w, text, len, 0);
+		rc = n < 0 ? n : (size_t)n == len ? 0 : -EIO;
 	}
-out:
-	pthread_mutex_unlock(&w->io);
+	if (rc == 0)
+		return mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
+	if (w) {
+		int gone = mdfs_w_unlink(m, path); /* no load of a half-made file */
+		(void)gone;
+		mdfs_w_release(m, w);
+	}
 	return rc;
 }
 
-static void qw_release(struct mdfs *m, void *obj)
-{
-	struct qwrite *w = obj;
-	(void)mdfs_reg_unlist(&writers, &w->ent);
-	mdfs_reg_put(&writers, &w->ent);
-}
-
-static int qw_size(void *obj, off_t *size)
-{
-	struct qwrite *w = obj;
-	struct stat st;
-	if (fstat(w->fd, &st) != 0)
-		return -errno;
-	*size = st.st_size;
-	return 0;
-}
-
-static const struct mdfs_handle_ops query_write_ops = {
-	.kind = "query write",
-	.read = qw_read,
-	.write = qw_write,
-	.truncate = qw_truncate,
-	.flush = qw_flush,
-	.release = qw_release,
-	.size = qw_size,
-};
-
-/* A writer of name (decoded: dec), starting from text (NULL: empty). */
-static int open_writer(struct mdfs *m, const char *name, const char *dec, const char *text,
-		       struct fuse_file_info *fi)
-{
-	struct qwrite *w = calloc(1, sizeof *w);
-	if (!w || mdfs_reg_entry_init(&w->ent, name) < 0) {
-		free(w);
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&w->io, NULL);
-	w->m = m;
-	w->dirty = true;
-	clock_gettime(CLOCK_REALTIME, &w->mtime);
-	w->fd = mdfs_spool_open(m->spool_dir, "query file");
-	int rc = w->fd < 0 ? w->fd : !(w->name = strdup(dec)) ? -ENOMEM : 0;
-	size_t len = text ? strlen(text) : 0;
-	if (rc == 0 && len && pwrite(w->fd, text, len, 0) != (ssize_t)len)
-		rc = -EIO;
-	if (rc < 0) {
-		if (w->fd < 0)
-			w->fd = -1;
-		qwrite_destroy(&w->ent);
-		return rc;
-	}
-	mdfs_reg_add(&writers, &w->ent);
-	return mdfs_handle_open(fi, m, &query_write_ops, w, NULL, fuse_get_context()->pid);
-}
-
-int mdfs_queries_create(struct mdfs *m, const struct mdfs_path *p, struct fuse_file_info *fi)
+int mdfs_queries_create(struct mdfs *m, const struct mdfs_path *p, const char *path, mode_t mode,
+			struct fuse_file_info *fi)
 {
 	if (p->depth != 2)
 		return -EEXIST;
-	char *name = NULL;
-	enum qkind k = kind_of(p, &name);
-	int rc = k == Q_SQL ? open_writer(m, name, p->rel, NULL, fi) : -EPERM;
-	free(name);
-	return rc;
+	return not_writable(p) ? -EPERM : open_writer(m, p, path, mode, NULL, fi);
 }
 
 int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *path,
@@ -695,31 +529,29 @@ int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *pat
 		return -EISDIR;
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	pid_t tid = fuse_get_context()->pid;
+	struct mdfs_wfile *w = NULL;
 	char *name = NULL, *text = NULL;
+	int rc = mdfs_w_open(m, path, fi->flags, &w);
+	if (rc == 0)
+		return mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, tid);
+	if (rc != -ENOENT)
+		return rc;
+	if ((text = mdfs_w_error_text(m, path))) {
+		if (writing) {
+			free(text);
+			return -EACCES;
+		}
+		return mdfs_handle_open(fi, m, &mdfs_text_ops, text, NULL, 0);
+	}
 	enum qkind k = kind_of(p, &name);
-	int rc = 0;
 	if (k == Q_NONE) {
 		rc = -ENOENT;
-	} else if (k == Q_ERROR) {
-		struct mdfs_reg_entry *e = mdfs_reg_find(&errors, name, NULL, NULL);
-		if (!e) {
-			rc = -ENOENT;
-		} else {
-			text = strdup(mdfs_reg_of(e, struct qerr, ent)->text);
-			mdfs_reg_put(&errors, e);
-			if (writing || !text)
-				rc = writing ? -EACCES : -ENOMEM;
-			else
-				rc = mdfs_handle_open(fi, m, &mdfs_text_ops, text, NULL, 0);
-			if (!writing)
-				text = NULL; /* the handle's */
-		}
 	} else if (k != Q_SQL && !shown(m, k)) {
 		rc = -ENOENT;
 	} else if (!(text = load(name)) && !(k == Q_SQL && writing && errno == ENOENT)) {
 		rc = errno == ENOMEM ? -ENOMEM : errno == EFBIG ? -EFBIG : -ENOENT;
 	} else if (k == Q_SQL && writing) {
-		rc = open_writer(m, name, p->rel, fi->flags & O_TRUNC ? NULL : text, fi);
+		rc = open_writer(m, p, path, 0644, fi->flags & O_TRUNC ? NULL : text, fi);
 	} else if (writing) {
 		rc = -EACCES;
 	} else if (k == Q_SQL) {
@@ -742,17 +574,14 @@ int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *pat
 	return rc;
 }
 
-int mdfs_queries_truncate(struct mdfs *m, const struct mdfs_path *p, off_t size)
+bool mdfs_queries_exists(struct mdfs *m, const struct mdfs_path *p)
 {
 	char *name = NULL;
-	enum qkind k = p->depth == 2 ? kind_of(p, &name) : Q_NONE;
-	struct mdfs_reg_entry *e = k == Q_SQL ? mdfs_reg_find(&writers, name, NULL, NULL) : NULL;
+	off_t size;
+	struct timespec t;
+	bool found = p->depth == 2 && kind_of(p, &name) == Q_SQL && stat_stored(name, &size, &t) == 0;
 	free(name);
-	if (!e)
-		return -EPERM; /* a stored query is replaced by writing it */
-	int rc = qw_truncate(mdfs_reg_of(e, struct qwrite, ent), size);
-	mdfs_reg_put(&writers, e);
-	return rc;
+	return found;
 }
 
 int mdfs_queries_unlink(struct mdfs *m, const struct mdfs_path *p)
@@ -764,10 +593,8 @@ int mdfs_queries_unlink(struct mdfs *m, const struct mdfs_path *p)
 	int rc;
 	if (k == Q_SQL) {
 		rc = remove_stored(name);
-		if (clear_error(name) == 0 && rc == -ENOENT)
+		if (clear_error(m, name) == 0 && rc == -ENOENT)
 			rc = 0;
-	} else if (k == Q_ERROR) {
-		rc = clear_error(name);
 	} else {
 		rc = k == Q_NONE ? -ENOENT : -EPERM; /* rm NAME.sql removes the query */
 	}

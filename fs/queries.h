@@ -13,17 +13,21 @@
  * Where the .sql files live: with -o queries_dir=DIR, in DIR as
  * NAME.sql (they survive remounts; files put there by other means are
  * query files too, checked when they run); else in memory, for the
- * mount's lifetime (MDFS_QUERIES_MEM_MAX bytes in all). Each writer has
- * its own spool file (fs/spool.h) until its close() stores it. `rm
- * NAME.sql` removes the query (and DIR's file). -o ro: nothing can be
- * written or removed; stored queries still run. Error files and reads use
- * the shared text handle kind (fs/handles.h). Thread-safe.
+ * mount's lifetime (MDFS_QUERIES_MEM_MAX bytes in all). Writes go through
+ * fs/writes.h like a view's NAME.sql (mdfs_query_kind is the step at
+ * close()): each writer has its own spool, the last writer wins (an
+ * earlier one's close() fails with EBUSY), temporary names can be written
+ * and renamed onto NAME.sql (editors, sed -i, mv), and error files are
+ * writes.h's. `rm NAME.sql` removes the query (and DIR's file). -o ro:
+ * nothing can be written or removed; stored queries still run.
+ * Thread-safe.
  */
 #ifndef MDFS_QUERIES_H
 #define MDFS_QUERIES_H
 
 #define FUSE_USE_VERSION 312
 #include <fuse.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "mdclient/common.h"
@@ -42,10 +46,12 @@ void mdfs_queries_free_all(void);
 int mdfs_queries_getattr(struct mdfs *m, const struct mdfs_path *p, const char *path,
 			 struct fuse_file_info *fi, struct stat *st) MDC_MUSTCHECK;
 int mdfs_queries_readdir(struct mdfs *m, void *buf, fuse_fill_dir_t filler) MDC_MUSTCHECK;
-int mdfs_queries_create(struct mdfs *m, const struct mdfs_path *p, struct fuse_file_info *fi) MDC_MUSTCHECK;
+int mdfs_queries_create(struct mdfs *m, const struct mdfs_path *p, const char *path, mode_t mode,
+			struct fuse_file_info *fi) MDC_MUSTCHECK;
 int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *path,
 		      struct fuse_file_info *fi) MDC_MUSTCHECK;
-int mdfs_queries_truncate(struct mdfs *m, const struct mdfs_path *p, off_t size) MDC_MUSTCHECK;
+/* Is p a stored query's NAME.sql? */
+bool mdfs_queries_exists(struct mdfs *m, const struct mdfs_path *p) MDC_MUSTCHECK;
 int mdfs_queries_unlink(struct mdfs *m, const struct mdfs_path *p) MDC_MUSTCHECK;
 
 #endif

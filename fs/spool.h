@@ -5,6 +5,8 @@
 #ifndef MDFS_SPOOL_H
 #define MDFS_SPOOL_H
 
+#include <stddef.h>
+
 #include "mdclient/common.h"
 
 /* A new empty spool file in dir, open for reading and writing
@@ -13,5 +15,10 @@
  * missing spool means (the CSV re-read copy does without, a Parquet file
  * or a write fails). */
 int mdfs_spool_open(const char *dir, const char *what) MDC_MUSTCHECK;
+
+/* The whole of spool fd as text (read from offset 0): 0 with *text
+ * (malloc'd, NUL-terminated; the caller frees) and *len, -EFBIG when it
+ * holds more than max bytes, or -errno. */
+int mdfs_spool_read_all(int fd, size_t max, char **text, size_t *len) MDC_MUSTCHECK;
 
 #endif

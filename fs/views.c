@@ -1,4 +1,5 @@
-/* fs/views.c - a view written as a file (see views.h). */
+/* fs/views.c - a view written as a file (see views.h): the view kind of
+ * written files (fs/writes.h). */
 #include "fs/views.h"
 
 #include <errno.h>
@@ -6,14 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "fs/backend.h"
 #include "fs/mdfs.h"
+#include "fs/parquet_file.h"
 #include "fs/names.h"
 #include "fs/paths.h"
+#include "fs/spool.h"
+#include "fs/writes.h"
 #include "mdclient/ddl.h"
+#include "mdclient/log.h"
 
 struct view_args {
 	const char *db, *schema, *name, *text;
@@ -52,41 +55,47 @@ static bool unchanged(struct mdfs *m, const char *db, const char *schema, const 
 	return same;
 }
 
-int mdfs_view_define(struct mdfs *m, int fd, const char *db, const char *schema, const char *name,
-		     mdc_error *err)
+/* Create or replace view db.schema.name from the text in fd, on a pooled
+ * connection. 0, or -errno with err saying why (-EFBIG past MDFS_VIEW_MAX). */
+static int view_define(struct mdfs *m, int fd, const char *db, const char *schema,
+		       const char *name, mdc_error *err)
 {
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		return mdc_error_set(err, errno, "view: %s", strerror(errno));
-	if ((size_t)st.st_size > MDFS_VIEW_MAX)
+	char *text = NULL;
+	size_t len = 0;
+	int rc = mdfs_spool_read_all(fd, MDFS_VIEW_MAX, &text, &len);
+	if (rc == -EFBIG)
 		return mdc_error_set(err, EFBIG, "a view definition of more than %zu bytes",
 				     MDFS_VIEW_MAX);
-	size_t len = (size_t)st.st_size;
-	if (len == 0) /* bash's > closes its copy before the program writes: no connection for that */
-		return mdc_error_set(err, EINVAL, "no query: the file is empty");
-	char *text = malloc(len + 1);
-	if (!text)
-		return mdc_error_set(err, ENOMEM, "out of memory");
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = pread(fd, text + got, len - got, (off_t)got);
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			free(text);
-			return mdc_error_set(err, e, "view: reading the spool: %s", strerror(e));
-		}
-		got += (size_t)n;
+	if (rc < 0)
+		return mdc_error_set(err, -rc, "view: reading the spool: %s", strerror(-rc));
+	/* bash's > closes its copy before the program writes: no connection
+	 * for that. What was read, written back: nothing to do (a CREATE OR
+	 * REPLACE could lose what the engine keeps only with the old view,
+	 * e.g. its comment on DuckDB). */
+	if (len == 0)
+		rc = mdc_error_set(err, EINVAL, "no query: the file is empty");
+	else if (!unchanged(m, db, schema, name, text, len)) {
+		struct view_args a = { db, schema, name, text, len };
+		rc = mdfs_with_conn(m->pool, db, "define view", define_cb, &a, err);
 	}
-	text[len] = '\0';
-	/* What was read, written back: nothing to do (a CREATE OR REPLACE
-	 * could lose what the engine keeps only with the old view, e.g. its
-	 * comment on DuckDB). */
-	if (unchanged(m, db, schema, name, text, len)) {
-		free(text);
-		return 0;
-	}
-	struct view_args a = { db, schema, name, text, len };
-	int rc = mdfs_with_conn(m->pool, db, "define view", define_cb, &a, err);
 	free(text);
 	return rc;
 }
+
+static int view_apply(struct mdfs *m, const struct mdfs_w_target *t, mdc_error *err)
+{
+	int rc = view_define(m, t->fd, t->db, t->schema, t->name, err);
+	if (rc == 0)
+		mdc_log(LOG_NOTICE, "defined view %s", t->path);
+	/* Even a failed load may have committed (a connection lost at COMMIT). */
+	mdfs_cache_invalidate(m->cache, t->db, t->schema);
+	mdfs_parquet_forget(t->db);
+	return rc;
+}
+
+const struct mdfs_w_kind mdfs_view_kind = {
+	.suffix = MDFS_SQL_SUFFIX,
+	.queries = false,
+	.done = "defined",
+	.apply = view_apply,
+};

@@ -1,5 +1,6 @@
-/* fs/writes.c - the seed drop-in: spooled files, loads at flush and rename,
- * error files (see writes.h for the rules). */
+/* fs/writes.c - files written through the mount: spooled files, their
+ * kind's apply at flush and rename, error files (see writes.h for the
+ * rules; each kind's apply lives with its kind). */
 #include "fs/writes.h"
 
 #include <errno.h>
@@ -14,12 +15,10 @@
 #include "fs/backend.h"
 #include "fs/mdfs.h"
 #include "fs/names.h"
-#include "fs/parquet_file.h"
+#include "fs/paths.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
-#include "fs/views.h"
 #include "mdclient/log.h"
-#include "mdclient/seed.h"
 
 /* A spooled file: the spool behind one or more names and open handles (an
  * open handle is a reference to it). Its names are registry entries (struct
@@ -44,7 +43,8 @@ struct mdfs_wfile {
 	char *path;             /* mount path */
 	char *db, *schema;      /* decoded names of the directory */
 	char *fname;            /* last path component, as shown */
-	char *table;            /* decoded table name when loadable, else NULL */
+	char *table;            /* decoded <name> when loadable, else NULL */
+	const struct mdfs_w_kind *kind; /* when loadable, else NULL */
 };
 
 /* A name of a spooled file in the directory db/schema (all immutable). */
@@ -86,9 +86,6 @@ static void werror_destroy(struct mdfs_reg_entry *e);
 static struct mdfs_registry files = MDFS_REGISTRY_INIT(wname_destroy);
 static struct mdfs_registry errors = MDFS_REGISTRY_INIT(werror_destroy);
 
-#define CSV_SUFFIX ".csv"
-#define SQL_SUFFIX ".sql"   /* a view (fs/views.h) */
-#define SEED_SUFFIX ".seed"
 #define ERROR_SUFFIX ".error"
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -97,24 +94,31 @@ static bool has_suffix(const char *s, const char *suffix)
 	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
-/* The suffix of a loadable name: ".csv" (a table) or ".sql" (a view); NULL
- * for hidden and other names. */
-static const char *loadable_suffix(const char *fname)
+static const struct mdfs_w_kind *const kinds[] = { &mdfs_table_kind, &mdfs_view_kind,
+						  &mdfs_query_kind };
+
+/* The kind of a file named fname at path; NULL for hidden and other names
+ * (spool-only). */
+static const struct mdfs_w_kind *kind_of(const char *path, const char *fname)
 {
+	static const char qdir[] = "/" MDFS_QUERIES_DIR "/";
+	bool queries = strncmp(path, qdir, sizeof qdir - 1) == 0;
 	if (fname[0] == '.')
 		return NULL;
-	return has_suffix(fname, CSV_SUFFIX) ? CSV_SUFFIX : has_suffix(fname, SQL_SUFFIX) ? SQL_SUFFIX : NULL;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i]->queries == queries && has_suffix(fname, kinds[i]->suffix))
+			return kinds[i];
+	return NULL;
 }
 
-/* A name that looks like a table or view file ("<name>.csv", "<name>.sql",
- * not hidden) whose <name> is not a valid encoding: it could never load, so
- * it is refused. */
+/* A loadable name whose <name> is not a valid encoding: it could never
+ * load, so it is refused. */
 static bool bad_table_name(const char *path, const char *fname)
 {
-	const char *sfx = loadable_suffix(fname);
-	if (!sfx)
+	const struct mdfs_w_kind *k = kind_of(path, fname);
+	if (!k)
 		return false;
-	char *t = mdfs_name_decode(fname, strlen(fname) - strlen(sfx));
+	char *t = mdfs_name_decode(fname, strlen(fname) - strlen(k->suffix));
 	if (t) {
 		free(t);
 		return false;
@@ -124,14 +128,6 @@ static bool bad_table_name(const char *path, const char *fname)
 	mdc_log(LOG_ERR, "%s: not a valid table file name (a '%%' must start %%25, %%2F or %%2E; "
 		"see mdfs(1)): refused", path);
 	return true;
-}
-
-/* "<name>.csv" or "<name>.sql", not hidden: the table or view name it
- * loads; NULL for spool-only names. */
-static char *loadable_table(const char *fname)
-{
-	const char *sfx = loadable_suffix(fname);
-	return sfx ? mdfs_name_decode(fname, strlen(fname) - strlen(sfx)) : NULL;
 }
 
 /* ---- spooled files and their names -------------------------------------- */
@@ -276,64 +272,6 @@ static void set_error(const struct mdfs_wfile *w, const char *text)
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* Read "<name>.seed" beside the CSV (if spooled). Returns 0 or -EINVAL with
- * the reason in msg. */
-static int read_sidecar(const struct mdfs_wfile *w, mdc_seed_settings *so, char *msg, size_t msglen)
-{
-	char *sidecar = NULL;
-	size_t dirlen = strlen(w->path) - strlen(w->fname);
-	if (asprintf(&sidecar, "%.*s%.*s%s", (int)dirlen, w->path,
-		     (int)(strlen(w->fname) - strlen(CSV_SUFFIX)), w->fname, SEED_SUFFIX) < 0)
-		return -ENOMEM;
-	struct mdfs_wfile *sc = wfile_at(sidecar);
-	int fd = sc ? dup(sc->fd) : -1;
-	if (sc)
-		wfile_put(sc);
-	free(sidecar);
-	if (fd < 0)
-		return 0;
-
-	int rc = 0, lineno = 0;
-	FILE *fp = fdopen(fd, "r");
-	if (!fp) {
-		close(fd);
-		return -errno;
-	}
-	rewind(fp);
-	char line[1024];
-	while (fgets(line, sizeof line, fp)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0] || line[0] == '#')
-			continue;
-		mdc_error e;
-		mdc_error_clear(&e);
-		rc = mdc_seed_setting_parse(so, line, &e);
-		if (rc == -EINVAL)
-			snprintf(msg, msglen, "%.*s%s line %d: expected delimiter=X, quote_columns=true|false, "
-				 "full_refresh=true|false or column_type.NAME=TYPE", (int)(strlen(w->fname) - strlen(CSV_SUFFIX)),
-				 w->fname, SEED_SUFFIX, lineno);
-		if (rc)
-			break;
-	}
-	fclose(fp);
-	return rc;
-}
-
-struct load_args {
-	struct mdfs_wfile *w;
-	const mdc_seed_options *o;
-	mdc_seed_result res;
-	char path[64];
-};
-
-static int load_cb(mdc_conn *c, void *arg, mdc_error *err)
-{
-	struct load_args *a = arg;
-	mdc_seed_result_free(&a->res);
-	return mdc_seed_load(c, a->w->db, a->w->schema, a->w->table, a->path, a->o, &a->res, err);
-}
-
 /* Loads in progress, by table: two loads of one table run one after the
  * other, never at once (a waiter holds no lock another operation needs). */
 struct busy {
@@ -395,60 +333,27 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 
 static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 {
-	mdc_seed_settings so;
-	mdc_seed_options o;
-	char msg[MDC_ERRMSG_MAX + 256] = "";
 	mdc_error err;
 	mdc_error_clear(&err);
-	memset(&so, 0, sizeof so);
-	memset(&o, 0, sizeof o);
-
-	bool view = has_suffix(w->fname, SQL_SUFFIX);
-	int rc = view ? 0 : read_sidecar(w, &so, msg, sizeof msg);
-	if (rc == 0 && view) {
-		rc = mdfs_view_define(m, w->fd, w->db, w->schema, w->table, &err);
-		if (rc == 0)
-			mdc_log(LOG_NOTICE, "defined view %s", w->path);
-		else
-			snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : strerror(-rc));
-	} else if (rc == 0) {
-		mdc_seed_settings_apply(&so, &o);
-		o.append = w->append;
-		struct load_args a = { .w = w, .o = &o };
-		snprintf(a.path, sizeof a.path, "/proc/self/fd/%d", w->fd);
-		char what[256];
-		snprintf(what, sizeof what, "load %.240s", w->path);
-		rc = mdfs_with_conn(m->pool, w->db, what, load_cb, &a, &err);
-		if (rc == 0)
-			mdc_log(LOG_NOTICE, "loaded %s (%s)", w->path, a.res.summary ? a.res.summary : "");
-		else
-			snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : strerror(-rc));
-		mdc_seed_result_free(&a.res);
-	} else if (!msg[0]) {
-		snprintf(msg, sizeof msg, "%s", strerror(-rc));
-	}
-	mdc_seed_settings_free(&so);
-
+	struct mdfs_w_target t = { w->fd, w->path, w->db, w->schema, w->fname, w->table,
+				   w->append };
+	int rc = w->kind->apply(m, &t, &err);
 	if (rc == 0) {
 		set_error(w, NULL);
-	} else {
-		char stamp[32], *text = NULL;
-		time_t now = time(NULL);
-		struct tm tm;
-		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-		if (rc != -err.errnum) /* mdfs_with_conn logged the load's own failures */
-			mdc_log(LOG_ERR, "load %s: %s", w->path, msg);
-		if (asprintf(&text, "%s %s: not %s: %s\n", stamp, w->fname, view ? "defined" : "loaded",
-			     msg) >= 0) {
-			set_error(w, text);
-			free(text);
-		}
-		rc = mdfs_fuse_errno(rc);
+		return 0;
 	}
-	/* Even a failed load may have committed (a connection lost at COMMIT). */
-	mdfs_cache_invalidate(m->cache, w->db, w->schema);
-	mdfs_parquet_forget(w->db);
-	return rc;
+	const char *msg = err.message[0] ? err.message : strerror(-rc);
+	char stamp[32], *text = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	if (rc != -err.errnum) /* mdfs_with_conn logged the load's own failures */
+		mdc_log(LOG_ERR, "load %s: %s", w->path, msg);
+	if (asprintf(&text, "%s %s: not %s: %s\n", stamp, w->fname, w->kind->done, msg) >= 0) {
+		set_error(w, text);
+		free(text);
+	}
+	return mdfs_fuse_errno(rc);
 }
 
 /* ---- the API ------------------------------------------------------------ */
@@ -458,14 +363,15 @@ static int set_name(struct mdfs_wfile *w, const char *path, const char *db, cons
 		    const char *fname)
 {
 	char *p = strdup(path), *d = strdup(db), *s = strdup(schema), *f = strdup(fname);
-	char *t = loadable_table(fname);
+	const struct mdfs_w_kind *k = kind_of(path, fname);
+	char *t = k ? mdfs_name_decode(fname, strlen(fname) - strlen(k->suffix)) : NULL;
 	if (!p || !d || !s || !f) {
 		free(p), free(d), free(s), free(f), free(t);
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&w->mu);
 	char *old[] = { w->path, w->db, w->schema, w->fname, w->table };
-	w->path = p, w->db = d, w->schema = s, w->fname = f, w->table = t;
+	w->path = p, w->db = d, w->schema = s, w->fname = f, w->table = t, w->kind = t ? k : NULL;
 	pthread_mutex_unlock(&w->mu);
 	for (size_t i = 0; i < sizeof old / sizeof old[0]; i++)
 		free(old[i]);
@@ -496,7 +402,7 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 	w->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &w->mtime);
 	int rc = set_name(w, path, db, schema, fname);
-	w->append = append && w->table && has_suffix(fname, CSV_SUFFIX); /* only a table file appends */
+	w->append = append && w->kind == &mdfs_table_kind; /* only a table file appends */
 	if (rc == 0 && listed)
 		rc = name_add(w, path, db, schema, fname, NULL); /* over a spooled file: a new one */
 	if (rc < 0) {
@@ -573,6 +479,8 @@ int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 	int rc = w->table && off >= 0 && !w->append ? 0 : mdfs_w_size(w, &cur);
 	if (rc == 0 && (off < 0 || w->append))
 		off = cur; /* O_APPEND: at the end, whatever offset the kernel guessed */
+	if (w->kind && w->kind->max && off + (off_t)size > w->kind->max)
+		rc = -EFBIG;
 	if (rc == 0 && !w->table) {
 		off_t end = off + (off_t)size;
 		rc = charge(w, end > cur ? end : cur, true);
@@ -601,7 +509,8 @@ int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 int mdfs_w_truncate(struct mdfs_wfile *w, off_t size)
 {
 	pthread_mutex_lock(&w->io);
-	int rc = w->table ? 0 : charge(w, size, true);
+	int rc = w->kind && w->kind->max && size > w->kind->max ? -EFBIG
+		 : w->table ? 0 : charge(w, size, true);
 	if (rc == 0)
 		rc = ftruncate(w->fd, size) == 0 ? 0 : -errno;
 	off_t cur;
@@ -813,6 +722,15 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 	wfile_put(w);
 	mdfs_reg_put(&files, e);
 	return rc;
+}
+
+int mdfs_w_spool_dup(const char *path)
+{
+	struct mdfs_wfile *w = wfile_at(path);
+	int fd = w ? dup(w->fd) : -1;
+	if (w)
+		wfile_put(w);
+	return fd;
 }
 
 char *mdfs_w_error_text(struct mdfs *m, const char *path)

@@ -1,5 +1,5 @@
-/* fs/writes.h - files written through the mount: the seed drop-in, and
- * views written as files.
+/* fs/writes.h - files written through the mount: the seed drop-in, views
+ * written as files, and query files.
  *
  * Writing "<name>.csv" in a schema directory loads it as table <name> the
  * way `dbt seed --full-refresh` does (mdclient/seed.h); writing "<name>.sql"
@@ -13,9 +13,9 @@
  *     fails without touching the table; the program's own close loads it.
  *   - rename(tmp, "<name>.csv") (rsync, editors, `mv` within the mount) loads
  *     at the rename, which returns the outcome.
- * Other names (hidden ".x", "x~", "x.swp", "x.tmp", anything not ending in
- * .csv, and "<name>.seed" option files) live only in the spool, for as long
- * as the mount, and are never loaded.
+ * Other names (hidden ".x", "x~", "x.swp", "x.tmp", anything that is not a
+ * loadable name of its directory, and "<name>.seed" option files) live only
+ * in the spool, for as long as the mount, and are never loaded.
  * "<name>.seed" beside a CSV holds its load options, one per line:
  *     delimiter=|
  *     quote_columns=false
@@ -28,6 +28,7 @@
 #define MDFS_WRITES_H
 
 #include "mdclient/common.h"
+#include "mdclient/error.h"
 
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -36,11 +37,47 @@
 struct mdfs;
 struct mdfs_wfile;
 
+/* What a written file becomes: a loadable name is "<name><suffix>" (not
+ * hidden) of a kind of its directory, every other name is spool-only. In a
+ * schema directory ".csv" is a table (fs/table_load.c) and ".sql" a view
+ * (fs/views.h); in /.queries ".sql" is a query (fs/queries.h), spooled with
+ * db "" and schema MDFS_QUERIES_DIR. A kind's apply runs at the flush that
+ * follows writes (or at the rename onto the name), one at a time per name;
+ * its failure is what close() (or rename) returns, and its reason goes to
+ * "<file>.error". */
+struct mdfs_w_target {
+	int fd;                 /* the spool, read from offset 0 (not to be closed) */
+	const char *path;       /* mount path of the file */
+	const char *db, *schema, *fname;
+	const char *name;       /* decoded <name> */
+	bool append;            /* a table file's `>>` (mdfs_w_append) */
+};
+
+struct mdfs_w_kind {
+	const char *suffix;
+	bool queries;           /* a kind of /.queries, else of schema directories */
+	const char *done;       /* what apply does, for the error file: "not <done>" */
+	off_t max;              /* the largest file it takes (EFBIG past it); 0: any */
+	/* Apply t: 0, or -errno (a FUSE errno) with err saying why (a failure
+	 * err does not describe, or one mdfs_with_conn did not log, is logged
+	 * by the caller). */
+	int (*apply)(struct mdfs *m, const struct mdfs_w_target *t, mdc_error *err);
+};
+
+extern const struct mdfs_w_kind mdfs_table_kind;  /* fs/table_load.c */
+extern const struct mdfs_w_kind mdfs_view_kind;   /* fs/views.c */
+extern const struct mdfs_w_kind mdfs_query_kind;  /* fs/queries.c */
+
+/* A duplicate of the spool of the file spooled at path (the caller closes
+ * it), or -1 when none is. */
+int mdfs_w_spool_dup(const char *path) MDC_MUSTCHECK;
+
 /* Create (or truncate) the file at path, a direct child of a schema
- * directory db/schema with raw (encoded) file name fname. Returns 0 and *out
- * (one open reference), or -errno. append (O_CREAT|O_APPEND, `>>` to a name
- * the kernel thought missing): a table file loads as an append (as below),
- * which makes a new table only when there is none at close(). */
+ * directory db/schema (or of /.queries: "", MDFS_QUERIES_DIR) with raw
+ * (encoded) file name fname. Returns 0 and *out (one open reference), or
+ * -errno. append (O_CREAT|O_APPEND, `>>` to a name the kernel thought
+ * missing): a table file loads as an append (as below), which makes a new
+ * table only when there is none at close(). */
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
 		  const char *fname, mode_t mode, bool append, struct mdfs_wfile **out) MDC_MUSTCHECK;
 /* `>>` to an existing table's file (O_APPEND without O_TRUNC): a spool of

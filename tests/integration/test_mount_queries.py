@@ -300,3 +300,60 @@ def test_a_broken_stream_is_eio_never_a_short_file(own_standin, mount_factory):
     s.handle.control(close_after_rows=None)
     with open(m.path(".queries", "long.csv"), "rb") as f:
         assert f.read().count(b"\n") == 200_001
+
+
+@default_profile_only()
+def test_editor_saves_and_cp_p(server, qtable, mount_factory, tmp_path):
+    """Query files are written like a view's NAME.sql (fs/writes.c): a temp
+    file renamed onto NAME.sql (sed -i, mv, editors) is checked and stored
+    at the rename; cp -p's chmod and times are accepted; the last of two
+    writers wins and the earlier one's close() fails with EBUSY."""
+    m = mount_factory(server, allowed_stderr=REFUSALS + ("another process",))
+    q = m.path(".queries")
+    path = os.path.join(q, "ed.sql")
+    write(path, "select id from qfiles where id = 1\n")
+    r = subprocess.run(["sed", "-i", "s/id = 1/id = 2/", path], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert open(path).read() == "select id from qfiles where id = 2\n"
+    assert mount_rows(os.path.join(q, "ed.csv")) == [["id"], ["2"]]
+    assert sorted(os.listdir(q)) == ["ed.csv", "ed.parquet", "ed.sql"]
+
+    tmp = os.path.join(q, "ed.sql.tmp")
+    with open(tmp, "w") as f:
+        f.write("select id from qfiles where id = 3")
+    assert "ed.sql.tmp" in os.listdir(q)
+    os.rename(tmp, path)
+    assert mount_rows(os.path.join(q, "ed.csv")) == [["id"], ["3"]]
+    assert sorted(os.listdir(q)) == ["ed.csv", "ed.parquet", "ed.sql"]
+    # Renamed onto NAME.sql, a refused query fails the rename; the old one stays.
+    with open(tmp, "w") as f:
+        f.write("delete from qfiles")
+    with pytest.raises(OSError) as e:
+        os.rename(tmp, path)
+    assert e.value.errno == errno.EINVAL
+    assert open(path).read() == "select id from qfiles where id = 3"
+    assert "delete" in open(path + ".error").read() or os.path.getsize(path + ".error") > 5
+
+    src = tmp_path / "src.sql"
+    src.write_text("select 4 AS four")
+    os.chmod(src, 0o600)
+    r = subprocess.run(["cp", "-p", str(src), path], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert mount_rows(os.path.join(q, "ed.csv")) == [["four"], ["4"]]
+    assert not os.path.exists(path + ".error")
+    # A new query by cp -p, and chmod of a stored one: accepted.
+    r = subprocess.run(["cp", "-p", str(src), os.path.join(q, "new.sql")], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    os.chmod(os.path.join(q, "new.sql"), 0o644)
+    assert mount_rows(os.path.join(q, "new.csv")) == [["four"], ["4"]]
+
+    # Two writers: the later open is the one stored.
+    first = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    second = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    os.write(first, b"select 5 AS five")
+    os.write(second, b"select 6 AS six")
+    with pytest.raises(OSError) as e:
+        os.close(first)
+    assert e.value.errno == errno.EBUSY
+    os.close(second)
+    assert mount_rows(os.path.join(q, "ed.csv")) == [["six"], ["6"]]

@@ -249,6 +249,35 @@ def test_view_files(sm):
                         f"'{SCHEMA}' AND table_name = {ql(NEW_VIEW)}") == [["0"]]
 
 
+def test_view_file_editor_saves(sm, tmp_path):
+    """sed -i (a temp file in the schema directory, its mode set, renamed
+    onto NAME.sql), mv of a temp file, and cp -p (times and mode set on the
+    open file) define the view, with no warning."""
+    d = sm.dir
+    name = "ed v;%"
+    vpath = os.path.join(d, fname(name, ".sql"))
+    csvpath = os.path.join(d, fname(name, ".csv"))
+    write(vpath, f"select id from {SCHEMA}.{qi(TABLE)} where id = 1")
+    r = subprocess.run(["sed", "-i", "s/id = 1/id = 2/", vpath], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert read(csvpath) == "id\n2\n"
+    tmp = os.path.join(d, "ed.tmp")
+    with open(tmp, "w") as f:
+        f.write(f"select id * 3 as t from {SCHEMA}.{qi(TABLE)} where id = 1")
+    os.rename(tmp, vpath)
+    assert read(csvpath) == "t\n3\n"
+    assert "ed.tmp" not in os.listdir(d)
+    src = tmp_path / "v.sql"
+    src.write_text(f"select id * 7 as s from {SCHEMA}.{qi(TABLE)} where id = 1")
+    os.chmod(src, 0o600)
+    r = subprocess.run(["cp", "-p", str(src), vpath], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert read(csvpath) == "s\n7\n"
+    os.chmod(vpath, 0o644)  # a view's .sql: accepted, a no-op
+    os.unlink(vpath)
+    assert not os.path.exists(csvpath)
+
+
 def test_view_files_need_allow_drop_and_a_writable_mount(sm, mount_factory):
     server = sm.server
     plain = mount_factory(server, allowed_stderr=ALLOWED)
