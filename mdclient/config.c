@@ -542,6 +542,11 @@ int64_t mdc_config_answer_timeout_ms(const mdc_config *cfg)
 	return (int64_t)cfg->io_timeout_s * 1000 + cfg->statement_timeout_ms;
 }
 
+int mdc_config_lock_timeout_ms(const mdc_config *cfg)
+{
+	return cfg->io_timeout_s * 500; /* io_timeout is at most a day: no overflow */
+}
+
 int mdc_config_queue_timeout(const mdc_config *cfg)
 {
 	return cfg->queue_timeout;

@@ -100,6 +100,10 @@ int mdc_config_statement_timeout_ms(const mdc_config *cfg);
 /* How long one statement's answer is waited for, in ms: io_timeout plus
  * statement_timeout. */
 int64_t mdc_config_answer_timeout_ms(const mdc_config *cfg);
+/* How long a statement may wait for another session's lock, in ms: half of
+ * io_timeout, so the server gives up the wait (and rolls back) well before
+ * the answer's deadline; see mdc_dialect_impl.session_locks_sql. */
+int mdc_config_lock_timeout_ms(const mdc_config *cfg);
 /* How long a borrower waits for a pooled connection that is busy (queueing,
  * like pgbouncer's query_wait_timeout), in seconds. */
 int mdc_config_queue_timeout(const mdc_config *cfg);

@@ -42,6 +42,7 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 	.session_sql = "SET TimeZone = 'UTC'",
 	.session_what = "SET TimeZone",
 	.session_required = false,
+	.session_locks_sql = NULL, /* optimistic concurrency: a conflict fails at once */
 	.statement_timeout_required = false,
 
 	.catalog_db_param = true,

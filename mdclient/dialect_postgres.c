@@ -2,6 +2,8 @@
  * internal/dialect.h). Names are compared in byte order ("C" collation). */
 #include "mdclient/internal/dialect.h"
 
+#include <stdio.h>
+
 /* One query for a whole schema, whatever its size: name, kind (1 table, 2
  * view), row estimate (reltuples; -1 never analyzed), a CREATE statement
  * built from the catalog (a table's columns with format_type() and NOT
@@ -43,6 +45,24 @@ static const char columns[] =
 	"WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
 	"ORDER BY a.attnum";
 
+/* A DROP TABLE waits for every session reading the table, and every later
+ * query of it waits behind the DROP: lock_timeout bounds that wait.
+ * client_connection_check_interval (PostgreSQL 14 and later; older servers
+ * skip it) has the server end a statement, and so its transaction, once its
+ * client has given the connection up: a load abandoned past its deadline
+ * would otherwise stay queued for its lock, holding every reader of the
+ * table behind it, and commit whenever it got it. */
+static char *locks_sql(int lock_timeout_ms)
+{
+	char *sql = NULL;
+	if (asprintf(&sql, "SET lock_timeout = %d; "
+		     "SELECT pg_catalog.set_config('client_connection_check_interval', '1000', false) "
+		     "WHERE pg_catalog.current_setting('server_version_num')::int >= 140000",
+		     lock_timeout_ms) < 0)
+		return NULL;
+	return sql;
+}
+
 const mdc_dialect_impl mdc_dialect_postgres = {
 	.id = MDC_DIALECT_POSTGRES,
 	.name = "PostgreSQL",
@@ -57,6 +77,7 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 	.session_what = "SET DateStyle, TimeZone, extra_float_digits",
 	.session_required = true,
 	.statement_timeout_required = true,
+	.session_locks_sql = locks_sql,
 
 	.catalog_db_param = false,
 	.sql_databases = "SELECT datname FROM pg_catalog.pg_database "

@@ -107,6 +107,7 @@ int mdc_errno_for_sqlstate(const char *s)
 		{ "0A000", ENOTSUP },
 		{ "42601", EINVAL },
 		{ "57014", ETIMEDOUT },
+		{ "55P03", EBUSY },     /* lock_not_available: lock_timeout passed */
 	};
 	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
 		if (strcmp(s, exact[i].code) == 0)

@@ -569,8 +569,13 @@ out:
 		if (err && strncmp(err->message, "load:", 5) == 0) {
 			char tmp[MDC_ERRMSG_MAX];
 			snprintf(tmp, sizeof tmp, "%s", err->message + 5);
+			/* 55P03: lock_timeout passed (mdc_config_lock_timeout_ms). */
+			bool locked = strcmp(err->sqlstate, "55P03") == 0;
 			mdc_error_set_sqlstate(err, err->errnum, err->sqlstate[0] ? err->sqlstate : NULL,
-					       "seed %s:%s", display, tmp);
+					       "seed %s:%s%s", display, tmp,
+					       locked ? " (the table is in use: another session - a reader "
+							"of it still open, or a transaction - held it; "
+							"nothing was changed)" : "");
 		}
 	}
 	loader_free(&L);

@@ -43,6 +43,15 @@ typedef struct mdc_dialect_impl {
 	const char *session_what;     /* for logs: what session_sql sets */
 	bool session_required;
 	bool statement_timeout_required;
+	/* NULL when the engine never makes a statement wait for another
+	 * session's lock. Otherwise the statements (malloc'd; NULL: out of
+	 * memory) that run with session_sql, in its round trip (so only with
+	 * session_required): every lock wait ends after lock_timeout_ms with
+	 * SQLSTATE 55P03, before mdclient stops waiting for the answer, and the
+	 * server ends a statement whose client went away (a connection given
+	 * up past its deadline), so a transaction never outlives its client,
+	 * keeps a lock or commits later. */
+	char *(*session_locks_sql)(int lock_timeout_ms);
 
 	/* Catalog SQL. Parameters: $1 the database when catalog_db_param,
 	 * then the schema, then the relation (without the database otherwise).
