@@ -67,6 +67,7 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 	.copy_in_sure = false,
 	.copy_in_max_line = (size_t)1 << 20,
 	.split_load = true,
+	.copy_in_plain_fields = false,
 
 	.export_binary_copy = false,
 	.value_text = MDC_PARQUET_TEXT_DUCKDB,

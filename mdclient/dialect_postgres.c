@@ -98,6 +98,7 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 	.copy_in_sure = true,
 	.copy_in_max_line = 0,
 	.split_load = false,
+	.copy_in_plain_fields = true,
 
 	.export_binary_copy = true,
 	.value_text = MDC_PARQUET_TEXT_POSTGRES,

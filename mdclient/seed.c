@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mdclient/catalog.h"
@@ -27,6 +28,11 @@
 #define SEED_SMALL_ROWS 1000
 #define SEED_SMALL_BYTES ((int64_t)8 << 20)
 #define DEFAULT_BATCH_BYTES ((size_t)8 << 20)
+/* Guessing the types from the first records (may_guess): files above
+ * SEED_GUESS_MIN_BYTES (never a small load). */
+#define SEED_GUESS_MIN_BYTES SEED_SMALL_BYTES
+#define SEED_GUESS_BYTES ((int64_t)1 << 20)
+#define SEED_GUESS_WRONG (-100000)
 
 /* The statements that make the table ready after BEGIN, into out[] (each
  * malloc'd; *n of them): CREATE SCHEMA when asked, then DROP and CREATE, or
@@ -106,10 +112,13 @@ static int load_rows(seed_loader *L, const char *path)
 		if (rc == 0)
 			break;
 		row++;
-		if (n > p->n || row > p->rows) {
+		if (n > p->n || (!L->guessed && row > p->rows)) {
 			rc = mdc_error_set(L->err, EIO, "the file changed while loading");
 			goto out;
 		}
+		if (L->guessed) /* pass 1's inference, on the same fields */
+			for (size_t i = 0; i < n; i++)
+				mdc_seed_infer_add(&L->whole.cols[i].inf, f[i].ptr, f[i].len);
 		for (size_t i = 0; i < p->n; i++) {
 			L->vals[i] = NULL;
 			L->lens[i] = 0;
@@ -168,7 +177,8 @@ static int load_rows(seed_loader *L, const char *path)
 			next_report = mdc_csv_bytes_read(r) + SEED_PROGRESS_STEP;
 		}
 	}
-	if (row != p->rows) {
+	L->rows_read = row;
+	if (!L->guessed && row != p->rows) {
 		rc = mdc_error_set(L->err, EIO, "the file changed while loading");
 		goto out;
 	}
@@ -366,59 +376,65 @@ static int small_load(seed_loader *L, const char *db, const char *schema, const 
 	return table_script(L, db, schema, table, display, check_view, L->batch_n > 0 ? L->b.data : NULL, 1);
 }
 
-int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *table,
-		  const char *path, const mdc_seed_options *o, mdc_seed_result *res,
-		  mdc_error *err)
+/* A load may start with the types of the file's first records
+ * (seed_plan_guess), pass 2 inferring the whole file's on the way, so the
+ * file is read once: a new table's (no append, no truncate) file above
+ * SEED_GUESS_MIN_BYTES (never a small load), the automatic method on a
+ * server where it is one COPY (copy_in_sure: a wrong guess costs one
+ * rolled-back COPY, then the load runs again as without a guess). */
+static int may_guess(mdc_conn *c, const char *path, const mdc_seed_options *o)
 {
-	mdc_seed_options defaults;
-	memset(&defaults, 0, sizeof defaults);
-	if (!o)
-		o = &defaults;
-	if (res)
-		memset(res, 0, sizeof *res);
-	mdc_error_clear(err);
-	if (!c || !schema || !*schema || !table || !*table || !path)
-		return mdc_error_set(err, EINVAL, "seed: connection, schema, table and file are required");
-	int64_t t0 = mdc_now_ms();
-	const char *db_arg = db;
-	PGconn *pg = mdc_conn_pg(c);
-	const mdc_dialect_impl *d = mdc_conn_impl(c);
-	int rc = mdc_dialect_resolve_db(c, db, &db, "seed", err);
-	if (rc < 0)
-		return rc;
-	size_t dlen = strlen(schema) + strlen(table) + 2;
-	char *display = malloc(dlen);
-	if (!display)
-		return mdc_error_set(err, ENOMEM, "out of memory");
-	snprintf(display, dlen, "%s.%s", schema, table);
+	struct stat st;
+	return !o->append && !o->truncate && o->method == MDC_SEED_AUTO && !o->batch_rows &&
+	       !o->batch_bytes && mdc_conn_impl(c)->copy_in_sure && stat(path, &st) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_size > SEED_GUESS_MIN_BYTES;
+}
 
-	/* An append needs the table's columns before reading the file: they
-	 * name its fields, and tell whether its first line is a header. */
-	mdc_column_list cl = { 0 };
-	if (o->append && (rc = probe_table(c, db, schema, table, display, 1, &cl, err)) < 0) {
-		free(display);
-		return rc;
+/* Fresh inference states for the whole file, beside the guess p. */
+static int guess_prepare(seed_loader *L, const seed_plan *p)
+{
+	L->whole = *p; /* names and types borrowed from p; only cols is L's */
+	L->whole.rows = 0;
+	L->whole.cols = calloc(p->n ? p->n : 1, sizeof *L->whole.cols);
+	if (!L->whole.cols)
+		return mdc_error_set(L->err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->n; i++) {
+		L->whole.cols[i] = p->cols[i];
+		mdc_seed_infer_init(&L->whole.cols[i].inf, p->cols[i].overridden);
 	}
-	int append = o->append && cl.n > 0; /* no table: a new seed */
-	seed_plan p;
-	rc = seed_plan_read(path, o, append ? &cl : NULL, &p, err);
-	if (rc < 0) {
-		mdc_column_list_free(&cl);
-		free(display);
-		return rc;
+	return 0;
+}
+
+/* After pass 2 with a guessed plan (load_rows returned 0): the whole
+ * file's plan is the guess (0), or SEED_GUESS_WRONG. */
+static int guess_checked(seed_loader *L)
+{
+	seed_plan_decide(&L->whole);
+	if (!seed_plan_same(L->p, &L->whole)) {
+		for (size_t i = 0; i < L->p->n; i++)
+			if (L->p->cols[i].sql_type != L->whole.cols[i].sql_type)
+				mdc_log(LOG_DEBUG, "seed: column %s is %s, not %s as its first records said",
+					L->p->cols[i].name, L->whole.cols[i].sql_type, L->p->cols[i].sql_type);
+		return SEED_GUESS_WRONG;
 	}
+	return 0;
+}
+
+static int load_planned(mdc_conn *c, const char *db_arg, const char *schema, const char *table,
+			const char *display, const char *path, const mdc_seed_options *o,
+			const seed_plan *pp, int append, mdc_column_list *cl, int guessed,
+			int64_t t0, mdc_seed_result *res, mdc_error *err)
+{
 	/* Reading the file took a while, with c idle: a server with an idle
 	 * timeout may have closed it meanwhile. Then reconnect it (a retry by
 	 * the caller would read the file again, and idle again). */
-	if ((rc = mdc_conn_revive(c, err)) < 0) {
-		mdc_column_list_free(&cl);
-		seed_plan_clear(&p);
-		free(display);
+	int rc = mdc_conn_revive(c, err);
+	if (rc < 0)
 		return rc;
-	}
-	pg = mdc_conn_pg(c);
-	d = mdc_conn_impl(c);
-	db = db_arg && *db_arg ? db_arg : mdc_conn_dbname(c);
+	PGconn *pg = mdc_conn_pg(c);
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
+	const char *db = db_arg && *db_arg ? db_arg : mdc_conn_dbname(c);
+	seed_plan p = *pp; /* read only: a copy of the pointers */
 	seed_loader L;
 	memset(&L, 0, sizeof L);
 	L.pg = pg;
@@ -426,11 +442,13 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	L.p = &p;
 	L.o = o;
 	L.append = append;
+	L.guessed = guessed;
 	mdc_error local;
 	L.err = err ? err : &local;
 	L.batch_rows = o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
 	L.batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH_BYTES;
 	L.method = o->method;
+	L.copy_plain = d->copy_in_plain_fields;
 	if (L.method == MDC_SEED_SPLIT && !d->split_load)
 		L.method = MDC_SEED_VALUES;
 	L.qcols = calloc(p.n, sizeof *L.qcols);
@@ -468,13 +486,13 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	 * load's batch, else take one round trip. */
 	/* (An explicit method or batch size, as tests and benchmarks ask for,
 	 * takes the streaming path.) */
-	int small = p.rows <= SEED_SMALL_ROWS && p.size <= SEED_SMALL_BYTES && o->method == MDC_SEED_AUTO &&
+	int small = !guessed && p.rows <= SEED_SMALL_ROWS && p.size <= SEED_SMALL_BYTES && o->method == MDC_SEED_AUTO &&
 		    !o->batch_rows && !o->batch_bytes;
 	if (append) {
-		rc = match_columns(&L, &cl, display); /* the same names: the types */
+		rc = match_columns(&L, cl, display); /* the same names: the types */
 	} else if (o->truncate) {
-		if ((rc = probe_table(c, db, schema, table, display, 1, &cl, err)) == 0 && cl.n > 0)
-			rc = match_columns(&L, &cl, display);
+		if ((rc = probe_table(c, db, schema, table, display, 1, cl, err)) == 0 && cl->n > 0)
+			rc = match_columns(&L, cl, display);
 	}
 	if (rc < 0)
 		goto out;
@@ -505,7 +523,7 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	rc = table_script(&L, db, schema, table, display, check_view, NULL, 0);
 	if (rc < 0)
 		goto out;
-	if (try_copy && p.rows > 0) {
+	if (try_copy && (p.rows > 0 || guessed)) { /* a guess's count is not the file's */
 		rc = seed_copy_start(&L);
 		if (rc < 0)
 			goto out;
@@ -534,8 +552,12 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 		rc = mdc_error_set(L.err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (p.rows > 0) {
+	if (guessed && (rc = guess_prepare(&L, &p)) < 0)
+		goto out;
+	if (p.rows > 0 || guessed) {
 		rc = load_rows(&L, path);
+		if (guessed && rc == 0)
+			rc = guess_checked(&L);
 		if (L.in_copy) {
 			int rc2 = seed_copy_end(&L, rc < 0 ? "mdfs: seed load aborted" : NULL);
 			if (rc == 0)
@@ -548,6 +570,8 @@ int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *t
 	if (rc < 0)
 		goto out;
 done:;
+	if (guessed)
+		p.rows = L.rows_read; /* the whole file's */
 	double secs = (double)(mdc_now_ms() - t0) / 1000.0;
 	if (res) {
 		res->rows = p.rows;
@@ -565,8 +589,13 @@ done:;
 out:
 	if (rc < 0) {
 		/* Prefix the reason with the table when it is the server's. */
-		(void)rollback(&L); /* not idle: the pool closes the connection */
-		if (err && strncmp(err->message, "load:", 5) == 0) {
+		int idle = rollback(&L) == 0; /* not idle: the pool closes the connection */
+		if (guessed && idle && rc != -ECANCELED)
+			rc = SEED_GUESS_WRONG;
+		else if (rc == SEED_GUESS_WRONG)
+			rc = mdc_error_set(L.err, EIO, "seed %s: could not roll back a load to redo it",
+					   display);
+		if (err && rc != SEED_GUESS_WRONG && strncmp(err->message, "load:", 5) == 0) {
 			char tmp[MDC_ERRMSG_MAX];
 			snprintf(tmp, sizeof tmp, "%s", err->message + 5);
 			/* 55P03: lock_timeout passed (mdc_config_lock_timeout_ms). */
@@ -578,9 +607,65 @@ out:
 							"nothing was changed)" : "");
 		}
 	}
+	free(L.whole.cols);
 	loader_free(&L);
+	return rc;
+}
+
+int mdc_seed_load(mdc_conn *c, const char *db, const char *schema, const char *table,
+		  const char *path, const mdc_seed_options *o, mdc_seed_result *res,
+		  mdc_error *err)
+{
+	mdc_seed_options defaults;
+	memset(&defaults, 0, sizeof defaults);
+	if (!o)
+		o = &defaults;
+	if (res)
+		memset(res, 0, sizeof *res);
+	mdc_error_clear(err);
+	if (!c || !schema || !*schema || !table || !*table || !path)
+		return mdc_error_set(err, EINVAL, "seed: connection, schema, table and file are required");
+	int64_t t0 = mdc_now_ms();
+	const char *db_arg = db;
+	int rc = mdc_dialect_resolve_db(c, db, &db, "seed", err);
+	if (rc < 0)
+		return rc;
+	size_t dlen = strlen(schema) + strlen(table) + 2;
+	char *display = malloc(dlen);
+	if (!display)
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	snprintf(display, dlen, "%s.%s", schema, table);
+
+	/* An append needs the table's columns before reading the file: they
+	 * name its fields, and tell whether its first line is a header. */
+	mdc_column_list cl = { 0 };
+	if (o->append && (rc = probe_table(c, db, schema, table, display, 1, &cl, err)) < 0) {
+		free(display);
+		return rc;
+	}
+	int append = o->append && cl.n > 0; /* no table: a new seed */
+	seed_plan p;
+	int guessed = !append && may_guess(c, path, o);
+	if (guessed) {
+		guessed = seed_plan_guess(path, o, SEED_GUESS_BYTES, &p, err) == 0;
+		mdc_error_clear(err); /* a failure shows again without the guess */
+	}
+	if (guessed) {
+		rc = load_planned(c, db_arg, schema, table, display, path, o, &p, append, &cl, 1, t0,
+				  res, err);
+		seed_plan_clear(&p);
+		if (rc != SEED_GUESS_WRONG)
+			goto done;
+		mdc_log(LOG_DEBUG, "seed %s: loading again, types from the whole file", display);
+		mdc_error_clear(err);
+	}
+	if ((rc = seed_plan_read(path, o, append ? &cl : NULL, &p, err)) == 0) {
+		rc = load_planned(c, db_arg, schema, table, display, path, o, &p, append, &cl, 0, t0,
+				  res, err);
+		seed_plan_clear(&p);
+	}
+done:
 	mdc_column_list_free(&cl);
-	seed_plan_clear(&p);
 	free(display);
 	return rc;
 }

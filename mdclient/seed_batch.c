@@ -106,6 +106,26 @@ static int add_literal(seed_loader *L, const char *v, size_t n)
 	return rc;
 }
 
+/* Bytes that make a COPY csv field need quotes: the delimiter, the quote,
+ * line ends; a leading backslash could start the "\." end marker. */
+static const unsigned char copy_special[256] = {
+	[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1,
+};
+
+/* A non-NULL value the server's CSV reader takes unquoted, unchanged
+ * (copy_in_plain_fields): not empty (that is NULL), no special byte, not
+ * starting with a backslash. */
+static int copy_plain_ok(const char *v, size_t n)
+{
+	if (n == 0 || v[0] == '\\')
+		return 0;
+	const unsigned char *p = (const unsigned char *)v;
+	unsigned acc = 0;
+	for (size_t k = 0; k < n; k++)
+		acc |= copy_special[p[k]];
+	return !acc;
+}
+
 /* Encode one converted row into the current batch. */
 int seed_batch_add_row(seed_loader *L)
 {
@@ -116,6 +136,11 @@ int seed_batch_add_row(seed_loader *L)
 				return -1;
 			if (!L->vals[i])
 				continue;
+			if (L->copy_plain && copy_plain_ok(L->vals[i], L->lens[i])) {
+				if (mdc_buf_put(&L->b, L->vals[i], L->lens[i]) < 0)
+					return -1;
+				continue;
+			}
 			if (mdc_buf_reserve(&L->b, 2 * L->lens[i] + 2) < 0)
 				return -1;
 			char *d = L->b.data + L->b.len;

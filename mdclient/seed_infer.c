@@ -265,6 +265,70 @@ static size_t fmt_dt(const seed_dt *d, int with_time, char *buf)
 	return (size_t)(p - buf);
 }
 
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A number fmt_number writes back byte for byte: -?(0|[1-9]\d*)(\.\d*[1-9])?
+ * with at most 19 digits before the point and 20 after, not zero but "0". */
+static bool plain_number(const char *s, size_t len)
+{
+	size_t i = 0, ip, fp = 0;
+	if (len && s[0] == '-')
+		i++;
+	size_t start = i;
+	while (i < len && is_digit(s[i]))
+		i++;
+	ip = i - start;
+	if (ip == 0 || ip > 19 || (ip > 1 && s[start] == '0'))
+		return false;
+	bool zero = ip == 1 && s[start] == '0';
+	if (i < len) {
+		if (s[i++] != '.')
+			return false;
+		size_t fs = i;
+		while (i < len && is_digit(s[i]))
+			i++;
+		fp = i - fs;
+		if (i != len || fp == 0 || fp > 20 || s[len - 1] == '0')
+			return false;
+		zero = false; /* a non-zero digit ends the fraction */
+	}
+	return !zero || (len == 1);
+}
+
+/* "YYYY-MM-DD" (10) or "YYYY-MM-DD HH:MM:SS" (19): fmt_dt writes a valid
+ * one back byte for byte. */
+static bool plain_datetime(const char *s, size_t len, size_t want)
+{
+	static const char pat[] = "dddd-dd-dd dd:dd:dd";
+	if (len != want)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (pat[i] == 'd' ? !is_digit(s[i]) : s[i] != pat[i])
+			return false;
+	return true;
+}
+
+/* The cell is already the text mdc_seed_convert would make of it (when it
+ * is a valid value of kind k at all). */
+static bool already_plain(mdc_seed_kind k, const char *s, size_t len)
+{
+	switch (k) {
+	case MDC_SEED_KIND_NUMBER:
+		return plain_number(s, len);
+	case MDC_SEED_KIND_DATE:
+		return plain_datetime(s, len, 10);
+	case MDC_SEED_KIND_DATETIME:
+		return plain_datetime(s, len, 19);
+	case MDC_SEED_KIND_BOOLEAN:
+		return (len == 4 && memcmp(s, "true", 4) == 0) || (len == 5 && memcmp(s, "false", 5) == 0);
+	default:
+		return false;
+	}
+}
+
 int mdc_seed_convert(mdc_seed_kind k, const char *sql_type, const char *s, size_t len,
 		     char *buf, const char **out, size_t *outlen)
 {
@@ -272,6 +336,11 @@ int mdc_seed_convert(mdc_seed_kind k, const char *sql_type, const char *s, size_
 	int rc;
 	*out = NULL;
 	*outlen = 0;
+	if (already_plain(k, s, len)) {
+		*out = s;
+		*outlen = len;
+		return 1;
+	}
 	switch (k) {
 	case MDC_SEED_KIND_INTEGER:
 		return 0;

@@ -282,8 +282,9 @@ static int equals_names(const mdc_csv_field *f, size_t n, const mdc_column_list 
 	return 1;
 }
 
-int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column_list *given,
-		   seed_plan *p, mdc_error *err)
+/* Pass 1 (limit 0), or its guess from the records in the first limit bytes. */
+static int plan_read(const char *path, const mdc_seed_options *o, const mdc_column_list *given,
+		     int64_t limit, seed_plan *p, mdc_error *err)
 {
 	plan_half half;
 	memset(&half, 0, sizeof half);
@@ -369,7 +370,9 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column
 	}
 
 	int pending_cr;
-	plan_half_start(&half, path, fd, size, mdc_csv_consumed(r, &pending_cr), p, o);
+	int64_t header_end = mdc_csv_consumed(r, &pending_cr);
+	if (!limit)
+		plan_half_start(&half, path, fd, size, header_end, p, o);
 	int64_t next_report = SEED_PROGRESS_STEP;
 	for (;;) {
 		if (first_is_row) {
@@ -400,6 +403,8 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column
 		}
 		if (rec > p->max_record)
 			p->max_record = rec;
+		if (limit && mdc_csv_bytes_read(r) >= limit)
+			break;
 		if (half.running) {
 			int64_t at = mdc_csv_consumed(r, &pending_cr);
 			if (at == half.start || (at == half.start - 1 && pending_cr)) {
@@ -423,12 +428,7 @@ int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column
 			next_report = mdc_csv_bytes_read(r) + SEED_PROGRESS_STEP;
 		}
 	}
-	for (size_t i = 0; i < p->n; i++) {
-		seed_column *c = &p->cols[i];
-		c->kind = mdc_seed_infer_kind(&c->inf);
-		if (!c->overridden)
-			c->sql_type = mdc_seed_infer_sql_type(&c->inf);
-	}
+	seed_plan_decide(p);
 	seed_report(o, size, 2 * size, p->rows);
 	rc = 0;
 out:
@@ -438,6 +438,41 @@ out:
 	if (rc < 0)
 		seed_plan_clear(p);
 	return rc;
+}
+
+int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column_list *given,
+		   seed_plan *p, mdc_error *err)
+{
+	return plan_read(path, o, given, 0, p, err);
+}
+
+int seed_plan_guess(const char *path, const mdc_seed_options *o, int64_t limit, seed_plan *p,
+		    mdc_error *err)
+{
+	return plan_read(path, o, NULL, limit > 0 ? limit : 1, p, err);
+}
+
+void seed_plan_decide(seed_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		seed_column *c = &p->cols[i];
+		c->kind = mdc_seed_infer_kind(&c->inf);
+		if (!c->overridden)
+			c->sql_type = mdc_seed_infer_sql_type(&c->inf);
+	}
+}
+
+bool seed_plan_same(const seed_plan *a, const seed_plan *b)
+{
+	if (a->n != b->n || a->has_header != b->has_header)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const seed_column *x = &a->cols[i], *y = &b->cols[i];
+		if (x->kind != y->kind || strcmp(x->name, y->name) != 0 ||
+		    strcmp(x->sql_type, y->sql_type) != 0)
+			return false;
+	}
+	return true;
 }
 
 int mdc_seed_plan_file(const char *path, const mdc_seed_options *o, mdc_seed_plan *out,

@@ -73,11 +73,15 @@ typedef struct mdc_dialect_impl {
 	 * always works, a refusal is an error (otherwise a seed falls back).
 	 * copy_in_max_line: the server's CSV reader refuses longer lines (0: no
 	 * limit). split_load: a seed batch may go as one string split
-	 * server-side (string_split). */
+	 * server-side (string_split). copy_in_plain_fields: the server's COPY
+	 * CSV reader takes an unquoted field verbatim (no trimming; only an
+	 * empty field is NULL; only an unquoted "\." line ends the data), so a
+	 * seed quotes a field only when it must. */
 	int copy_out;
 	bool copy_in_sure;
 	size_t copy_in_max_line;
 	bool split_load;
+	bool copy_in_plain_fields;
 
 	/* Parquet export: try COPY (SELECT ...) TO STDOUT (FORMAT binary) first;
 	 * value_text: the text forms the values arrive in. */

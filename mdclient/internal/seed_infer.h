@@ -84,7 +84,8 @@ int mdc_seed_cell_is_null(mdc_seed_kind k, const char *s, size_t len);
 
 /* The value dbt loads for a cell of a column of kind k whose SQL type is
  * sql_type (from mdc_seed_infer_sql_type; any other string: the cell is text).
- * Returns 0 for NULL; 1 with *out and *outlen set: either s itself (Text) or buf,
+ * Returns 0 for NULL; 1 with *out and *outlen set: either s itself (Text, or
+ * a cell already in the form below) or buf,
  * which must hold at least len + 64 bytes; the result is NUL-terminated when
  * it is in buf. -1 when the cell does not parse as k (cannot happen for a
  * cell that took part in the inference). Values: integers as plain digits,

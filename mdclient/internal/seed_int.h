@@ -8,6 +8,7 @@
 #ifndef MDCLIENT_INTERNAL_SEED_INT_H
 #define MDCLIENT_INTERNAL_SEED_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libpq-fe.h>
@@ -57,6 +58,11 @@ typedef struct seed_loader {
 	size_t batch_n;
 	int batch_values;      /* the current batch is VALUES (DuckDB split fallback) */
 	int in_copy;
+	int copy_plain;        /* the dialect's copy_in_plain_fields */
+	int guessed;           /* p is a guess (seed_plan_guess): pass 2 also
+	                        * infers the whole file's plan into whole */
+	seed_plan whole;       /* with guessed: p's names, fresh inference states */
+	int64_t rows_read;
 	int append;            /* rows go into the existing table as they are */
 	int hold;              /* keep the batch in b (a script sends it), never send it */
 	int64_t rows_sent;
@@ -77,6 +83,17 @@ typedef struct seed_loader {
 int seed_plan_read(const char *path, const mdc_seed_options *o, const mdc_column_list *names,
 		   seed_plan *p, mdc_error *err) MDC_MUSTCHECK;
 void seed_plan_clear(seed_plan *p);
+/* A guess of pass 1 from the records in about the first limit bytes (a new
+ * table's: names from the header): the same as seed_plan_read, but rows and
+ * max_record count only those records, and the types may be narrower than
+ * the whole file's. */
+int seed_plan_guess(const char *path, const mdc_seed_options *o, int64_t limit, seed_plan *p,
+		    mdc_error *err) MDC_MUSTCHECK;
+/* Two plans load the same way: the same names, kinds, SQL types, header. */
+bool seed_plan_same(const seed_plan *a, const seed_plan *b);
+/* Each column's kind and SQL type from its inference state (the end of
+ * pass 1; overridden columns keep their type). */
+void seed_plan_decide(seed_plan *p);
 /* open(2) a regular file for reading: the fd and *size, or -errno with err. */
 int seed_open_input(const char *path, int64_t *size, mdc_error *err) MDC_MUSTCHECK;
 /* o's progress callback, if any. */
