@@ -115,3 +115,47 @@ def test_interrupt_between_files_fails_and_names_what_was_not_loaded(server, tmp
     assert count(server, "first", "seedcmd") == 1
     assert query(server, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'seedcmd' "
                          "AND table_name IN ('second', 'third')") == [["0"]]
+
+
+SPECIALS = ["\\.", "a,b", '"q"', " lead", "trail ", "plain", "True", "\\N"]
+
+
+def test_large_files_typed_by_the_whole_file(server, tmp_path):
+    """Files above 8 MiB: PostgreSQL loads them with the types of their first
+    MiB while inferring the whole file's; a later cell that changes a type
+    (a bigint, a non-date) must still give the whole file's types and
+    values, and fields the loader no longer quotes (backslashes, "\\." alone
+    on a line, commas, quotes, blanks) must arrive unchanged."""
+    server.psql("DROP SCHEMA IF EXISTS seedcmd CASCADE; CREATE SCHEMA seedcmd", dbname="shop")
+    rows = 2300
+    pad = "p" * 4000
+    wide = tmp_path / "wide.csv"
+    with open(wide, "w", newline="") as f:
+        f.write("id,n,d,v,s,pad\n")
+        for i in range(rows):
+            last = i == rows - 1
+            s = SPECIALS[i % len(SPECIALS)]
+            q = '"' + s.replace('"', '""') + '"'
+            f.write(f"{i},{99999999999 if last else i},{'x' if last else f'2020-01-{i % 28 + 1:02d}'},"
+                    f"{'1.50' if i % 2 else '007'},{q},{pad}\n")
+    single = tmp_path / "single.csv"
+    with open(single, "w", newline="") as f:
+        f.write("s\n")
+        for i in range(rows):
+            f.write("\\.\n" if i % 8 == 7 else pad + "pp" * 250 + "\n")
+    assert os.path.getsize(wide) > (8 << 20) and os.path.getsize(single) > (8 << 20)
+    r = mdfs_seed(server, str(wide), str(single))
+    assert r.returncode == 0, r.stderr
+    assert [t for _, t in columns(server, "wide", "seedcmd")] == \
+        ["integer", "bigint", "text", "float8", "text", "text"]
+    assert query(server, "SELECT count(*), sum(n), min(d), max(d), CAST(sum(v) AS BIGINT) FROM seedcmd.wide") == \
+        [[str(rows), str(sum(range(rows - 1)) + 99999999999), "2020-01-01", "x",
+          str(int(1.5 * (rows // 2) + 7 * (rows - rows // 2)))]]
+    got = query(server, "SELECT s, count(*) FROM seedcmd.wide GROUP BY s ORDER BY s")
+    want = {}
+    for i in range(rows):
+        want[SPECIALS[i % len(SPECIALS)]] = want.get(SPECIALS[i % len(SPECIALS)], 0) + 1
+    # psql -A prints the values as they are (no quoting): compare as a dict.
+    assert {s: int(c) for s, c in got} == want
+    assert query(server, "SELECT count(*), count(*) FILTER (WHERE s = '\\.') FROM seedcmd.single") == \
+        [[str(rows), str(rows // 8)]]
