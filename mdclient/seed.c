@@ -173,7 +173,9 @@ static int load_rows(seed_loader *L, const char *path)
 				goto out;
 		}
 		if (mdc_csv_bytes_read(r) >= next_report) {
-			seed_report(o, size + mdc_csv_bytes_read(r), 2 * size, row);
+			/* Pass 2 is the second half of the work, or with a guess all of it. */
+			int64_t at = mdc_csv_bytes_read(r);
+			seed_report(o, L->guessed ? 2 * at : size + at, 2 * size, row);
 			next_report = mdc_csv_bytes_read(r) + SEED_PROGRESS_STEP;
 		}
 	}
