@@ -65,24 +65,44 @@ bool mdc_csv_needs_quotes(const char *val, size_t len)
 
 #define SHORT_FIELD_ 32
 
+/* Non-zero when one of the eight bytes of w equals the byte in every byte of c. */
+static inline uint64_t has_byte_(uint64_t w, uint64_t c)
+{
+	uint64_t x = w ^ c;
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* One of the n bytes at p forces quotes (special_). Eight at a time: a word
+ * is tested for ',', '"', LF and CR at once. */
+static inline bool has_special_(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, sizeof w);
+		if (has_byte_(w, 0x2c2c2c2c2c2c2c2cull) | has_byte_(w, 0x2222222222222222ull) |
+		    has_byte_(w, 0x0a0a0a0a0a0a0a0aull) | has_byte_(w, 0x0d0d0d0d0d0d0d0dull))
+			return true;
+	}
+	unsigned acc = 0;
+	for (; i < n; i++)
+		acc |= special_[p[i]];
+	return acc != 0;
+}
+
 /* Append val (len bytes, not NULL) as a field. The caller has not reserved
  * anything; this reserves what it writes. */
 static inline int put_value_(mdc_buf *b, const char *val, size_t len)
 {
 	int rc;
 	if (len <= SHORT_FIELD_) {
-		/* Short fields (most of them): copy and test in one pass; the
-		 * bytes are simply overwritten if the field needs quotes. */
+		/* Short fields (most of them): copy, then test; the bytes
+		 * are simply overwritten if the field needs quotes. */
 		if (b->cap - b->len < SHORT_FIELD_ && (rc = mdc_buf_grow(b, SHORT_FIELD_)) != 0)
 			return rc;
 		const unsigned char *p = (const unsigned char *)val;
-		unsigned char *out = (unsigned char *)b->data + b->len;
-		unsigned acc = 0;
-		for (size_t i = 0; i < len; i++) {
-			out[i] = p[i];
-			acc |= special_[p[i]];
-		}
-		if (!acc && len && !is_blank_(p[0]) && !is_blank_(p[len - 1])) {
+		memcpy(b->data + b->len, val, len);
+		if (len && !is_blank_(p[0]) && !is_blank_(p[len - 1]) && !has_special_(p, len)) {
 			b->len += len;
 			return 0;
 		}

@@ -95,6 +95,8 @@ static int int_class(const seed_num *x)
 	return 2;
 }
 
+static int plain_cell(const char *s, size_t len, unsigned *kinds, int *frac, int *iclass);
+
 void mdc_seed_infer_add(mdc_seed_col_infer *c, const char *s, size_t len)
 {
 	if (c->forced_text) {
@@ -105,6 +107,21 @@ void mdc_seed_infer_add(mdc_seed_col_infer *c, const char *s, size_t len)
 	/* Fast path: once only Text survives, nothing to learn. */
 	if (c->kinds == (1u << MDC_SEED_KIND_TEXT))
 		return;
+	/* Fast path: the most common plain forms, without the parsers. */
+	unsigned pk;
+	int frac, pclass;
+	if (plain_cell(s, len, &pk, &frac, &pclass)) {
+		int num = (c->kinds & pk & (1u << MDC_SEED_KIND_NUMBER)) != 0;
+		c->non_null++;
+		c->kinds &= pk;
+		if (num) {
+			if (frac)
+				c->has_fraction = 1;
+			else if (pclass > c->int_class)
+				c->int_class = pclass;
+		}
+		return;
+	}
 	seed_num x;
 	int nrc;
 	unsigned k = cell_kinds(s, len, c->kinds, &x, &nrc);
@@ -309,6 +326,60 @@ static bool plain_datetime(const char *s, size_t len, size_t want)
 		if (pat[i] == 'd' ? !is_digit(s[i]) : s[i] != pat[i])
 			return false;
 	return true;
+}
+
+/* A plain date (10) or date-time (19, plain_datetime) is a valid one, as
+ * strptime's "%Y-%m-%d[ %H:%M:%S]" and the checks after it take it. */
+static bool valid_plain_dt(const char *s, size_t len)
+{
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int mo = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdc_days_in_month(y, mo))
+		return false;
+	if (len == 10)
+		return true;
+	int h = (s[11] - '0') * 10 + (s[12] - '0'), mi = (s[14] - '0') * 10 + (s[15] - '0'),
+	    sec = (s[17] - '0') * 10 + (s[18] - '0');
+	return h <= 23 && mi <= 59 && sec <= 59;
+}
+
+/* The kinds a cell of one of the common plain forms passes (what
+ * cell_kinds finds for it), without the parsers: a plain number (NUMBER,
+ * with *frac, or *iclass as int_class gives it), YYYY-MM-DD (DATE when
+ * valid), YYYY-MM-DD HH:MM:SS (DATETIME when valid), true/false (BOOLEAN);
+ * always TEXT, never NULL. 0 when the cell is of none of them. */
+static int plain_cell(const char *s, size_t len, unsigned *kinds, int *frac, int *iclass)
+{
+	unsigned text = 1u << MDC_SEED_KIND_TEXT;
+	*frac = *iclass = 0;
+	if (plain_number(s, len)) {
+		*kinds = text | 1u << MDC_SEED_KIND_NUMBER;
+		const char *dot = memchr(s, '.', len);
+		if (dot) {
+			*frac = 1;
+			return 1;
+		}
+		int neg = s[0] == '-';
+		unsigned long long v = 0;
+		for (size_t i = (size_t)neg; i < len; i++)
+			v = v * 10 + (unsigned long long)(s[i] - '0'); /* at most 19 digits */
+		*iclass = (neg ? v <= 2147483648ull : v <= 2147483647ull) ? 0
+			: (neg ? v <= 9223372036854775808ull : v <= 9223372036854775807ull) ? 1 : 2;
+		return 1;
+	}
+	if (plain_datetime(s, len, 10)) {
+		*kinds = text | (valid_plain_dt(s, len) ? 1u << MDC_SEED_KIND_DATE : 0);
+		return 1;
+	}
+	if (plain_datetime(s, len, 19)) {
+		*kinds = text | (valid_plain_dt(s, len) ? 1u << MDC_SEED_KIND_DATETIME : 0);
+		return 1;
+	}
+	if ((len == 4 && memcmp(s, "true", 4) == 0) || (len == 5 && memcmp(s, "false", 5) == 0)) {
+		*kinds = text | 1u << MDC_SEED_KIND_BOOLEAN;
+		return 1;
+	}
+	return 0;
 }
 
 /* The cell is already the text mdc_seed_convert would make of it (when it
