@@ -437,6 +437,7 @@ static int load_planned(mdc_conn *c, const char *db_arg, const char *schema, con
 	const mdc_dialect_impl *d = mdc_conn_impl(c);
 	const char *db = db_arg && *db_arg ? db_arg : mdc_conn_dbname(c);
 	seed_plan p = *pp; /* read only: a copy of the pointers */
+	int redo = 0;        /* a failure now means: load again without the guess */
 	seed_loader L;
 	memset(&L, 0, sizeof L);
 	L.pg = pg;
@@ -557,9 +558,16 @@ static int load_planned(mdc_conn *c, const char *db_arg, const char *schema, con
 	if (guessed && (rc = guess_prepare(&L, &p)) < 0)
 		goto out;
 	if (p.rows > 0 || guessed) {
+		/* With a guess, a failure while reading the rows may come from the
+		 * guess (a cell of another type): load again without it. Failures
+		 * before (the view, the table's lock, rights) or after the plan was
+		 * confirmed are the load's own. */
+		redo = guessed;
 		rc = load_rows(&L, path);
-		if (guessed && rc == 0)
+		if (guessed && rc == 0) {
 			rc = guess_checked(&L);
+			redo = rc < 0;
+		}
 		if (L.in_copy) {
 			int rc2 = seed_copy_end(&L, rc < 0 ? "mdfs: seed load aborted" : NULL);
 			if (rc == 0)
@@ -592,7 +600,7 @@ out:
 	if (rc < 0) {
 		/* Prefix the reason with the table when it is the server's. */
 		int idle = rollback(&L) == 0; /* not idle: the pool closes the connection */
-		if (guessed && idle && rc != -ECANCELED)
+		if (redo && idle && rc != -ECANCELED)
 			rc = SEED_GUESS_WRONG;
 		else if (rc == SEED_GUESS_WRONG)
 			rc = mdc_error_set(L.err, EIO, "seed %s: could not roll back a load to redo it",
