@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs/ghosts.h"
 #include "fs/parquet_file.h"
 #include "fs/queries.h"
 #include "fs/seed_cmd.h"
@@ -223,6 +224,7 @@ out_fuse:
 	fuse_destroy(fuse);
 out_cache:
 	mdfs_w_free_all(&m);
+	mdfs_ghosts_fini();
 	mdfs_parquet_free_all();
 	mdfs_cache_free(m.cache);
 out_pool:

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "fs/backend.h"
 #include "fs/csv_file.h"
+#include "fs/ghosts.h"
 #include "fs/handles.h"
 #include "fs/paths.h"
 #include "fs/parquet_file.h"
@@ -135,6 +137,17 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, int depth, cons
 	}
 }
 
+/* A name the kernel may still remember after mdfs dropped it (fs/ghosts.h):
+ * 0 and an empty writable file's attributes, or -ENOENT. */
+static int ghost_stat(struct mdfs *m, const char *path, struct stat *st)
+{
+	if (!mdfs_ghost_seen(path, m->opts.cache_timeout))
+		return -ENOENT;
+	fill_stat(m, MDFS_ENT_TABLE, 3, NULL, st);
+	st->st_mode = S_IFREG | 0644;
+	return 0;
+}
+
 static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct mdfs *m = ctx();
@@ -146,6 +159,8 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		/* Query files change as they are written and checked, and their
 		 * results' sizes as they are read: the kernel keeps none of it. */
 		rc = mdfs_queries_getattr(m, &p, path, fi, st);
+		if (rc == -ENOENT)
+			rc = ghost_stat(m, path, st);
 		forget_attrs(path);
 	} else if (p.depth == 0) {
 		fill_stat(m, MDFS_ENT_DIR, 0, NULL, st);
@@ -171,6 +186,8 @@ static int mdfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 				fill_stat(m, e.kind, p.depth, p.fname[p.depth - 1], st);
 				size = p.depth == 3 && p.fmt == MDFS_FMT_PARQUET
 				       ? mdfs_parquet_known_size(path) : e.size;
+			} else if (rc == -ENOENT && p.depth == 3) {
+				rc = ghost_stat(m, path, st);
 			}
 		}
 		st->st_size = size;
@@ -217,6 +234,15 @@ static bool extra_has(const struct extra *x, const char *fname)
 	return false;
 }
 
+static void extra_free(struct extra *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->names[i]);
+	free(x->names);
+	free(x->st);
+	memset(x, 0, sizeof *x);
+}
+
 /* Is dir/fname an open file? */
 static bool open_in(const char *dir, const char *fname)
 {
@@ -225,12 +251,56 @@ static bool open_in(const char *dir, const char *fname)
 	return n > 0 && (size_t)n < sizeof full && mdfs_handle_is_open(full);
 }
 
+/* An open directory (fi->fh from opendir): the listing its reads page
+ * through, taken at its first read (and again at a rewind), so one pass
+ * sees one listing. Entries are numbered: ".", "..", the catalog's, the
+ * spooled and error files, then /.queries at the root; each is handed to
+ * libfuse with its number + 1 as the offset of the next. Offsets are what
+ * makes libfuse 3.14's high-level API send a READDIRPLUS entry's node id
+ * and timeouts: with offset 0 it drops them (ino 0), and the kernel then
+ * looks up every file of an `ls -l` again. */
+struct dir_stream {
+	struct mdfs_dir *d;     /* NULL until the first read */
+	struct extra x;
+	int depth;
+};
+
+static void dir_stream_clear(struct mdfs *m, struct dir_stream *ds)
+{
+	if (ds->d)
+		mdfs_dir_put(m->cache, ds->d);
+	ds->d = NULL;
+	extra_free(&ds->x);
+}
+
+/* Take the listing of path (depth 0..2) into ds: 0 or -errno. */
+static int dir_stream_fill(struct mdfs *m, const char *path, const struct mdfs_path *p,
+			   struct dir_stream *ds)
+{
+	dir_stream_clear(m, ds);
+	struct mdfs_entry e;
+	int rc;
+	/* A database must be listed at the root; a schema listing itself
+	 * fails with ENOENT for a missing schema (mdc_list_relations). */
+	if (p->depth == 1 && (rc = lookup(m, p, &e)) < 0)
+		return rc;
+	rc = mdfs_cache_get(m->cache, p->depth >= 1 ? p->db : NULL, p->depth >= 2 ? p->schema : NULL,
+			    &ds->d);
+	if (rc < 0) {
+		ds->d = NULL;
+		return rc;
+	}
+	ds->depth = p->depth;
+	if (p->depth == 2)
+		mdfs_w_list(m, p->db, p->schema, extra_add, &ds->x);
+	return 0;
+}
+
 static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 			struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct mdfs *m = ctx();
 	struct mdfs_path p;
-	struct extra x = { 0 };
 	int rc = mdfs_path_parse(path, &p);
 	if (rc < 0)
 		return rc;
@@ -243,52 +313,46 @@ static int mdfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 		mdfs_path_free(&p);
 		return rc;
 	}
-	if (p.depth > 0) {
-		struct mdfs_entry e;
-		/* A database must be listed at the root; a schema listing itself
-		 * fails with ENOENT for a missing schema (mdc_list_relations). */
-		if (p.depth == 1 && (rc = lookup(m, &p, &e)) < 0)
-			goto out;
-	}
-	struct mdfs_dir *d;
-	rc = mdfs_cache_get(m->cache, p.depth >= 1 ? p.db : NULL, p.depth >= 2 ? p.schema : NULL, &d);
-	if (rc < 0)
-		goto out;
-	if (p.depth == 2)
-		mdfs_w_list(m, p.db, p.schema, extra_add, &x);
-	struct stat st;
-	/* No attributes for "." either: libfuse would pass our st_ino 0 on,
-	 * and readdir(3) skips entries with inode 0. */
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
-	bool full = false;
-	bool opens = p.depth == 2 && mdfs_handle_any_open();
-	for (size_t i = 0; i < d->n && !full; i++) {
-		if (x.n && extra_has(&x, d->ents[i].fname))
-			continue; /* being rewritten: the spooled file shows */
-		fill_stat(m, d->ents[i].kind, p.depth + 1, d->ents[i].fname, &st);
-		st.st_size = d->ents[i].size;
-		if (opens && open_in(path, d->ents[i].fname)) {
-			/* Its opener's size must not be shadowed by our 0 (see forget_attrs). */
-			full = filler(buf, d->ents[i].fname, NULL, 0, 0) != 0;
-			continue;
-		}
-		full = filler(buf, d->ents[i].fname, &st, 0, FUSE_FILL_DIR_PLUS) != 0;
-	}
-	for (size_t i = 0; i < x.n && !full; i++)
-		full = filler(buf, x.names[i], &x.st[i], 0, FUSE_FILL_DIR_PLUS) != 0;
-	if (p.depth == 0 && !full) {
-		fill_stat(m, MDFS_ENT_DIR, 1, MDFS_QUERIES_DIR, &st); /* as its getattr says */
-		(void)filler(buf, MDFS_QUERIES_DIR, &st, 0, FUSE_FILL_DIR_PLUS); /* ls -a shows it */
-	}
-	mdfs_dir_put(m->cache, d);
-out:
-	for (size_t i = 0; i < x.n; i++)
-		free(x.names[i]);
-	free(x.names);
-	free(x.st);
+	struct dir_stream *ds = (struct dir_stream *)(uintptr_t)fi->fh;
+	if (offset == 0 || !ds->d)
+		rc = dir_stream_fill(m, path, &p, ds);
 	mdfs_path_free(&p);
-	return rc;
+	if (rc < 0)
+		return rc;
+	const struct mdfs_dir *d = ds->d;
+	const struct extra *x = &ds->x;
+	size_t n = d->n, total = 2 + n + x->n + (ds->depth == 0);
+	struct stat st;
+	bool opens = ds->depth == 2 && mdfs_handle_any_open();
+	for (size_t i = (size_t)offset; i < total; i++) {
+		off_t next = (off_t)i + 1;
+		int full;
+		if (i < 2) {
+			/* No attributes: libfuse would pass our st_ino 0 on, and
+			 * readdir(3) skips entries with inode 0. */
+			full = filler(buf, i == 0 ? "." : "..", NULL, next, 0);
+		} else if (i < 2 + n) {
+			const struct mdfs_entry *e = &d->ents[i - 2];
+			if (x->n && extra_has(x, e->fname))
+				continue; /* being rewritten: the spooled file shows */
+			if (opens && open_in(path, e->fname)) {
+				/* Its opener's size must not be shadowed by our 0 (see forget_attrs). */
+				full = filler(buf, e->fname, NULL, next, 0);
+			} else {
+				fill_stat(m, e->kind, ds->depth + 1, e->fname, &st);
+				st.st_size = e->size;
+				full = filler(buf, e->fname, &st, next, FUSE_FILL_DIR_PLUS);
+			}
+		} else if (i < 2 + n + x->n) {
+			full = filler(buf, x->names[i - 2 - n], &x->st[i - 2 - n], next, FUSE_FILL_DIR_PLUS);
+		} else {
+			fill_stat(m, MDFS_ENT_DIR, 1, MDFS_QUERIES_DIR, &st); /* as its getattr says */
+			full = filler(buf, MDFS_QUERIES_DIR, &st, next, FUSE_FILL_DIR_PLUS); /* ls -a shows it */
+		}
+		if (full)
+			break;
+	}
+	return 0;
 }
 
 /* How every change starts: EROFS on a read-only mount, else the parsed path
@@ -310,6 +374,8 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return rc;
 	if (p.queries) {
 		rc = mdfs_queries_create(m, &p, path, mode, fi);
+		if (rc == 0)
+			(void)mdfs_ghost_forget(path);
 		forget_written(path);
 		mdfs_path_free(&p);
 		return rc;
@@ -328,8 +394,10 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, (fi->flags & O_APPEND) != 0, &w);
 	if (rc == 0)
 		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
-	if (rc == 0)
+	if (rc == 0) {
+		(void)mdfs_ghost_forget(path);
 		forget_written(path);
+	}
 	mdfs_path_free(&p);
 	return rc;
 }
@@ -385,8 +453,11 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			rc = mdfs_w_append(m, path, p.db, p.schema, p.fname[2], &w);
 		else if (rc == 0 || rc == -ENOENT)
 			/* A table replaced whole, or a name the kernel still
-			 * remembers from before its spooled file went away. */
+			 * remembers from before its spooled file went away
+			 * (fs/ghosts.h). */
 			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, append, &w);
+		if (rc == 0)
+			(void)mdfs_ghost_forget(path);
 		if (rc == 0)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
@@ -394,6 +465,8 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 	} else if (mdfs_w_exists(m, path) && (rc = lookup_fresh(m, &p, &e)) < 0) {
 		/* Another process is writing this table file: a reader reads the
 		 * table, and a new table does not exist until its load. */
+	} else if (mdfs_ghost_seen(path, m->opts.cache_timeout) && (rc = lookup(m, &p, &e)) < 0) {
+		/* A name the kernel remembers (fs/ghosts.h) has no table to read. */
 	} else if (p.fmt == MDFS_FMT_SQL) {
 		/* The definition the listing brought: no query. */
 		if ((rc = sql_text(m, &p, &text)) == 0)
@@ -446,6 +519,11 @@ static int mdfs_flush(const char *path, struct fuse_file_info *fi)
 
 static int mdfs_release(const char *path, struct fuse_file_info *fi)
 {
+	/* The last close of a written file may take its name away (a new
+	 * table's failed load): the kernel, which saw the create, may remember
+	 * it. Recorded before, so that no getattr finds neither. */
+	if (path && (fi->flags & O_ACCMODE))
+		mdfs_ghost_add(path, ctx()->opts.cache_timeout);
 	mdfs_handle_release(fi);
 	if (path && (fi->flags & O_ACCMODE))
 		forget_written(path);
@@ -471,6 +549,7 @@ static int mdfs_unlink(const char *path)
 	if (m->opts.ro)
 		return -EROFS;
 	forget_written(path);
+	bool ghost = mdfs_ghost_forget(path);
 	if (mdfs_w_unlink(m, path) == 0)
 		return 0;
 	struct mdfs_path p;
@@ -493,7 +572,7 @@ static int mdfs_unlink(const char *path)
 	else
 		rc = -EPERM;
 	mdfs_path_free(&p);
-	return rc;
+	return rc == -ENOENT && ghost ? 0 : rc; /* the kernel forgets it too */
 }
 
 static int mdfs_rename(const char *from, const char *to, unsigned int flags)
@@ -516,9 +595,12 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 		rc = -EXDEV;
 	else if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
 		rc = -EEXIST;
-	else
-		rc = mdfs_w_rename(m, from, to, pt.queries ? "" : pt.db,
-				   pt.queries ? MDFS_QUERIES_DIR : pt.schema, pt.fname[pt.depth - 1]);
+	else if ((rc = mdfs_w_rename(m, from, to, pt.queries ? "" : pt.db,
+				       pt.queries ? MDFS_QUERIES_DIR : pt.schema,
+				       pt.fname[pt.depth - 1])) < 0 && rc != -ENOENT && !mdfs_w_exists(m, from))
+		/* a failed load at the rename took the source's name away,
+		 * which the kernel keeps (the rename failed) */
+		mdfs_ghost_add(from, m->opts.cache_timeout);
 	if (rc == -ENOENT) {
 		/* Not a spooled file: a table, view or query, which is never
 		 * renamed, or nothing. */
@@ -622,6 +704,20 @@ static int mdfs_statfs(const char *path, struct statvfs *sv)
 
 static int mdfs_opendir(const char *path, struct fuse_file_info *fi)
 {
+	struct dir_stream *ds = calloc(1, sizeof *ds);
+	if (!ds)
+		return -ENOMEM;
+	fi->fh = (uintptr_t)ds;
+	return 0;
+}
+
+static int mdfs_releasedir(const char *path, struct fuse_file_info *fi)
+{
+	struct dir_stream *ds = (struct dir_stream *)(uintptr_t)fi->fh;
+	if (ds) {
+		dir_stream_clear(ctx(), ds);
+		free(ds);
+	}
 	return 0;
 }
 
@@ -638,14 +734,19 @@ static int erofs_mknod(const char *path, mode_t mode, dev_t dev)
 static void *mdfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct mdfs *m = ctx();
-	/* Names are not cached by the kernel: our own catalog cache answers a
-	 * lookup without a query. Names come and go behind the kernel's back:
-	 * a failed load of a new table leaves no table behind its written
-	 * file, and with default_permissions the kernel checks a remembered
-	 * name with getattr before any open, so a remembered name would fail
-	 * every re-open with ENOENT for cache_timeout (fuse_invalidate_path
-	 * forgets attributes, never a name). */
-	cfg->entry_timeout = 0;
+	/* The kernel keeps names as long as listings (a readdirplus fills
+	 * them with their attributes), so a warm `ls -l` of 10,000 tables
+	 * sends no request per file. A name mdfs drops behind the kernel's
+	 * back (a new table whose first load failed) would then fail every
+	 * re-open with ENOENT until it expires (default_permissions makes the
+	 * kernel getattr it before any open), and the high-level API cannot
+	 * make the kernel forget one name (fuse_lowlevel_notify_inval_entry
+	 * needs the parent's node id, which only the low-level API knows; the
+	 * root's (1) with the top directory's name would drop whole subtrees
+	 * and, still referenced by the failing close(), keeps that very name:
+	 * d_invalidate only prunes unused children). So such a name is a
+	 * ghost as long as the kernel may hold it: fs/ghosts.h. */
+	cfg->entry_timeout = m->opts.cache_timeout;
 	/* Attributes are cached as long as listings (what changes them forgets
 	 * them: see forget_attrs). */
 	cfg->attr_timeout = m->opts.cache_timeout;
@@ -662,6 +763,7 @@ const struct fuse_operations mdfs_ops = {
 	.init = mdfs_init,
 	.getattr = mdfs_getattr,
 	.opendir = mdfs_opendir,
+	.releasedir = mdfs_releasedir,
 	.readdir = mdfs_readdir,
 	.create = mdfs_create,
 	.open = mdfs_open,

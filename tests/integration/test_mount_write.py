@@ -334,6 +334,49 @@ def test_error_file_clears_after_a_good_load(wm):
     assert loaded(wm, "b_fix")
 
 
+def test_a_failed_new_tables_name_can_be_written_again_or_removed(wm, tmp_path):
+    """The kernel keeps names for cache_timeout: a new table's name whose
+    first load failed, and the source of a rename whose load failed, are
+    still names to it, which with default_permissions it checks by getattr
+    before any open. They show as empty files (fs/ghosts.h): not listed, no
+    table to read, written again (cp, >) they load, rm removes them."""
+    path = os.path.join(wm.dir, "g_new.csv")
+    with pytest.raises(OSError):
+        with open(path, "w") as f:
+            f.write("id,name\n1,one,extra\n")
+    # Its spooled file shows until the release that follows close().
+    tb.wait_for(lambda: "g_new.csv" not in os.listdir(wm.dir), 30, "the failed file to leave the spool")
+    assert "g_new.csv.error" in os.listdir(wm.dir)
+    assert os.path.isfile(path) and os.stat(path).st_size == 0
+    with pytest.raises(FileNotFoundError):
+        open(path).close()
+    os.unlink(path)
+    assert not os.path.exists(path)
+    # Written again after a failure, with cp and with the shell's `>`.
+    with pytest.raises(OSError):
+        with open(path, "w") as f:
+            f.write("id,name\n1,one,extra\n")
+    src = tmp_path / "good.csv"
+    src.write_text(SMALL)
+    assert put(wm, str(src), "g_new.csv").returncode == 0
+    assert loaded(wm, "g_new")
+    bad = os.path.join(wm.dir, "g_sh.csv")
+    subprocess.run(["bash", "-c", f"printf 'id,name\\n1,one,extra\\n' > '{bad}'"])  # bash ignores close()
+    assert os.path.exists(bad + ".error")
+    assert subprocess.run(["bash", "-c", f"cat '{src}' > '{bad}'"]).returncode == 0
+    assert loaded(wm, "g_sh")
+    # The source of a rename whose load failed (an editor's temporary file).
+    tmp = os.path.join(wm.dir, "g_edit.tmp")
+    with open(tmp, "w") as f:
+        f.write("id,name\n1,one,extra\n")
+    with pytest.raises(OSError):
+        os.rename(tmp, os.path.join(wm.dir, "g_ren.csv"))
+    with open(tmp, "w") as f:
+        f.write(SMALL)
+    os.rename(tmp, os.path.join(wm.dir, "g_ren.csv"))
+    assert loaded(wm, "g_ren")
+
+
 def test_endpoint_stopped_mid_load_keeps_the_old_table(own_standin, mount_factory, tmp_path):
     s = own_standin
     m = mount_factory(s, allowed_stderr=("loaded ", "not loaded", "load ", "failed", "connection", "server closed",
