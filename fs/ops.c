@@ -413,6 +413,11 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 		return rc;
 	if (p.queries) {
 		rc = writing && m->opts.ro ? -EROFS : mdfs_queries_open(m, &p, path, fi);
+		if (rc == -ENOENT && writing && mdfs_ghost_seen(path, m->opts.cache_timeout))
+			/* a name the kernel remembers (fs/ghosts.h): made again */
+			rc = mdfs_queries_create(m, &p, path, 0644, fi);
+		if (rc == 0)
+			(void)mdfs_ghost_forget(path);
 		if (rc == 0) {
 			fi->direct_io = 1;
 			forget_written(path); /* its opener's fstat must reach us */
@@ -601,6 +606,11 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 		/* a failed load at the rename took the source's name away,
 		 * which the kernel keeps (the rename failed) */
 		mdfs_ghost_add(from, m->opts.cache_timeout);
+	if (rc == 0) {
+		/* the kernel moved the name: neither is a ghost now */
+		(void)mdfs_ghost_forget(from);
+		(void)mdfs_ghost_forget(to);
+	}
 	if (rc == -ENOENT) {
 		/* Not a spooled file: a table, view or query, which is never
 		 * renamed, or nothing. */
