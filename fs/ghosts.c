@@ -1,6 +1,8 @@
 /* fs/ghosts.c - names the kernel may still remember (see ghosts.h). */
 #include "fs/ghosts.h"
 
+#include "mdclient/clock.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +17,10 @@ struct ghost {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ghost *ghosts; /* mu */
 
+/* Whole seconds of the one clock: ghosts live for cache_timeout seconds. */
 static time_t now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (time_t)(mdc_now_ms() / 1000);
 }
 
 /* Unlink and free every expired ghost and the one at path (any when NULL is

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "mdclient/clock.h"
 #include "mdclient/config.h"
 #include "mdclient/conn.h"
 #include "mdclient/dbt_project.h"
@@ -36,13 +36,6 @@ static void usage(FILE *f)
 		"Loads the seeds of the dbt project in DIR as `dbt seed` would: configs from\n"
 		"dbt_project.yml and seed property files, the connection from profiles.yml\n"
 		"(or --source). NAME is a seed name or a dotted path (project.folder...).\n");
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* dbt's fqn selector: NAME equals the seed's name, or its dot-separated parts
@@ -121,7 +114,7 @@ static void *worker(void *ud)
 			break;
 		struct job *j = &r->jobs[i];
 		const mdc_dbt_seed *s = j->seed;
-		double t0 = mono();
+		double t0 = mdc_now_s();
 		mdc_error err;
 		mdc_seed_result res;
 		memset(&res, 0, sizeof res);
@@ -144,7 +137,7 @@ static void *worker(void *ud)
 			rc = mdc_seed_load(conn, s->database ? s->database : r->database, j->schema, j->table, s->path, &so, &res,
 					   &err);
 		}
-		finish(r, i, rc, &res, &err, mono() - t0);
+		finish(r, i, rc, &res, &err, mdc_now_s() - t0);
 		mdc_seed_result_free(&res);
 	}
 	mdc_conn_close(conn);
@@ -423,7 +416,7 @@ int mdfs_seed_project_main(int argc, char **argv)
 	size_t nt = (size_t)threads < r.n_jobs ? (size_t)threads : r.n_jobs;
 	pthread_t tids[MAX_THREADS];
 	size_t started = 0;
-	double t0 = mono();
+	double t0 = mdc_now_s();
 	for (; started < nt; started++)
 		if (pthread_create(&tids[started], NULL, worker, &r) != 0)
 			break;
@@ -431,7 +424,7 @@ int mdfs_seed_project_main(int argc, char **argv)
 		worker(&r);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
-	double secs = mono() - t0;
+	double secs = mdc_now_s() - t0;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 
