@@ -80,6 +80,7 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 			   "json_extract_string(s, '$.error_type'), json_extract_string(s, '$.error_message'), "
 			   "CAST(coalesce(json_array_length(s, '$.statements'), 0) AS INTEGER) "
 			   "FROM (SELECT json_serialize_sql(CAST($1 AS VARCHAR)) AS s) AS t",
+	.query_probe = NULL, /* json_serialize_sql takes only SELECT statements */
 	.sql_result_types = "SELECT column_type FROM (DESCRIBE SELECT * FROM query(CAST($1 AS VARCHAR))) "
 			    "WHERE CAST($2 AS VARCHAR) IS NOT NULL AND CAST($3 AS VARCHAR) IS NOT NULL",
 	.query_source_fn = "query",

@@ -104,9 +104,16 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 	.value_text = MDC_PARQUET_TEXT_POSTGRES,
 
 	/* A read-only transaction refuses every write (a data-modifying WITH
-	 * included); the described OIDs and typmods name the types. */
+	 * included) when the query runs. PREPARE, Describe and EXPLAIN (without
+	 * ANALYZE) take `WITH x AS (INSERT ... RETURNING *) SELECT ...` in a
+	 * read-only transaction: they never start the executor's read-only
+	 * check. DECLARE CURSOR refuses a data-modifying WITH when it parses
+	 * the query and starts (never runs) the rest under that check (SELECT
+	 * FOR UPDATE), and takes only queries (SELECT, WITH, VALUES, TABLE).
+	 * The described OIDs and typmods name the types. */
 	.sql_begin_read_only = "BEGIN READ ONLY",
 	.sql_query_check = NULL,
+	.query_probe = "DECLARE mdfs_query_probe NO SCROLL CURSOR FOR\n",
 	.sql_result_types = "SELECT pg_catalog.format_type(u.t, u.m) "
 			    "FROM unnest($2::oid[], $3::int[]) WITH ORDINALITY AS u(t, m, i) "
 			    "WHERE $1::text IS NOT NULL ORDER BY u.i",

@@ -136,6 +136,41 @@ static int parse_describe(mdc_conn *c, const char *sql, PGresult **out, mdc_erro
 	return 0;
 }
 
+/* The dialect's probe of a described query (when it has one): its head
+ * and sql as one statement inside the read-only transaction, rolled back.
+ * 0, -EINVAL with the server's reason when it refuses the query, or -errno
+ * (the connection: when the rollback fails it is left for the pool to
+ * drop). */
+static int probe(mdc_conn *c, const char *sql, mdc_error *err)
+{
+	const char *head = mdc_conn_impl(c)->query_probe;
+	if (!head)
+		return 0;
+	char *stmt = NULL;
+	if (asprintf(&stmt, "%s%s", head, sql) < 0)
+		return mdc_error_set(err, ENOMEM, "query: out of memory");
+	int rc = mdc_dialect_begin_read_only(c, err);
+	if (rc == 0)
+		rc = mdc_pq_exec(mdc_conn_pg(c), stmt, 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	free(stmt);
+	if (mdc_dialect_end_read_only(c) != 0 && rc == 0)
+		rc = mdc_error_set(err, EIO, "query: the check's rollback failed");
+	if (rc < 0 && strncmp(err->sqlstate, "42601", 5) == 0) {
+		/* The probe's head takes only queries: the rest is a statement. */
+		rc = mdc_error_set(err, EINVAL, "not a query: only SELECT, WITH, VALUES or TABLE "
+				   "statements can be query files on this engine");
+	} else if (rc < 0 && (strncmp(err->sqlstate, "0A", 2) == 0 ||
+			      strncmp(err->sqlstate, "25", 2) == 0 || strncmp(err->sqlstate, "42", 2) == 0)) {
+		/* A data-modifying WITH (0A000), a write in a read-only
+		 * transaction (25006), what the server refuses to start. */
+		char why[MDC_ERRMSG_MAX];
+		snprintf(why, sizeof why, "%s", err->message);
+		rc = mdc_error_set_sqlstate(err, EINVAL, err->sqlstate, "not a query: statements that "
+					    "change data are refused (%s)", why);
+	}
+	return rc;
+}
+
 int mdc_query_check(mdc_conn *c, const char *sql, mdc_error *err)
 {
 	mdc_error local;
@@ -147,6 +182,8 @@ int mdc_query_check(mdc_conn *c, const char *sql, mdc_error *err)
 	PGresult *res = NULL;
 	int rc = parse_describe(c, sql, &res, err);
 	PQclear(res);
+	if (rc == 0)
+		rc = probe(c, sql, err);
 	return rc;
 }
 

@@ -12,10 +12,15 @@
  *     and counts them), then Parse + Describe of the unnamed statement: the
  *     server parses and binds it but never runs it. A statement without
  *     result columns (INSERT, CREATE, DROP, ... on PostgreSQL) is refused.
+ *     Then, where Describe cannot tell a query that writes (PostgreSQL: a
+ *     WITH that holds an INSERT ... RETURNING), the dialect's probe: the
+ *     query under a statement head the engine refuses it with, in a
+ *     read-only transaction rolled back (PostgreSQL: DECLARE CURSOR, which
+ *     parses and starts the query but never runs it).
  *   - every run is inside the dialect's read-only transaction (PostgreSQL
  *     BEGIN READ ONLY, DuckDB BEGIN TRANSACTION READ ONLY), rolled back at
- *     the end, so what slips past the check (PostgreSQL: a WITH that holds
- *     an INSERT ... RETURNING) fails instead of writing.
+ *     the end, so whatever would still slip past the check (a function
+ *     that writes) fails instead of writing.
  * Thread safety: as the connection's (one thread at a time).
  */
 #ifndef MDCLIENT_QUERY_H

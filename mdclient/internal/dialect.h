@@ -100,9 +100,15 @@ typedef struct mdc_dialect_impl {
 	 * argument, given as a string literal quoted by libpq (a parameter
 	 * would hide the result's shape until it is bound); NULL: none, the
 	 * Parquet export then sends the query as written and keeps nested
-	 * values in the server's text form instead of JSON. */
+	 * values in the server's text form instead of JSON.
+	 * query_probe: NULL, or a statement head that the query's text
+	 * completes (nothing after it), run inside sql_begin_read_only and
+	 * rolled back, that the engine refuses, without running the query,
+	 * when the query would change data (where Describe does not tell:
+	 * PostgreSQL's data-modifying WITH). */
 	const char *sql_begin_read_only;
 	const char *sql_query_check;
+	const char *query_probe;
 	const char *sql_result_types;
 	const char *query_source_fn;
 } mdc_dialect_impl;
