@@ -97,6 +97,69 @@ static int in_transaction(PGconn *pg, const char *const *sqls, int n, mdc_error 
 	return rc;
 }
 
+/* "COMMENT ON <object_type> <name> IS <comment>" (NULL or "": IS NULL),
+ * the comment quoted by libpq; malloc'd, or NULL with err. */
+static char *comment_sql(mdc_conn *c, const char *object_type, const char *db, const char *schema,
+			 const char *rel, const char *comment, mdc_error *err)
+{
+	PGconn *pg = mdc_conn_pg(c);
+	char *lit = NULL;
+	if (comment && *comment && !(lit = PQescapeLiteral(pg, comment, strlen(comment)))) {
+		mdc_error_set(err, EINVAL, "comment: %s", PQerrorMessage(pg));
+		return NULL;
+	}
+	char *verb = NULL, *rest = NULL;
+	if (asprintf(&verb, "COMMENT ON %s", object_type) < 0)
+		verb = NULL;
+	if (asprintf(&rest, " IS %s", lit ? lit : "NULL") < 0)
+		rest = NULL;
+	PQfreemem(lit);
+	char *sql = verb && rest ? statement(c, verb, db, schema, rel, rest, err) : NULL;
+	if (!verb || !rest)
+		mdc_error_set(err, ENOMEM, "out of memory");
+	free(verb), free(rest);
+	return sql;
+}
+
+/* The statements that give view db.schema.name (target: its database)
+ * back what a replace may lose (the dialect's sql_view_keep): its comment,
+ * its grants. 0 with *out, an array of *n statements (malloc'd each) after
+ * `first` NULL slots, NULL-terminated; or -errno with err. */
+static int view_keep(mdc_conn *c, const char *target, const char *db, const char *schema,
+		     const char *name, int first, char ***out, int *n, mdc_error *err)
+{
+	const char *params[3] = { target, schema, name };
+	PGresult *res = NULL;
+	int rc = mdc_pq_exec(mdc_conn_pg(c), mdc_conn_impl(c)->sql_view_keep, 3, params,
+			     PGRES_TUPLES_OK, &res, err);
+	if (rc < 0)
+		return rc;
+	char **v = calloc((size_t)(first + PQntuples(res) + 1), sizeof *v);
+	*n = first;
+	if (!v)
+		rc = mdc_error_set(err, ENOMEM, "out of memory");
+	for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;
+		const char *text = PQgetvalue(res, i, 1);
+		bool comment = strcmp(PQgetvalue(res, i, 0), "0") == 0;
+		char *sql = comment ? comment_sql(c, "VIEW", db, schema, name, text, err) : strdup(text);
+		if (!sql)
+			rc = comment ? -err->errnum : mdc_error_set(err, ENOMEM, "out of memory");
+		else
+			v[(*n)++] = sql;
+	}
+	PQclear(res);
+	if (rc < 0) {
+		for (int i = 0; v && i < *n; i++)
+			free(v[i]);
+		free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
 int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char *name,
 		    const char *text, size_t len, mdc_error *err)
 {
@@ -119,27 +182,34 @@ int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char 
 		return mdc_error_set(err, ENOMEM, "out of memory");
 	}
 	mdc_view_parts_free(&vp);
-	char *sql = statement(c, "CREATE OR REPLACE VIEW", db, schema, name, rest, err);
-	if (!sql) {
-		free(rest);
-		return -err->errnum;
-	}
-	/* One extended-protocol statement: the server refuses a second one. */
+	/* sqls: [0] DROP VIEW (for the fallback below), [1] CREATE, then what
+	 * the view must keep. */
+	char **sqls = NULL;
+	int n = 0;
 	PGconn *pg = mdc_conn_pg(c);
-	rc = mdc_pq_exec(pg, sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
-	free(sql);
+	if ((rc = view_keep(c, target, db, schema, name, 2, &sqls, &n, err)) < 0) {
+		free(rest);
+		return rc;
+	}
+	if (!(sqls[1] = statement(c, "CREATE OR REPLACE VIEW", db, schema, name, rest, err)))
+		rc = -err->errnum;
+	else if (n == 2) /* one extended-protocol statement: the server refuses a second one */
+		rc = mdc_pq_exec(pg, sqls[1], 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	else
+		rc = in_transaction(pg, (const char *const *)sqls + 1, n - 1, err);
 	if (rc < 0 && strcmp(err->sqlstate, "42P16") == 0 && PQstatus(pg) == CONNECTION_OK) {
 		/* PostgreSQL replaces a view only when its columns stay (names,
-		 * types, order): drop and create it in one transaction instead
-		 * (a view that others depend on still fails, and says so). */
-		char *drop = statement(c, "DROP VIEW", db, schema, name, "", err);
-		char *create = drop ? statement(c, "CREATE VIEW", db, schema, name, rest, err) : NULL;
-		if (create) {
-			const char *const sqls[2] = { drop, create };
-			rc = in_transaction(pg, sqls, 2, err);
-		}
-		free(drop), free(create);
+		 * types, order): drop and create it in one transaction instead,
+		 * its comment and grants given back (a view that others depend
+		 * on still fails, and says so). */
+		free(sqls[1]);
+		sqls[0] = statement(c, "DROP VIEW", db, schema, name, "", err);
+		sqls[1] = sqls[0] ? statement(c, "CREATE VIEW", db, schema, name, rest, err) : NULL;
+		rc = sqls[1] ? in_transaction(pg, (const char *const *)sqls, n, err) : -err->errnum;
 	}
+	for (int i = 0; i < n; i++)
+		free(sqls[i]);
+	free(sqls);
 	free(rest);
 	return rc;
 }
@@ -186,23 +256,10 @@ int mdc_set_comment(mdc_conn *c, const char *db, const char *schema, const char 
 	int rc = mdc_dialect_resolve_db(c, db, &target, "comment", err);
 	if (rc < 0)
 		return rc;
-	PGconn *pg = mdc_conn_pg(c);
-	char *lit = NULL;
-	if (comment && *comment && !(lit = PQescapeLiteral(pg, comment, strlen(comment))))
-		return mdc_error_set(err, EINVAL, "comment: %s", PQerrorMessage(pg));
-	char *verb = NULL, *rest = NULL;
-	if (asprintf(&verb, "COMMENT ON %s", object_type) < 0)
-		verb = NULL;
-	if (asprintf(&rest, " IS %s", lit ? lit : "NULL") < 0)
-		rest = NULL;
-	PQfreemem(lit);
-	char *sql = verb && rest ? statement(c, verb, db, schema, rel, rest, err) : NULL;
-	if (!verb || !rest)
-		mdc_error_set(err, ENOMEM, "out of memory");
-	free(verb), free(rest);
+	char *sql = comment_sql(c, object_type, db, schema, rel, comment, err);
 	if (!sql)
 		return -err->errnum;
-	rc = mdc_pq_exec(pg, sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	rc = mdc_pq_exec(mdc_conn_pg(c), sql, 0, NULL, PGRES_COMMAND_OK, NULL, err);
 	free(sql);
 	return rc;
 }

@@ -22,9 +22,14 @@ int mdc_drop_table(mdc_conn *c, const char *db, const char *schema, const char *
  * CREATE [OR REPLACE] VIEW naming this view only (mdclient/internal/
  * view_sql.h has the rules). mdfs builds the statement itself:
  * CREATE OR REPLACE VIEW <quoted name> [(columns)] AS <query>, sent as one
- * extended-protocol statement, so it is one transaction and the server
- * refuses a second statement. -EINVAL: the text breaks the rules or the
- * server refuses it (err says why; the old view is untouched). */
+ * extended-protocol statement, so the server refuses a second statement.
+ * The view keeps its comment and grants: when it has any, they are given
+ * again in the replace's transaction (DuckDB's CREATE OR REPLACE drops the
+ * comment). Where the engine replaces a view only with the same columns
+ * (PostgreSQL, 42P16), it is dropped and created in one transaction, its
+ * comment and grants given back (its owner becomes the connection's
+ * user). -EINVAL: the text breaks the rules or the server refuses it (err
+ * says why; the old view is untouched). */
 int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char *name,
 		    const char *text, size_t len, mdc_error *err) MDC_MUSTCHECK;
 /* DROP VIEW "db"."schema"."name" (views only: a table gives -EPERM). */

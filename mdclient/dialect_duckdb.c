@@ -59,6 +59,8 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 		       "ORDER BY column_index",
 	.sql_is_view = "SELECT 1 FROM duckdb_views() WHERE database_name = $1 AND schema_name = $2 "
 		       "AND view_name = $3",
+	.sql_view_keep = "SELECT 0, comment FROM duckdb_views() WHERE database_name = $1 "
+			 "AND schema_name = $2 AND view_name = $3",
 
 	/* Whether the endpoint takes COPY is unknown: probed when asked.
 	 * DuckDB's CSV reader (behind the stand-in's COPY, and probably

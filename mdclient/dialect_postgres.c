@@ -93,6 +93,18 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 	.sql_is_view = "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 		       "ON n.oid = c.relnamespace WHERE $1::text IS NOT NULL AND n.nspname = $2 "
 		       "AND c.relname = $3 AND c.relkind IN ('v', 'm')",
+	/* A grant is made again as the owner (who replaces the view). */
+	.sql_view_keep = "WITH v AS (SELECT c.oid, c.relowner, c.relacl, n.nspname, c.relname "
+			 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+			 "ON n.oid = c.relnamespace WHERE $1::text IS NOT NULL AND n.nspname = $2 "
+			 "AND c.relname = $3 AND c.relkind = 'v') "
+			 "SELECT 0, pg_catalog.obj_description(v.oid, 'pg_class') FROM v "
+			 "UNION ALL SELECT 1, pg_catalog.format('GRANT %s ON %I.%I TO %s%s', "
+			 "a.privilege_type, v.nspname, v.relname, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+			 "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END, "
+			 "CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) "
+			 "FROM v CROSS JOIN LATERAL pg_catalog.aclexplode(v.relacl) a "
+			 "WHERE a.grantee <> v.relowner ORDER BY 1, 2",
 
 	.copy_out = 1,
 	.copy_in_sure = true,

@@ -67,6 +67,14 @@ typedef struct mdc_dialect_impl {
 	/* A row when $1.$2.$3 (database, schema, relation; always all three)
 	 * is a view or a materialized view. */
 	const char *sql_is_view;
+	/* What replacing view $1.$2.$3 (all three given) must keep, as rows
+	 * (what, text): (0, its comment, NULL for none) while it exists, and
+	 * (1, a statement that grants again what it grants to others) for each
+	 * such grant, where the engine has grants. A replace that loses them
+	 * (DuckDB's CREATE OR REPLACE drops the comment; PostgreSQL's DROP and
+	 * CREATE, when the columns change, drops both) restores them in its
+	 * transaction. */
+	const char *sql_view_keep;
 
 	/* COPY. copy_out: 1 the server always takes COPY (SELECT ...) TO
 	 * STDOUT, -1 probe on first asking. copy_in_sure: COPY ... FROM STDIN

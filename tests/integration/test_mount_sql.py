@@ -201,10 +201,20 @@ def test_view_files(sm):
     os.unlink(vpath + ".bak")
     assert read(vpath) == before
     assert os.getxattr(vpath, "user.mdfs.comment") == b"kept"
-    # A full CREATE VIEW for that name (qualified, OR REPLACE) replaces it.
+    pg = server.engine == "postgres"
+    if pg:  # and its grants (roles are the cluster's: made once)
+        server.psql("DO $$BEGIN CREATE ROLE \"mdfs q11\"; EXCEPTION WHEN duplicate_object "
+                    f"THEN NULL; END$$; GRANT SELECT ON {SCHEMA}.{qi(VIEW)} TO \"mdfs q11\"",
+                    dbname="shop")
+    # A full CREATE VIEW for that name (qualified, OR REPLACE) replaces it;
+    # with other columns (PostgreSQL: DROP and CREATE) it keeps its comment.
     write(vpath, f"CREATE OR REPLACE VIEW shop.{SCHEMA}.{qi(VIEW)} AS SELECT id FROM "
                  f"{SCHEMA}.{qi(TABLE)} WHERE id = 1")
     assert read(os.path.join(d, fname(VIEW, ".csv"))) == "id\n1\n"  # fewer columns: replaced
+    assert os.getxattr(vpath, "user.mdfs.comment") == b"kept"
+    if pg:
+        assert rows(server, f"SELECT has_table_privilege('mdfs q11', "
+                            f"{ql(qi(SCHEMA) + '.' + qi(VIEW))}, 'SELECT')") == [["t"]]
     replaced = read(vpath)
 
     # An editor: a temp file renamed over the view's file.
