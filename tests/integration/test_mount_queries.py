@@ -256,15 +256,23 @@ def test_queries_dir_survives_a_remount(server, qtable, mount_factory, tmp_path)
     assert (qdir / "by_status.sql").read_text() == "select status from qfiles where id = 1"
     e = refused(m.path(".queries", "bad.sql"), "selec")
     assert e.errno == errno.EINVAL and not (qdir / "bad.sql").exists()
+    # DIR holds each query under its name as shown (encoded, like a table's).
+    odd = "it's; \"q\" 5%25 ünï"
+    write(m.path(".queries", odd + ".sql"), "select 5 AS \"it's\"")
+    assert (qdir / (odd + ".sql")).read_text() == "select 5 AS \"it's\""
     m.stop()
     # A file put there by other means is a query file too.
     (qdir / "mine.sql").write_text("select 2 AS two\n")
     (qdir / "notes.txt").write_text("not a query")
     m2 = mount_factory(server, opts=(f"queries_dir={qdir}",))
     q = m2.path(".queries")
-    assert sorted(os.listdir(q)) == ["by_status.csv", "by_status.parquet", "by_status.sql",
-                                     "mine.csv", "mine.parquet", "mine.sql"]
+    assert sorted(os.listdir(q)) == sorted(["by_status.csv", "by_status.parquet", "by_status.sql",
+                                            "mine.csv", "mine.parquet", "mine.sql",
+                                            odd + ".csv", odd + ".parquet", odd + ".sql"])
     assert open(os.path.join(q, "by_status.csv")).read() == "status\nshipped\n"
+    assert open(os.path.join(q, odd + ".csv")).read() == "it's\n5\n"
+    os.unlink(os.path.join(q, odd + ".sql"))
+    assert not (qdir / (odd + ".sql")).exists()
     assert open(os.path.join(q, "mine.csv")).read() == "two\n2\n"
     os.unlink(os.path.join(q, "mine.sql"))
     assert not (qdir / "mine.sql").exists()
