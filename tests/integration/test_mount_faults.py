@@ -265,7 +265,8 @@ def test_head_on_ten_million_rows_postgres(pg, mount_factory):
 
     def gone():
         q = pg.psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                    "AND query LIKE '%big10m%' AND pid <> pg_backend_pid()", dbname="shop", args=("-A", "-t"))
+                    "AND query LIKE '%big10m%' AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'", dbname="shop", args=("-A", "-t"))
         return q.stdout.strip() == "0"
 
     tb.wait_for(gone, 10, "the server-side query to be cancelled")

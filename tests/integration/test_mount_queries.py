@@ -242,7 +242,7 @@ def test_head_of_ten_million_rows_is_fast_and_cancels(server, mount_factory):
         if server.engine == "duckdb":
             return server.handle.stats()["active_queries"] == 0
         r = server.psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                        f"AND query LIKE '%{marker}%' AND pid <> pg_backend_pid()", args=("-A", "-t"))
+                        f"AND query LIKE '%{marker}%' AND pid <> pg_backend_pid() AND backend_type = 'client backend'", args=("-A", "-t"))
         return r.stdout.strip() == "0"
 
     tb.wait_for(gone, 10, "the server-side query to be cancelled")

@@ -51,7 +51,7 @@ def active_queries(server):
     if server.engine == "duckdb":
         return server.handle.stats()["active_queries"]
     out = server.psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                      "AND query ILIKE '%mt%big%' AND pid <> pg_backend_pid()", args=("-tA",)).stdout
+                      "AND query ILIKE '%mt%big%' AND pid <> pg_backend_pid() AND backend_type = 'client backend'", args=("-tA",)).stdout
     return int(out.split()[0])
 
 
