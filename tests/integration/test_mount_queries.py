@@ -217,7 +217,6 @@ def test_names_with_quotes_semicolons_percent_unicode(server, qtable, mount_fact
     assert e.value.errno in (errno.EACCES, errno.EPERM)
 
 
-@default_profile_only()
 def test_head_of_ten_million_rows_is_fast_and_cancels(server, mount_factory):
     m = mount_factory(server)
     q = m.path(".queries")
