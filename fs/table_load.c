@@ -12,7 +12,6 @@
 
 #include "fs/backend.h"
 #include "fs/mdfs.h"
-#include "fs/parquet_file.h"
 #include "mdclient/log.h"
 #include "mdclient/seed.h"
 
@@ -99,9 +98,6 @@ static int table_load(struct mdfs *m, const struct mdfs_w_target *t, mdc_error *
 		mdc_seed_result_free(&a.res);
 	}
 	mdc_seed_settings_free(&so);
-	/* Even a failed load may have committed (a connection lost at COMMIT). */
-	mdfs_cache_invalidate(m->cache, t->db, t->schema);
-	mdfs_parquet_forget(t->db);
 	return rc;
 }
 

@@ -10,7 +10,6 @@
 
 #include "fs/backend.h"
 #include "fs/mdfs.h"
-#include "fs/parquet_file.h"
 #include "fs/names.h"
 #include "fs/paths.h"
 #include "fs/spool.h"
@@ -87,9 +86,6 @@ static int view_apply(struct mdfs *m, const struct mdfs_w_target *t, mdc_error *
 	int rc = view_define(m, t->fd, t->db, t->schema, t->name, err);
 	if (rc == 0)
 		mdc_log(LOG_NOTICE, "defined view %s", t->path);
-	/* Even a failed load may have committed (a connection lost at COMMIT). */
-	mdfs_cache_invalidate(m->cache, t->db, t->schema);
-	mdfs_parquet_forget(t->db);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "fs/backend.h"
 #include "fs/mdfs.h"
 #include "fs/names.h"
+#include "fs/parquet_file.h"
 #include "fs/paths.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
@@ -338,6 +339,12 @@ static int load_one(struct mdfs *m, struct mdfs_wfile *w)
 	struct mdfs_w_target t = { w->fd, w->path, w->db, w->schema, w->fname, w->table,
 				   w->append };
 	int rc = w->kind->apply(m, &t, &err);
+	/* A schema directory's table or view changed, or may have: even a
+	 * failed apply may have committed (a connection lost at COMMIT). */
+	if (!w->kind->queries) {
+		mdfs_cache_invalidate(m->cache, w->db, w->schema);
+		mdfs_parquet_forget(w->db);
+	}
 	if (rc == 0) {
 		set_error(w, NULL);
 		return 0;

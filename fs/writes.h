@@ -60,7 +60,9 @@ struct mdfs_w_kind {
 	off_t max;              /* the largest file it takes (EFBIG past it); 0: any */
 	/* Apply t: 0, or -errno (a FUSE errno) with err saying why (a failure
 	 * err does not describe, or one mdfs_with_conn did not log, is logged
-	 * by the caller). */
+	 * by the caller). For a kind of schema directories the caller then
+	 * forgets the schema's cached listing and the database's Parquet
+	 * files, whatever the outcome. */
 	int (*apply)(struct mdfs *m, const struct mdfs_w_target *t, mdc_error *err);
 };
 
