@@ -61,6 +61,17 @@ def assert_nothing_stuck(server):
         raise AssertionError(f"sessions left stuck: {stuck_sessions(server)}") from None
 
 
+def count_of(server, table):
+    return int(psql_within(server, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def assert_no_late_commit(server, table, rows):
+    """After the reader closed: a load still queued for its lock would
+    commit now; the table must keep its rows."""
+    time.sleep(1.5)
+    assert count_of(server, table) == rows
+
+
 def fresh_schema(server, mount, schema):
     server.psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE", dbname="shop")
     os.mkdir(mount.path("shop", schema))
@@ -177,15 +188,14 @@ def test_a_load_over_a_table_being_read_fails_fast_and_blocks_no_one(server, mou
         with open(path + ".error") as f:
             assert "in use" in f.read()
         # The reader still has it open: other clients are not held.
-        assert int(psql_within(server, "SELECT count(*) FROM inuse.t")[0][0]) == len(old)
+        assert count_of(server, "inuse.t") == len(old)
         assert_nothing_stuck(server)
     finally:
         reader.close()
-    time.sleep(1.5)  # a queued load would commit now that the reader is gone
-    assert int(psql_within(server, "SELECT count(*) FROM inuse.t")[0][0]) == len(old)
+    assert_no_late_commit(server, "inuse.t", len(old))
     # With the reader gone the same load goes through.
     assert subprocess.run(["cp", str(tmp_path / "new.csv"), path]).returncode == 0
-    assert int(psql_within(server, "SELECT count(*) FROM inuse.t")[0][0]) == 2
+    assert count_of(server, "inuse.t") == 2
 
 
 @pytest.mark.parametrize("server", ["postgres"], indirect=True)
@@ -208,10 +218,9 @@ def test_a_writer_killed_while_its_load_waits_leaves_nothing(server, mount_facto
                     "the load to wait for its lock")
         cp.send_signal(signal.SIGKILL)
         cp.wait(60)
-        assert int(psql_within(server, "SELECT count(*) FROM killed.t")[0][0]) == len(old)
+        assert count_of(server, "killed.t") == len(old)
         assert_nothing_stuck(server)
     finally:
         reader.close()
-    time.sleep(1.5)  # a queued load would commit now that the reader is gone
-    assert int(psql_within(server, "SELECT count(*) FROM killed.t")[0][0]) == len(old)
+    assert_no_late_commit(server, "killed.t", len(old))
     assert_nothing_stuck(server)
