@@ -102,12 +102,6 @@ static void forget_written(const char *path)
 		forget_attrs(err);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t ls = s ? strlen(s) : 0, lx = strlen(suffix);
-	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
 /* Modes that mean what they show (the mount uses default_permissions): on
  * a writable mount, database and schema directories (mkdir, create), a
  * table's CSV file (replaced whole) and a view's .sql file (its definition)
@@ -119,8 +113,8 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, int depth, cons
 {
 	bool writable = !m->opts.ro &&
 		(kind == MDFS_ENT_DIR ? depth == 1 || depth == 2
-		 : kind == MDFS_ENT_TABLE ? ends_with(fname, ".csv")
-		 : kind == MDFS_ENT_VIEW && ends_with(fname, ".sql"));
+		 : kind == MDFS_ENT_TABLE ? mdfs_has_suffix(fname, ".csv")
+		 : kind == MDFS_ENT_VIEW && mdfs_has_suffix(fname, ".sql"));
 	memset(st, 0, sizeof *st);
 	st->st_uid = m->uid;
 	st->st_gid = m->gid;

@@ -482,12 +482,11 @@ const struct mdfs_w_kind mdfs_query_kind = {
 static bool not_writable(const struct mdfs_path *p)
 {
 	const char *f = p->fname[1];
-	size_t fl = strlen(f);
 	static const char *const sfx[] = { MDFS_SQL_SUFFIX, MDFS_CSV_SUFFIX, MDFS_PARQUET_SUFFIX };
 	if (f[0] == '.' || (p->rel && p->fmt == MDFS_FMT_SQL))
 		return false;
 	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
-		if (fl > strlen(sfx[i]) && strcmp(f + fl - strlen(sfx[i]), sfx[i]) == 0)
+		if (mdfs_has_suffix(f, sfx[i]))
 			return true;
 	return false;
 }

@@ -89,12 +89,6 @@ static struct mdfs_registry errors = MDFS_REGISTRY_INIT(werror_destroy);
 
 #define ERROR_SUFFIX ".error"
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s), lx = strlen(suffix);
-	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
 static const struct mdfs_w_kind *const kinds[] = { &mdfs_table_kind, &mdfs_view_kind,
 						  &mdfs_query_kind };
 
@@ -107,7 +101,7 @@ static const struct mdfs_w_kind *kind_of(const char *path, const char *fname)
 	if (fname[0] == '.')
 		return NULL;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (kinds[i]->queries == queries && has_suffix(fname, kinds[i]->suffix))
+		if (kinds[i]->queries == queries && mdfs_has_suffix(fname, kinds[i]->suffix))
 			return kinds[i];
 	return NULL;
 }
