@@ -19,6 +19,7 @@
 #include "fs/paths.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
+#include "mdclient/clock.h"
 #include "mdclient/log.h"
 
 /* A spooled file: the spool behind one or more names and open handles (an
@@ -31,6 +32,7 @@ struct mdfs_wfile {
 	int fd;                 /* unnamed spool file; fixed for the file's life */
 	off_t max;              /* spool_max: the limit of all spool-only files */
 	off_t charged;          /* bytes of spooled_only counted for it (io held) */
+	bool unnamed;           /* removed, counted in spooled_unnamed (spooled_mu) */
 	unsigned refs;          /* names listing it + open handles */
 	int opens;              /* open handles */
 	bool dirty;             /* created, truncated or written since the last load */
@@ -63,23 +65,75 @@ struct werror {
 	struct timespec when;
 };
 
-/* Bytes held by files under spool-only names, all together (spooled_mu). */
+/* Bytes held by files under spool-only names, all together, and how many of
+ * those files have lost their name (rm) but not yet their last handle
+ * (spooled_mu). The kernel sends a handle's RELEASE after close() has
+ * returned, so `rm a.tmp` can be answered while a.tmp's last handle is still
+ * on its way out: a write that would pass spool_max waits a little for such
+ * files to go before it fails with ENOSPC (their bytes stay counted while
+ * they are open, as they stay on disk). */
 static pthread_mutex_t spooled_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spooled_cv = PTHREAD_COND_INITIALIZER;
 static off_t spooled_only;
+static unsigned spooled_unnamed;
+
+#define UNNAMED_WAIT_MS 2000
+
+/* Wait on spooled_cv (spooled_mu held) for at most ms (CLOCK_REALTIME, as the
+ * condition variable's; the deadline itself is kept on the one clock). */
+static void spooled_wait(int64_t ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (ms > 100)
+		ms = 100;
+	until.tv_nsec += (long)ms * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&spooled_cv, &spooled_mu, &until);
+}
 
 /* Count w's spool at size bytes (w->io held, or w no longer shared); with
- * check, fail with -ENOSPC instead when that would pass spool_max. */
+ * check, fail with -ENOSPC instead when that would pass spool_max (after
+ * waiting for removed files' last handles, see above). */
 static int charge(struct mdfs_wfile *w, off_t size, bool check)
 {
+	int64_t deadline = 0;
 	pthread_mutex_lock(&spooled_mu);
-	off_t total = spooled_only - w->charged + size;
-	bool over = check && size > w->charged && total > w->max;
-	if (!over) {
-		spooled_only = total;
-		w->charged = size;
+	for (;;) {
+		off_t total = spooled_only - w->charged + size;
+		bool over = check && size > w->charged && total > w->max;
+		if (!over) {
+			if (total < spooled_only)
+				pthread_cond_broadcast(&spooled_cv);
+			spooled_only = total;
+			w->charged = size;
+			break;
+		}
+		int64_t now = mdc_now_ms();
+		if (!deadline)
+			deadline = now + UNNAMED_WAIT_MS;
+		if (spooled_unnamed == 0 || now >= deadline) {
+			pthread_mutex_unlock(&spooled_mu);
+			return -ENOSPC;
+		}
+		spooled_wait(deadline - now);
 	}
 	pthread_mutex_unlock(&spooled_mu);
-	return over ? -ENOSPC : 0;
+	return 0;
+}
+
+/* w lost its last name (w->io not needed: only the flag is set). */
+static void set_unnamed(struct mdfs_wfile *w)
+{
+	pthread_mutex_lock(&spooled_mu);
+	if (!w->unnamed) {
+		w->unnamed = true;
+		spooled_unnamed++;
+	}
+	pthread_mutex_unlock(&spooled_mu);
 }
 
 static void wname_destroy(struct mdfs_reg_entry *e);
@@ -142,6 +196,12 @@ static void wfile_put(struct mdfs_wfile *w)
 	if (!last)
 		return;
 	(void)charge(w, 0, false);
+	pthread_mutex_lock(&spooled_mu);
+	if (w->unnamed) {
+		spooled_unnamed--;
+		pthread_cond_broadcast(&spooled_cv);
+	}
+	pthread_mutex_unlock(&spooled_mu);
 	close(w->fd);
 	pthread_mutex_destroy(&w->mu);
 	pthread_mutex_destroy(&w->io);
@@ -672,7 +732,16 @@ static int unlist_path(struct mdfs_registry *r, const char *path)
 
 int mdfs_w_unlink(struct mdfs *m, const char *path)
 {
+	struct mdfs_wfile *w = wfile_at(path);
 	int rc = unlist_path(&files, path);
+	if (w) {
+		pthread_mutex_lock(&w->mu);
+		bool spool_only = !w->table && strcmp(w->path, path) == 0; /* not renamed */
+		pthread_mutex_unlock(&w->mu);
+		if (rc == 0 && spool_only)
+			set_unnamed(w);
+		wfile_put(w);
+	}
 	return rc == 0 ? 0 : unlist_path(&errors, path);
 }
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -506,4 +507,19 @@ def test_every_write_loads_or_says_why(wm, mount_factory, tmp_path):
     os.unlink(os.path.join(d, "a.tmp"))
     with open(os.path.join(d, "c.tmp"), "wb") as f:   # freed again
         f.write(b"x" * 700_000)
+    os.unlink(os.path.join(d, "c.tmp"))
+    # A removed file's bytes count until its last handle goes, and the kernel
+    # sends that RELEASE after close() has returned (so `rm a.tmp b.tmp; cp
+    # … c.tmp` once got ENOSPC): a write past spool_max first waits (briefly)
+    # for removed files' last handles. Here the handle goes 0.3 s later.
+    held = os.open(os.path.join(d, "h.tmp"), os.O_WRONLY | os.O_CREAT, 0o644)
+    assert os.write(held, b"x" * 700_000) == 700_000
+    os.unlink(os.path.join(d, "h.tmp"))
+    timer = threading.Timer(0.3, os.close, (held,))
+    timer.start()
+    try:
+        with open(os.path.join(d, "c.tmp"), "wb") as f:
+            f.write(b"x" * 700_000)
+    finally:
+        timer.join()
     os.unlink(os.path.join(d, "c.tmp"))
