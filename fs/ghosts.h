@@ -4,7 +4,10 @@
  * fs/ops.c). mdfs itself makes some names go without the kernel seeing an
  * unlink or a rename: the spooled file of a new table (or view, or query)
  * whose load failed leaves the spool at its last close, and so does the
- * source of a rename whose load failed. The kernel still holds those names,
+ * source of a rename whose load failed (fs/writes.c records them then, before
+ * the name leaves its listing; a failed rewrite of an existing table is
+ * recorded too, and shows only if the table goes). A name whose last apply
+ * succeeded is never one. The kernel still holds those names,
  * and with default_permissions it asks getattr before any open of a name it
  * holds: an ENOENT there would fail every re-open (`cp good.csv t.csv`)
  * until the name expires, and the libfuse high-level API cannot make the

@@ -519,10 +519,7 @@ static int mdfs_flush(const char *path, struct fuse_file_info *fi)
 static int mdfs_release(const char *path, struct fuse_file_info *fi)
 {
 	/* The last close of a written file may take its name away (a new
-	 * table's failed load): the kernel, which saw the create, may remember
-	 * it. Recorded before, so that no getattr finds neither. */
-	if (path && (fi->flags & O_ACCMODE))
-		mdfs_ghost_add(path, ctx()->opts.cache_timeout);
+	 * table's failed load): fs/writes.c records it as a ghost then. */
 	mdfs_handle_release(fi);
 	if (path && (fi->flags & O_ACCMODE))
 		forget_written(path);
@@ -594,12 +591,11 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 		rc = -EXDEV;
 	else if ((flags & RENAME_NOREPLACE) && mdfs_w_exists(m, to))
 		rc = -EEXIST;
-	else if ((rc = mdfs_w_rename(m, from, to, pt.queries ? "" : pt.db,
-				       pt.queries ? MDFS_QUERIES_DIR : pt.schema,
-				       pt.fname[pt.depth - 1])) < 0 && rc != -ENOENT && !mdfs_w_exists(m, from))
-		/* a failed load at the rename took the source's name away,
-		 * which the kernel keeps (the rename failed) */
-		mdfs_ghost_add(from, m->opts.cache_timeout);
+	else
+		/* a failed load at the rename takes the source's name away,
+		 * which the kernel keeps: fs/writes.c records it as a ghost */
+		rc = mdfs_w_rename(m, from, to, pt.queries ? "" : pt.db,
+				   pt.queries ? MDFS_QUERIES_DIR : pt.schema, pt.fname[pt.depth - 1]);
 	if (rc == 0) {
 		/* the kernel moved the name: neither is a ghost now */
 		(void)mdfs_ghost_forget(from);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs/backend.h"
+#include "fs/ghosts.h"
 #include "fs/mdfs.h"
 #include "fs/names.h"
 #include "fs/parquet_file.h"
@@ -39,6 +40,10 @@ struct mdfs_wfile {
 	bool append;            /* `>>` to a table file: its rows are added to the
 				 * table (a new one when there is none); writes go at
 				 * the end (see mdfs_w_append) */
+	bool ghost;             /* a loadable name the kernel holds with no table,
+				 * view or query known behind it (none applied yet,
+				 * or the last apply failed): when the name leaves
+				 * the listing it becomes a ghost (fs/ghosts.h) (io) */
 	mode_t mode;
 	struct timespec mtime;
 	/* Its current name (changed by a rename with io and mu held, so either
@@ -276,11 +281,15 @@ static bool wfile_listed(struct mdfs_wfile *w)
 	return e != NULL;
 }
 
-/* Take w's current name out of the listing (w->io held, w->mu not). */
-static void wfile_unlist(struct mdfs_wfile *w)
+/* Take w's current name out of the listing (w->io held, w->mu not). A name
+ * with nothing applied behind it (w->ghost) is recorded as a ghost first, so
+ * that no getattr finds neither. */
+static void wfile_unlist(struct mdfs *m, struct mdfs_wfile *w)
 {
 	struct mdfs_reg_entry *e = mdfs_reg_find(&files, w->path, names_w, w);
 	if (e) {
+		if (w->ghost)
+			mdfs_ghost_add(w->path, m->opts.cache_timeout);
 		(void)mdfs_reg_unlist(&files, e);
 		mdfs_reg_put(&files, e);
 	}
@@ -383,6 +392,7 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 	table_claim(w, &me);
 	int rc = load_one(m, w);
 	table_release(&me);
+	w->ghost = rc != 0;
 	return rc;
 }
 
@@ -460,6 +470,7 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 	w->refs = 1; /* this open's */
 	w->opens = 1;
 	w->dirty = true;
+	w->ghost = true; /* the kernel made the name; nothing applied yet */
 	w->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &w->mtime);
 	int rc = set_name(w, path, db, schema, fname);
@@ -638,7 +649,7 @@ static void drop_open(struct mdfs *m, struct mdfs_wfile *w, bool flush)
 	bool last = --w->opens == 0;
 	pthread_mutex_unlock(&w->mu);
 	if (last && w->table)
-		wfile_unlist(w); /* the table (or its .error file) is what remains */
+		wfile_unlist(m, w); /* the table (or its .error file) is what remains */
 	pthread_mutex_unlock(&w->io);
 	wfile_put(w);
 }
@@ -764,7 +775,10 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 
 	/* The new name is listed (replacing the target) before the old one goes,
 	 * as rename(2) never shows neither. The old name's entry is untouched:
-	 * whoever is looking it up reads only its own immutable key. */
+	 * whoever is looking it up reads only its own immutable key. Onto a
+	 * loadable name the old one goes after the load: a failed load fails
+	 * the rename, so the kernel keeps the old name, which has lost its
+	 * spool: a ghost (fs/ghosts.h), recorded before it goes. */
 	pthread_mutex_lock(&w->io);
 	struct wname *n = NULL;
 	int rc = set_name(w, to, to_db, to_schema, to_fname);
@@ -774,13 +788,17 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 	if (rc == 0)
 		rc = name_add(w, to, to_db, to_schema, to_fname, &n);
 	if (rc == 0) {
-		(void)mdfs_reg_unlist(&files, e);
 		if (w->table) {
 			pthread_mutex_lock(&w->mu);
 			w->dirty = false;
 			pthread_mutex_unlock(&w->mu);
 			rc = load(m, w);
+			if (rc < 0) {
+				mdfs_ghost_add(from, m->opts.cache_timeout);
+				w->ghost = false; /* the kernel never had the new name */
+			}
 		}
+		(void)mdfs_reg_unlist(&files, e);
 		pthread_mutex_lock(&w->mu);
 		bool idle = w->opens == 0;
 		pthread_mutex_unlock(&w->mu);

@@ -4,6 +4,7 @@ input fails through close() and the error file, leaving the old table as it
 was."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -11,7 +12,7 @@ import threading
 import pytest
 
 import testbed as tb
-from conftest import REPO, SERVER_IDS, Mount, server_for
+from conftest import REPO, SERVER_IDS, Mount, default_profile_only, server_for
 
 FIXTURES = os.path.normpath(os.path.join(REPO, "..", "shared", "fixtures", "dbt-seeds"))
 DERIVED = os.path.join(FIXTURES, "agate_inferred_postgres_types.json")
@@ -376,6 +377,36 @@ def test_a_failed_new_tables_name_can_be_written_again_or_removed(wm, tmp_path):
         f.write(SMALL)
     os.rename(tmp, os.path.join(wm.dir, "g_ren.csv"))
     assert loaded(wm, "g_ren")
+
+
+def replied_to_every_release(m):
+    """In a `-o debug` log: every RELEASE libfuse received has been answered
+    (libfuse writes "unique: N, success, ..." as it replies)."""
+    log = m.stderr()
+    ids = re.findall(r"unique: (\d+), opcode: RELEASE ", log)
+    return bool(ids) and all(re.search(rf"unique: {i}, (success|error)", log) for i in ids)
+
+
+@default_profile_only("md")
+def test_a_loaded_table_dropped_elsewhere_is_gone(md, mount_factory):
+    """Only a name with nothing loaded behind it is a ghost (fs/ghosts.h): a
+    table made by a write through the mount and then dropped by another
+    client is ENOENT to the next stat, not an empty file (which each stat
+    would keep for another cache_timeout)."""
+    md.psql("DROP SCHEMA IF EXISTS gdrop CASCADE; CREATE SCHEMA gdrop", dbname="shop")
+    # FUSE's debug lines take every form: the fixture lets all lines through.
+    m = mount_factory(md, opts=("cache_timeout=1", "debug"), allowed_stderr=("",))
+    path = m.path("shop", "gdrop", "t.csv")
+    with open(path, "w") as f:
+        f.write(SMALL)
+    # close() loaded it; the release that follows takes the spool away. Nothing
+    # through the mount until the stat below: no listing or attributes cached.
+    tb.wait_for(lambda: replied_to_every_release(m), 30, "the written file's release")
+    assert count(md, "t", schema="gdrop") == 3
+    md.psql("DROP TABLE gdrop.t", dbname="shop")
+    with pytest.raises(FileNotFoundError):
+        os.stat(path)
+    assert "t.csv" not in os.listdir(m.path("shop", "gdrop"))
 
 
 def test_endpoint_stopped_mid_load_keeps_the_old_table(own_standin, mount_factory, tmp_path):
