@@ -22,7 +22,10 @@
 #include "mdclient/catalog.h"
 #include "mdclient/pool.h"
 
-enum mdfs_entry_kind { MDFS_ENT_DIR = 1, MDFS_ENT_TABLE = 2, MDFS_ENT_VIEW = 3 };
+/* MDFS_ENT_GHOST is never listed: a name the kernel may still remember with
+ * nothing behind it (fs/ghosts.h), which getattr shows as an empty writable
+ * file. */
+enum mdfs_entry_kind { MDFS_ENT_DIR = 1, MDFS_ENT_TABLE = 2, MDFS_ENT_VIEW = 3, MDFS_ENT_GHOST = 4 };
 
 struct mdfs_entry {
 	char *fname;            /* file name as shown (encoded, with ".csv"/".parquet"/".sql" for relations) */

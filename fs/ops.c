@@ -104,9 +104,10 @@ static void forget_written(const char *path)
 
 /* Modes that mean what they show (the mount uses default_permissions): on
  * a writable mount, database and schema directories (mkdir, create), a
- * table's CSV file (replaced whole) and a view's .sql file (its definition)
- * are writable by the mounting user; the root, a view's CSV, Parquet files,
- * a table's .sql and everything under -o ro are read-only.
+ * table's CSV file (replaced whole), a view's .sql file (its definition)
+ * and a ghost (written again) are writable by the mounting user; the root,
+ * a view's CSV, Parquet files, a table's .sql and everything under -o ro
+ * are read-only.
  * depth: of the entry (1 database, 2 schema, 3 file); fname: its name. */
 static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, int depth, const char *fname,
 		      struct stat *st)
@@ -114,7 +115,8 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, int depth, cons
 	bool writable = !m->opts.ro &&
 		(kind == MDFS_ENT_DIR ? depth == 1 || depth == 2
 		 : kind == MDFS_ENT_TABLE ? mdfs_has_suffix(fname, ".csv")
-		 : kind == MDFS_ENT_VIEW && mdfs_has_suffix(fname, ".sql"));
+		 : kind == MDFS_ENT_VIEW ? mdfs_has_suffix(fname, ".sql")
+		 : kind == MDFS_ENT_GHOST);
 	memset(st, 0, sizeof *st);
 	st->st_uid = m->uid;
 	st->st_gid = m->gid;
@@ -137,8 +139,7 @@ static int ghost_stat(struct mdfs *m, const char *path, struct stat *st)
 {
 	if (!mdfs_ghost_seen(path, m->opts.cache_timeout))
 		return -ENOENT;
-	fill_stat(m, MDFS_ENT_TABLE, 3, NULL, st);
-	st->st_mode = S_IFREG | 0644;
+	fill_stat(m, MDFS_ENT_GHOST, 3, NULL, st);
 	return 0;
 }
 
