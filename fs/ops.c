@@ -30,6 +30,7 @@
 #include "fs/writes.h"
 #include "fs/xattrs.h"
 #include "mdclient/log.h"
+#include "mdclient/str.h"
 
 static struct mdfs *ctx(void)
 {
@@ -114,8 +115,8 @@ static void fill_stat(struct mdfs *m, enum mdfs_entry_kind kind, int depth, cons
 {
 	bool writable = !m->opts.ro &&
 		(kind == MDFS_ENT_DIR ? depth == 1 || depth == 2
-		 : kind == MDFS_ENT_TABLE ? mdfs_has_suffix(fname, ".csv")
-		 : kind == MDFS_ENT_VIEW ? mdfs_has_suffix(fname, ".sql")
+		 : kind == MDFS_ENT_TABLE ? mdc_has_suffix(fname, ".csv")
+		 : kind == MDFS_ENT_VIEW ? mdc_has_suffix(fname, ".sql")
 		 : kind == MDFS_ENT_GHOST);
 	memset(st, 0, sizeof *st);
 	st->st_uid = m->uid;

@@ -77,9 +77,3 @@ int mdfs_path_parse(const char *path, struct mdfs_path *p)
 		mdfs_path_free(p);
 	return rc;
 }
-
-bool mdfs_has_suffix(const char *name, const char *suffix)
-{
-	size_t n = name ? strlen(name) : 0, k = strlen(suffix);
-	return n > k && strcmp(name + n - k, suffix) == 0;
-}

@@ -45,8 +45,4 @@ struct mdfs_path {
 int mdfs_path_parse(const char *path, struct mdfs_path *p) MDC_MUSTCHECK;
 void mdfs_path_free(struct mdfs_path *p);
 
-/* True when name is longer than suffix and ends with it (a file name's
- * ".csv", ".sql", ".error": the suffix alone is no such name). */
-bool mdfs_has_suffix(const char *name, const char *suffix) MDC_MUSTCHECK;
-
 #endif

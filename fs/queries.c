@@ -24,6 +24,7 @@
 #include "fs/writes.h"
 #include "mdclient/log.h"
 #include "mdclient/query.h"
+#include "mdclient/str.h"
 
 
 /* Every key below is a query's NAME as shown (encoded, without ".sql"). */
@@ -486,7 +487,7 @@ static bool not_writable(const struct mdfs_path *p)
 	if (f[0] == '.' || (p->rel && p->fmt == MDFS_FMT_SQL))
 		return false;
 	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
-		if (mdfs_has_suffix(f, sfx[i]))
+		if (mdc_has_suffix(f, sfx[i]))
 			return true;
 	return false;
 }

@@ -22,6 +22,7 @@
 #include "fs/spool.h"
 #include "mdclient/clock.h"
 #include "mdclient/log.h"
+#include "mdclient/str.h"
 
 /* A spooled file: the spool behind one or more names and open handles (an
  * open handle is a reference to it). Its names are registry entries (struct
@@ -160,7 +161,7 @@ static const struct mdfs_w_kind *kind_of(const char *path, const char *fname)
 	if (fname[0] == '.')
 		return NULL;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (kinds[i]->queries == queries && mdfs_has_suffix(fname, kinds[i]->suffix))
+		if (kinds[i]->queries == queries && mdc_has_suffix(fname, kinds[i]->suffix))
 			return kinds[i];
 	return NULL;
 }

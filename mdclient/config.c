@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mdclient/log.h"
+#include "mdclient/str.h"
 
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_PORT "5432"
@@ -192,19 +193,13 @@ static int valid_region(const char *r)
 	return 1;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* MotherDuck's endpoint for a region: pg.<region>-aws.motherduck.com for AWS
  * regions (us-east-1: they have dashes), pg.<region>-azure.motherduck.com for
  * Azure ones (eastus, uksouth: no dash); a region already naming its cloud
  * (eu-central-1-aws, eastus-azure) is taken as it is. */
 static void region_host(const char *region, char *host, size_t size)
 {
-	const char *cloud = ends_with(region, "-aws") || ends_with(region, "-azure") ? "" :
+	const char *cloud = mdc_has_suffix(region, "-aws") || mdc_has_suffix(region, "-azure") ? "" :
 			    strchr(region, '-') ? "-aws" : "-azure";
 	snprintf(host, size, "pg.%s%s.motherduck.com", region, cloud);
 }

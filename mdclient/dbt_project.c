@@ -12,6 +12,7 @@
 #include "mdclient/internal/buf.h"
 #include "mdclient/internal/dbt_int.h"
 #include "mdclient/internal/yaml_doc.h"
+#include "mdclient/str.h"
 
 #define MAX_DIR_DEPTH 32
 
@@ -216,12 +217,6 @@ struct list {
 	size_t n, cap;
 };
 
-static int ends_with(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -295,7 +290,7 @@ static int walk(const char *dir, const char *const *sufs, char **folders, size_t
 			}
 		} else if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			for (const char *const *s = sufs; *s; s++)
-				if (ends_with(names[i], *s)) {
+				if (mdc_has_suffix(names[i], *s)) {
 					if (add_found(out, path, folders, depth) < 0)
 						rc = oom(err);
 					break;
