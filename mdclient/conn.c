@@ -306,20 +306,12 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 					      PQerrorMessage(c->pg));
 	}
 
-	if (c->d->session_required) {
-		char *locks = NULL, *sql = NULL;
-		if (c->d->session_locks_sql &&
-		    (!(locks = c->d->session_locks_sql(mdc_config_lock_timeout_ms(cfg))) ||
-		     asprintf(&sql, "%s; %s", c->d->session_sql, locks) < 0)) {
-			free(locks);
-			return mdc_error_set(err, ENOMEM, "out of memory");
-		}
-		rc = mdc_conn_exec(c, sql ? sql : c->d->session_sql, err);
-		free(locks);
-		free(sql);
-		if (rc < 0)
-			return rc;
-	} else if ((rc = quiet_exec(c, c->d->session_sql, state, err)) < 0) {
+	char *session = c->d->session_sql(cfg);
+	if (!session)
+		return mdc_error_set(err, ENOMEM, "out of memory");
+	rc = c->d->session_required ? mdc_conn_exec(c, session, err) : quiet_exec(c, session, state, err);
+	free(session);
+	if (rc < 0) {
 		return rc;
 	} else if (rc > 0) {
 		static atomic_bool said;

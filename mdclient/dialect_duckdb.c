@@ -3,6 +3,8 @@
  * ../shared/docs/motherduck-endpoint.md). */
 #include "mdclient/internal/dialect.h"
 
+#include <string.h>
+
 /* main is internal in DuckDB but is where most tables live, so it is kept
  * explicitly. */
 static const char schemas[] =
@@ -34,6 +36,14 @@ static const char relations[] =
 	"SELECT r.name, r.kind, r.est, r.sql, r.comment, c.cols, r.what "
 	"FROM r LEFT JOIN c ON c.table_name = r.name ORDER BY 1";
 
+/* The endpoint may refuse SET: then its own settings stay. No lock waits:
+ * optimistic concurrency, a conflict fails at once. */
+static char *session_sql(const mdc_config *cfg)
+{
+	(void)cfg;
+	return strdup("SET TimeZone = 'UTC'");
+}
+
 const mdc_dialect_impl mdc_dialect_duckdb = {
 	.id = MDC_DIALECT_DUCKDB,
 	.name = "DuckDB",
@@ -43,11 +53,9 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 	.names_db = true,
 	.sql_current_db = "SELECT current_database()",
 
-	/* The endpoint may refuse SET: then its own settings stay. */
-	.session_sql = "SET TimeZone = 'UTC'",
+	.session_sql = session_sql,
 	.session_what = "SET TimeZone",
 	.session_required = false,
-	.session_locks_sql = NULL, /* optimistic concurrency: a conflict fails at once */
 	.statement_timeout_required = false,
 
 	.catalog_db_param = true,

@@ -45,20 +45,22 @@ static const char columns[] =
 	"WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'v', 'm') "
 	"ORDER BY a.attnum";
 
-/* A DROP TABLE waits for every session reading the table, and every later
+/* Values in the forms the CSV and Parquet output expect; then the locks.
+ * A DROP TABLE waits for every session reading the table, and every later
  * query of it waits behind the DROP: lock_timeout bounds that wait.
  * client_connection_check_interval (PostgreSQL 14 and later; older servers
  * skip it) has the server end a statement, and so its transaction, once its
  * client has given the connection up: a load abandoned past its deadline
  * would otherwise stay queued for its lock, holding every reader of the
  * table behind it, and commit whenever it got it. */
-static char *locks_sql(int lock_timeout_ms)
+static char *session_sql(const mdc_config *cfg)
 {
 	char *sql = NULL;
-	if (asprintf(&sql, "SET lock_timeout = %d; "
+	if (asprintf(&sql, "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
+		     "SET lock_timeout = %d; "
 		     "SELECT pg_catalog.set_config('client_connection_check_interval', '1000', false) "
 		     "WHERE pg_catalog.current_setting('server_version_num')::int >= 140000",
-		     lock_timeout_ms) < 0)
+		     mdc_config_lock_timeout_ms(cfg)) < 0)
 		return NULL;
 	return sql;
 }
@@ -72,12 +74,10 @@ const mdc_dialect_impl mdc_dialect_postgres = {
 	.names_db = false,
 	.sql_current_db = NULL,
 
-	/* Values in the forms the CSV and Parquet output expect. */
-	.session_sql = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3",
-	.session_what = "SET DateStyle, TimeZone, extra_float_digits",
+	.session_sql = session_sql,
+	.session_what = "SET DateStyle, TimeZone, extra_float_digits, lock_timeout",
 	.session_required = true,
 	.statement_timeout_required = true,
-	.session_locks_sql = locks_sql,
 
 	.catalog_db_param = false,
 	.sql_databases = "SELECT datname FROM pg_catalog.pg_database "

@@ -36,22 +36,22 @@ typedef struct mdc_dialect_impl {
 	/* The connection's database: this query's one value, NULL: libpq's PQdb. */
 	const char *sql_current_db;
 
-	/* Session set-up after connecting. session_sql runs first; when
-	 * session_required a refusal fails the connect, otherwise it is logged
-	 * and the server's settings stay. The same for statement_timeout. */
-	const char *session_sql;
+	/* Session set-up after connecting: session_sql builds the whole
+	 * statement from cfg (malloc'd; NULL: out of memory), which runs in one
+	 * round trip first; when session_required a refusal fails the connect,
+	 * otherwise it is logged (session_what says what it sets) and the
+	 * server's settings stay. The same for statement_timeout, set after it.
+	 * An engine that makes a statement wait for another session's lock
+	 * also sets there (so only with session_required) that every lock wait
+	 * ends after mdc_config_lock_timeout_ms with SQLSTATE 55P03, before
+	 * mdclient stops waiting for the answer, and that the server ends a
+	 * statement whose client went away (a connection given up past its
+	 * deadline), so a transaction never outlives its client, keeps a lock
+	 * or commits later. */
+	char *(*session_sql)(const mdc_config *cfg);
 	const char *session_what;     /* for logs: what session_sql sets */
 	bool session_required;
 	bool statement_timeout_required;
-	/* NULL when the engine never makes a statement wait for another
-	 * session's lock. Otherwise the statements (malloc'd; NULL: out of
-	 * memory) that run with session_sql, in its round trip (so only with
-	 * session_required): every lock wait ends after lock_timeout_ms with
-	 * SQLSTATE 55P03, before mdclient stops waiting for the answer, and the
-	 * server ends a statement whose client went away (a connection given
-	 * up past its deadline), so a transaction never outlives its client,
-	 * keeps a lock or commits later. */
-	char *(*session_locks_sql)(int lock_timeout_ms);
 
 	/* Catalog SQL. Parameters: $1 the database when catalog_db_param,
 	 * then the schema, then the relation (without the database otherwise).
