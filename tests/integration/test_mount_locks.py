@@ -65,10 +65,23 @@ def count_of(server, table):
     return int(psql_within(server, f"SELECT count(*) FROM {table}")[0][0])
 
 
+def locks_on(server, table):
+    """Locks on table held or awaited by sessions other than this query's
+    (PostgreSQL)."""
+    return psql_within(server, "SELECT pid, mode, granted FROM pg_catalog.pg_locks "
+                               f"WHERE relation = pg_catalog.to_regclass('{table}') "
+                               "AND pid <> pg_backend_pid()")
+
+
 def assert_no_late_commit(server, table, rows):
-    """After the reader closed: a load still queued for its lock would
-    commit now; the table must keep its rows."""
-    time.sleep(1.5)
+    """After the reader closed: a load still queued for its lock would take
+    it now and commit. Once no other session holds or awaits a lock on the
+    table (the reader's ends with its query), none is left to commit: the
+    table must have kept its rows."""
+    try:
+        tb.wait_for(lambda: not locks_on(server, table), QUERY_DEADLINE, "no lock on the table")
+    except TimeoutError:
+        raise AssertionError(f"locks left on {table}: {locks_on(server, table)}") from None
     assert count_of(server, table) == rows
 
 
@@ -190,6 +203,7 @@ def test_a_load_over_a_table_being_read_fails_fast_and_blocks_no_one(server, mou
         # The reader still has it open: other clients are not held.
         assert count_of(server, "inuse.t") == len(old)
         assert_nothing_stuck(server)
+        assert locks_on(server, "inuse.t"), "the paused reader's lock (what the wait below waits out)"
     finally:
         reader.close()
     assert_no_late_commit(server, "inuse.t", len(old))
@@ -220,6 +234,7 @@ def test_a_writer_killed_while_its_load_waits_leaves_nothing(server, mount_facto
         cp.wait(60)
         assert count_of(server, "killed.t") == len(old)
         assert_nothing_stuck(server)
+        assert locks_on(server, "killed.t"), "the paused reader's lock (what the wait below waits out)"
     finally:
         reader.close()
     assert_no_late_commit(server, "killed.t", len(old))
