@@ -28,6 +28,7 @@ struct mdc_conn {
 	int64_t answer_ms;   /* mdc_config_answer_timeout_ms: exec's deadline */
 	const mdc_config *cfg; /* what it was made from (mdc_conn_revive) */
 	char *asked_db;      /* the dbname argument of mdc_connect (NULL: none) */
+	bool ro_refused;     /* the endpoint refused the dialect's read-only BEGIN */
 };
 
 /* With PQERRORS_VERBOSE libpq writes server errors as "FATAL:  28P01: ...".
@@ -208,7 +209,9 @@ static int quiet_run(mdc_conn *c, const char *sql, bool copy_ok, bool *ok, char 
 			failed = true;
 		}
 	}
-	if (rc == 0 && (PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE))
+	PGTransactionStatusType ts = PQtransactionStatus(pg);
+	if (rc == 0 && (PQstatus(pg) != CONNECTION_OK ||
+			(ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))) /* INTRANS: a BEGIN */
 		rc = mdc_error_set(err, EIO, "connect: connection lost: %s", PQerrorMessage(pg));
 	if (rc < 0) {
 		mdc_pq_abandon(pg);
@@ -457,6 +460,21 @@ mdc_dialect mdc_conn_dialect(const mdc_conn *c)
 const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c)
 {
 	return c->d;
+}
+
+int mdc_conn_try(mdc_conn *c, const char *sql, bool *ok, char state[6], mdc_error *err)
+{
+	return quiet_run(c, sql, false, ok, state, err);
+}
+
+bool mdc_conn_read_only_refused(const mdc_conn *c)
+{
+	return c->ro_refused;
+}
+
+void mdc_conn_set_read_only_refused(mdc_conn *c)
+{
+	c->ro_refused = true;
 }
 
 const char *mdc_conn_default_schema(const mdc_conn *c)

@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "mdclient/internal/pqutil.h"
+#include "mdclient/log.h"
 
 int mdc_dialect_resolve_db(mdc_conn *c, const char *db, const char **out, const char *what,
 			   mdc_error *err)
@@ -65,8 +66,27 @@ char *mdc_dialect_create_schema_sql(mdc_conn *c, const char *db, const char *sch
 
 int mdc_dialect_begin_read_only(mdc_conn *c, mdc_error *err)
 {
-	return mdc_pq_exec(mdc_conn_pg(c), mdc_conn_impl(c)->sql_begin_read_only, 0, NULL,
-			   PGRES_COMMAND_OK, NULL, err);
+	const mdc_dialect_impl *d = mdc_conn_impl(c);
+	PGconn *pg = mdc_conn_pg(c);
+	if (!d->sql_begin_fallback)
+		return mdc_pq_exec(pg, d->sql_begin_read_only, 0, NULL, PGRES_COMMAND_OK, NULL, err);
+	if (!mdc_conn_read_only_refused(c)) {
+		/* Tried quietly: a refusal is an answer, not an error. */
+		bool ok;
+		char state[6];
+		int rc = mdc_conn_try(c, d->sql_begin_read_only, &ok, state, err);
+		if (rc < 0 || ok)
+			return rc;
+		if (PQtransactionStatus(pg) != PQTRANS_IDLE || !state[0] ||
+		    strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0)
+			return mdc_error_set_sqlstate(err, EIO, state, "query: %s failed",
+						      d->sql_begin_read_only);
+		mdc_log(LOG_INFO, "the endpoint refuses %s (SQLSTATE %s): query files run in a "
+			"plain transaction, guarded by the statement check alone",
+			d->sql_begin_read_only, state);
+		mdc_conn_set_read_only_refused(c);
+	}
+	return mdc_pq_exec(pg, d->sql_begin_fallback, 0, NULL, PGRES_COMMAND_OK, NULL, err);
 }
 
 int mdc_dialect_end_read_only(mdc_conn *c)

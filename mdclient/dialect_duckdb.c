@@ -91,6 +91,7 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 	 * running and serialises only SELECT statements (an error for the
 	 * rest); query() runs a text given as its argument. */
 	.sql_begin_read_only = "BEGIN TRANSACTION READ ONLY",
+	.sql_begin_fallback = "BEGIN TRANSACTION",
 	.sql_query_check = "SELECT coalesce(CAST(json_extract(s, '$.error') AS BOOLEAN), false), "
 			   "json_extract_string(s, '$.error_type'), json_extract_string(s, '$.error_message'), "
 			   "CAST(coalesce(json_array_length(s, '$.statements'), 0) AS INTEGER) "

@@ -113,8 +113,13 @@ typedef struct mdc_dialect_impl {
 	 * completes (nothing after it), run inside sql_begin_read_only and
 	 * rolled back, that the engine refuses, without running the query,
 	 * when the query would change data (where Describe does not tell:
-	 * PostgreSQL's data-modifying WITH). */
+	 * PostgreSQL's data-modifying WITH).
+	 * sql_begin_fallback: NULL, or the plain BEGIN used when the endpoint
+	 * refuses sql_begin_read_only (MotherDuck's endpoint does not say
+	 * whether it takes DuckDB's READ ONLY form): sql_query_check is then
+	 * the only guard, so a dialect may have one only with a check. */
 	const char *sql_begin_read_only;
+	const char *sql_begin_fallback;
 	const char *sql_query_check;
 	const char *query_probe;
 	const char *sql_result_types;
@@ -126,6 +131,14 @@ extern const mdc_dialect_impl mdc_dialect_postgres;
 
 /* The dialect of a connection (never NULL once connected). */
 const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c);
+/* Run sql on c without logging a failure: 0 when the server answered, *ok
+ * whether it succeeded, state the failure's SQLSTATE ("" if none); -errno
+ * with err when the connection broke or did not answer in time. */
+int mdc_conn_try(mdc_conn *c, const char *sql, bool *ok, char state[6], mdc_error *err) MDC_MUSTCHECK;
+/* Whether the endpoint refused c's sql_begin_read_only (learnt once per
+ * connection by mdc_dialect_begin_read_only; kept across a revive). */
+bool mdc_conn_read_only_refused(const mdc_conn *c);
+void mdc_conn_set_read_only_refused(mdc_conn *c);
 
 /* The database a call on c is about: db, or c's own when db is NULL/"".
  * -EXDEV (err: what, then why) when c cannot reach it. */

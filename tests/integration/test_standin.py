@@ -263,12 +263,13 @@ def test_hostile_profile_and_explicit_flags(standin_factory):
     assert cfg["profile"] == "hostile"
     assert {k: cfg[k] for k in ("copy_mode", "cancel", "bool_format", "refuse_set", "session_timezone",
                                 "idle_close_s", "max_connections", "unnamed_statements_only",
-                                "server_version")} == {
+                                "server_version", "refuse_read_only")} == {
         "copy_mode": "refused-before", "cancel": "ignore", "bool_format": "tf",
         "refuse_set": ["TimeZone", "DateStyle", "statement_timeout"],
         "session_timezone": "Asia/Kolkata", "idle_close_s": 3,
         "max_connections": 5,  # the explicit flag wins over the profile
-        "unnamed_statements_only": True, "server_version": "v1.5.6 MotherDuck"}
+        "unnamed_statements_only": True, "server_version": "v1.5.6 MotherDuck",
+        "refuse_read_only": True}
     # The tests' own psql logs in with the admin token and works under the profile.
     assert s.psql("SELECT 40 + 2", args=("-A", "-t")).stdout.strip() == "42"
     # Bad values are refused as a whole; a profile can be applied at run time.
@@ -442,3 +443,18 @@ def test_server_version(own_standin):
     r = pqtool(s, "SELECT 1", "-S", "server_version")
     assert r.stdout.splitlines() == ["param server_version v1.5.6 MotherDuck", "rows 1"]
     assert s.psql("SELECT 5", args=("-A", "-t")).stdout.strip() == "5"  # psql copes with it
+
+
+def test_refused_read_only_transactions(own_standin):
+    s = own_standin
+    ro = ("BEGIN TRANSACTION READ ONLY", "ROLLBACK")
+    assert [o.split()[:2] for o, _ in script(s, *ro)] == [["OK", "BEGIN"], ["OK", "ROLLBACK"]]
+    s.handle.control(refuse_read_only=True)
+    out = script(s, *ro, "START TRANSACTION READ ONLY", "BEGIN", "SET TRANSACTION READ ONLY",
+                 "SELECT 1", "ROLLBACK", "BEGIN TRANSACTION", "ROLLBACK")
+    assert out[0] == ("ERROR 0A000 read-only transactions are not supported", "I")
+    assert out[2] == ("ERROR 0A000 read-only transactions are not supported", "I")
+    assert out[3][0].startswith("OK BEGIN")
+    assert out[4] == ("ERROR 0A000 read-only transactions are not supported", "E")  # aborts it
+    assert out[5][0].startswith("ERROR 25P02")
+    assert [o.split()[:2] for o, _ in out[6:]] == [["OK", "ROLLBACK"], ["OK", "BEGIN"], ["OK", "ROLLBACK"]]

@@ -315,10 +315,21 @@ class Session {
     if (hit) throw notSupported(`${plan.toks[0].v} ${hit} is not supported`);
   }
 
+  /** BEGIN … READ ONLY and SET TRANSACTION … READ ONLY fail with 0A000 (refuse_read_only). */
+  checkReadOnly(plan) {
+    if (!sw().refuse_read_only || !(plan.tx === 'begin' || plan.setName === 'transaction' ||
+                                     plan.setName === 'session characteristics')) return;
+    const t = plan.toks;
+    if (t.some((k, i) => k.k === 'word' && k.v === 'READ' && t[i + 1]?.k === 'word' && t[i + 1].v === 'ONLY')) {
+      throw notSupported('read-only transactions are not supported');
+    }
+  }
+
   /** Run one statement of a simple Query, sending RowDescription/DataRows/CommandComplete. */
   async runPlan(plan) {
     this.gate(plan);
     this.checkSet(plan);
+    this.checkReadOnly(plan);
     switch (plan.kind) {
       case 'refuse': throw plan.error;
       case 'set': this.out.push(W.commandComplete(await this.runSet(plan))); return;
@@ -644,6 +655,7 @@ class Session {
     if (plan.kind === 'empty') { this.out.push(W.emptyQueryResponse()); return; }
     this.gate(plan);
     this.checkSet(plan);
+    this.checkReadOnly(plan);
     if (plan.kind === 'set') { this.out.push(W.commandComplete(await this.runSet(plan))); return; }
     if (this.txStatus === 'E') { this.out.push(W.commandComplete(await this.rollbackFailed())); return; }
     if (p.done) { this.out.push(W.commandComplete(p.ex?.rows ? 'SELECT 0' : p.tag)); return; }
