@@ -148,6 +148,7 @@ static struct mdfs_registry files = MDFS_REGISTRY_INIT(wname_destroy);
 static struct mdfs_registry errors = MDFS_REGISTRY_INIT(werror_destroy);
 
 #define ERROR_SUFFIX ".error"
+#define WRITE_BLKSIZE (1 << 20)
 
 static const struct mdfs_w_kind *const kinds[] = { &mdfs_table_kind, &mdfs_view_kind,
 						  &mdfs_query_kind };
@@ -670,6 +671,9 @@ static void fill_file_stat(struct mdfs *m, struct stat *st, mode_t mode, off_t s
 	st->st_uid = m->uid;
 	st->st_gid = m->gid;
 	st->st_size = size;
+	/* A writer's buffer follows st_blksize (cp: max(128 KiB, it)); one
+	 * FUSE request per write(), and the kernel takes up to 1 MiB each. */
+	st->st_blksize = WRITE_BLKSIZE;
 	st->st_mtim = st->st_ctim = st->st_atim = *mtime;
 }
 

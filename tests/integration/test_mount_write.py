@@ -234,6 +234,26 @@ def test_copy_patterns(wm, tmp_path):
     assert "notes.txt" not in os.listdir(d)
 
 
+def test_files_being_written_ask_for_one_mib_writes(wm):
+    """cp sizes its buffer after the destination's st_blksize: 1 MiB means one
+    FUSE request per MiB instead of per 128 KiB (a third less wall time for
+    the 86 MB of bench/seed's file before its load starts)."""
+    path = os.path.join(wm.dir, "blk.csv")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        assert os.fstat(fd).st_blksize == 1 << 20
+        assert os.stat(path).st_blksize == 1 << 20
+        os.write(fd, b"id,name\n1,one\n")
+    finally:
+        os.close(fd)
+    assert count(wm.server, "blk") == 1
+    tmp = os.path.join(wm.dir, "blk.tmp")  # a spool-only name too
+    with open(tmp, "w") as f:
+        f.write("x")
+        assert os.fstat(f.fileno()).st_blksize == 1 << 20
+    os.unlink(tmp)
+
+
 def test_rm_needs_allow_drop_and_ro_refuses_everything(wm, mount_factory, tmp_path):
     src = tmp_path / "small.csv"
     src.write_text(SMALL)
