@@ -136,7 +136,7 @@ struct mdfs_handle {
 	const struct mdfs_handle_ops *ops;
 	void *obj;
 	struct mdfs *m;
-	pid_t tgid;                 /* the opener's process; immutable */
+	pid_t tid, tgid;            /* the opener's thread and process; immutable */
 };
 
 static void handle_destroy(struct mdfs_reg_entry *e)
@@ -186,8 +186,10 @@ int mdfs_handle_open(struct fuse_file_info *fi, struct mdfs *m, const struct mdf
 	h->ops = ops;
 	h->obj = obj;
 	h->m = m;
-	if (tid)
+	if (tid) {
+		h->tid = tid;
 		h->tgid = tgid_of(tid);
+	}
 	if (path)
 		mdfs_reg_add(&opens, &h->ent);
 	fi->fh = (uint64_t)(uintptr_t)h;
@@ -246,6 +248,11 @@ bool mdfs_handle_is_open(const char *path)
 	return e != NULL;
 }
 
+static bool same_thread(const struct mdfs_reg_entry *e, const void *ud)
+{
+	return mdfs_reg_of(e, const struct mdfs_handle, ent)->tid == *(const pid_t *)ud;
+}
+
 static bool same_process(const struct mdfs_reg_entry *e, const void *ud)
 {
 	return mdfs_reg_of(e, const struct mdfs_handle, ent)->tgid == *(const pid_t *)ud;
@@ -263,8 +270,14 @@ int mdfs_handle_size(const struct fuse_file_info *fi, const char *path, pid_t ti
 		return 0; /* the common case: nobody has it open, no /proc read */
 	mdfs_reg_put(&opens, any);
 
-	pid_t tgid = tgid_of(tid);
-	struct mdfs_reg_entry *e = mdfs_reg_find(&opens, path, same_process, &tgid);
+	/* The asking thread's newest open of path (open() then fstat() is one
+	 * thread's), else its process's: another thread's open of the same
+	 * file, which may have read already, must not answer for it. */
+	struct mdfs_reg_entry *e = tid ? mdfs_reg_find(&opens, path, same_thread, &tid) : NULL;
+	if (!e) {
+		pid_t tgid = tgid_of(tid);
+		e = mdfs_reg_find(&opens, path, same_process, &tgid);
+	}
 	if (!e)
 		return 0;
 	struct mdfs_handle *h = mdfs_reg_of(e, struct mdfs_handle, ent);

@@ -69,7 +69,7 @@ int mdfs_handle_flush(const struct fuse_file_info *fi, pid_t tid) MDC_MUSTCHECK;
 int mdfs_handle_truncate(const struct fuse_file_info *fi, off_t size) MDC_MUSTCHECK;
 
 /* The size of an open file for fstat() (its kind's answer): through fi when the kernel
- * passes it, else the newest open of path by the process of thread tid.
+ * passes it, else the newest open of path by thread tid, else by its process.
  * 1 and *size, 0 when there is none, or -errno (its stream broke). */
 int mdfs_handle_size(const struct fuse_file_info *fi, const char *path, pid_t tid,
 		     off_t *size) MDC_MUSTCHECK;

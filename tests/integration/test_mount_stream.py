@@ -6,6 +6,7 @@ See fs/csv_file.h and docs/benchmarks.md, "Streaming first"."""
 import errno
 import os
 import subprocess
+import threading
 
 import pytest
 
@@ -109,6 +110,36 @@ def test_the_openers_fstats(server, shop):
         # Someone else's stat never waits for (or reports) another reader's stream.
         other = subprocess.run(["stat", "-c", "%s", path], capture_output=True, text=True, check=True)
         assert other.stdout.strip() == "0"
+
+
+def test_another_threads_open_does_not_answer_an_openers_fstat(server, shop):
+    """fstat() reaches the daemon by path: it answers with the asking thread's
+    newest open of the file, not its process's. Here a second thread opens the
+    same file after the main thread and reads first (so its handle would say
+    0); the main thread's second fstat still gets the exact size. (The TSan
+    stress test's early closer once got 0 this way.)"""
+    m, base = shop
+    path = os.path.join(base, "numbers.csv")
+    whole = open(path, "rb").read()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert os.fstat(fd).st_size == 0
+        other = {}
+
+        def open_and_read():
+            other["fd"] = os.open(path, os.O_RDONLY)
+            other["head"] = os.read(other["fd"], 10)
+        t = threading.Thread(target=open_and_read)
+        t.start()
+        t.join()
+        try:
+            assert other["head"] == whole[:10]
+            assert os.fstat(fd).st_size == len(whole)
+            assert read_all(fd) == whole
+        finally:
+            os.close(other["fd"])
+    finally:
+        os.close(fd)
 
 
 def test_duckdb_polars_pandas_read_whole_tables(server, shop):
