@@ -20,18 +20,25 @@
 struct view_args {
 	const char *db, *schema, *name, *text;
 	size_t len;
+	bool may_exist;
 };
 
 static int define_cb(mdc_conn *c, void *arg, mdc_error *err)
 {
 	struct view_args *a = arg;
-	return mdc_define_view(c, a->db, a->schema, a->name, a->text, a->len, err);
+	return mdc_define_view(c, a->db, a->schema, a->name, a->text, a->len, a->may_exist, err);
 }
 
-/* Is text (len bytes) view db.schema.name's definition as listed, with or
- * without its final newline? Then writing it back changes nothing. */
-static bool unchanged(struct mdfs *m, const char *db, const char *schema, const char *name,
-		      const char *text, size_t len)
+/* What the schema's listing says of view db.schema.name against text (len
+ * bytes). */
+enum listed { LISTED_NONE, LISTED_OTHER, LISTED_SAME };
+
+/* LISTED_SAME: text is the view's definition as listed, with or without
+ * its final newline (writing it back changes nothing); LISTED_NONE: no
+ * relation has the name (nothing to keep); LISTED_OTHER otherwise, or when
+ * the listing cannot be had. */
+static enum listed as_listed(struct mdfs *m, const char *db, const char *schema, const char *name,
+			     const char *text, size_t len)
 {
 	char *enc = mdfs_name_encode(name), *fname = NULL;
 	if (!enc || asprintf(&fname, "%s%s", enc, MDFS_SQL_SUFFIX) < 0)
@@ -40,18 +47,19 @@ static bool unchanged(struct mdfs *m, const char *db, const char *schema, const 
 	struct mdfs_dir *d;
 	if (!fname || mdfs_cache_get(m->cache, db, schema, &d) < 0) {
 		free(fname);
-		return false;
+		return LISTED_OTHER;
 	}
 	const struct mdfs_entry *e = mdfs_dir_find(d, fname);
 	free(fname);
-	bool same = false;
+	enum listed l = e ? LISTED_OTHER : LISTED_NONE;
 	if (e && e->rel && e->rel->kind == MDC_REL_VIEW && e->rel->definition) {
 		size_t n = strlen(e->rel->definition);
-		same = (len == n || (len == n + 1 && text[n] == '\n')) &&
-		       memcmp(text, e->rel->definition, n) == 0;
+		if ((len == n || (len == n + 1 && text[n] == '\n')) &&
+		    memcmp(text, e->rel->definition, n) == 0)
+			l = LISTED_SAME;
 	}
 	mdfs_dir_put(m->cache, d);
-	return same;
+	return l;
 }
 
 /* Create or replace view db.schema.name from the text in fd, on a pooled
@@ -71,10 +79,12 @@ static int view_define(struct mdfs *m, int fd, const char *db, const char *schem
 	 * for that. What was read, written back: nothing to do (a CREATE OR
 	 * REPLACE could lose what the engine keeps only with the old view,
 	 * e.g. its comment on DuckDB). */
-	if (len == 0)
+	enum listed l = len ? as_listed(m, db, schema, name, text, len) : LISTED_OTHER;
+	if (len == 0) {
 		rc = mdc_error_set(err, EINVAL, "no query: the file is empty");
-	else if (!unchanged(m, db, schema, name, text, len)) {
-		struct view_args a = { db, schema, name, text, len };
+	} else if (l != LISTED_SAME) {
+		/* A name the listing does not show has nothing to keep. */
+		struct view_args a = { db, schema, name, text, len, l != LISTED_NONE };
 		rc = mdfs_with_conn(m->pool, db, "define view", define_cb, &a, err);
 	}
 	free(text);

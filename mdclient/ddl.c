@@ -161,7 +161,7 @@ static int view_keep(mdc_conn *c, const char *target, const char *db, const char
 }
 
 int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char *name,
-		    const char *text, size_t len, mdc_error *err)
+		    const char *text, size_t len, bool may_exist, mdc_error *err)
 {
 	mdc_error local;
 	if (!err)
@@ -187,7 +187,13 @@ int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char 
 	char **sqls = NULL;
 	int n = 0;
 	PGconn *pg = mdc_conn_pg(c);
-	if ((rc = view_keep(c, target, db, schema, name, 2, &sqls, &n, err)) < 0) {
+	if (!may_exist) {
+		n = 2; /* nothing to keep */
+		if (!(sqls = calloc(3, sizeof *sqls))) {
+			free(rest);
+			return mdc_error_set(err, ENOMEM, "out of memory");
+		}
+	} else if ((rc = view_keep(c, target, db, schema, name, 2, &sqls, &n, err)) < 0) {
 		free(rest);
 		return rc;
 	}

@@ -7,6 +7,7 @@
 #ifndef MDCLIENT_DDL_H
 #define MDCLIENT_DDL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "mdclient/common.h"
 #include "mdclient/conn.h"
@@ -28,10 +29,13 @@ int mdc_drop_table(mdc_conn *c, const char *db, const char *schema, const char *
  * comment). Where the engine replaces a view only with the same columns
  * (PostgreSQL, 42P16), it is dropped and created in one transaction, its
  * comment and grants given back (its owner becomes the connection's
- * user). -EINVAL: the text breaks the rules or the server refuses it (err
- * says why; the old view is untouched). */
+ * user). may_exist false: the caller's catalog read showed no relation of
+ * that name, so nothing is read back to keep (one query fewer for a new
+ * view; a view made elsewhere since that read loses its comment and
+ * grants). -EINVAL: the text breaks the rules or the server refuses it
+ * (err says why; the old view is untouched). */
 int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char *name,
-		    const char *text, size_t len, mdc_error *err) MDC_MUSTCHECK;
+		    const char *text, size_t len, bool may_exist, mdc_error *err) MDC_MUSTCHECK;
 /* DROP VIEW "db"."schema"."name" (views only: a table gives -EPERM). */
 int mdc_drop_view(mdc_conn *c, const char *db, const char *schema, const char *name,
 		  mdc_error *err) MDC_MUSTCHECK;

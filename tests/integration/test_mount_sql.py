@@ -305,3 +305,23 @@ def test_view_files_need_allow_drop_and_a_writable_mount(sm, mount_factory):
             op()
         assert e.value.errno == errno.EROFS
     assert read(vpath) == text
+
+
+def test_a_new_view_sends_one_statement(own_standin, mount_factory):
+    """A view whose name the schema's listing does not show has no comment
+    or grants to keep: writing NAME.sql sends its CREATE alone, without the
+    read of what to keep; replacing it then keeps its comment."""
+    s = own_standin
+    s.psql("CREATE SCHEMA IF NOT EXISTS nv; CREATE OR REPLACE TABLE nv.t AS SELECT 1 AS a")
+    m = mount_factory(s, allowed_stderr=ALLOWED)
+    d = m.path("shop", "nv")
+    assert "v.sql" not in os.listdir(d)  # the listing the write path reads
+    vpath = os.path.join(d, "v.sql")
+    before = s.handle.stats()["queries_total"]
+    write(vpath, "select a from nv.t")
+    assert s.handle.stats()["queries_total"] - before == 1
+    assert read(os.path.join(d, "v.csv")) == "a\n1\n"
+    os.setxattr(vpath, "user.mdfs.comment", b"kept")
+    write(vpath, "select a + 1 as b from nv.t")
+    assert read(os.path.join(d, "v.csv")) == "b\n2\n"
+    assert os.getxattr(vpath, "user.mdfs.comment") == b"kept"
