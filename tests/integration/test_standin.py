@@ -403,6 +403,22 @@ def test_idle_connection_is_closed(own_standin):
     assert rows_of(pqtool(s, "SELECT 1", "-i", "1500")) == 1
 
 
+def test_idle_close_in_transaction_can_be_off(own_standin, tmp_path):
+    """--idle-close-in-transaction false: a client pausing inside its
+    transaction is not closed (as PostgreSQL's idle_session_timeout); on,
+    the default, it is."""
+    s = own_standin
+    script = tmp_path / "pause.sql"
+    script.write_text("BEGIN;\n\\! sleep 1.5\nSELECT 41 + 1;\n")
+    s.handle.control(idle_close_s=0.5, idle_close_in_transaction=False)
+    r = s.psql("COMMIT", args=("-A", "-t", "-f", str(script)))
+    assert r.stdout.split() == ["42"] and s.handle.stats()["idle_closed"] == 0
+    s.handle.control(idle_close_in_transaction=True)
+    r = s.psql("COMMIT", args=("-A", "-t", "-f", str(script)), check=False)
+    assert r.returncode != 0 and s.handle.stats()["idle_closed"] == 1, r.stderr
+    s.handle.control(idle_close_s=0)
+
+
 def test_connection_limit_per_token(own_standin):
     s = own_standin
     s.handle.control(max_connections=2)

@@ -51,6 +51,7 @@ export const SWITCHES = {
   refuse_set: { flag: '--refuse-set', def: [], parse: nameList },
   session_timezone: { flag: '--session-timezone', def: null, parse: timeZone },
   idle_close_s: { flag: '--idle-close-s', def: 0, parse: number(false) },
+  idle_close_in_transaction: { flag: '--idle-close-in-transaction', def: true, parse: bool },
   max_connections: { flag: '--max-connections', def: 0, parse: number(true) },
   unnamed_statements_only: { flag: '--unnamed-statements-only', def: false, parse: bool, noValue: true },
   server_version: { flag: '--server-version', def: null, parse: text }, // null: the default version string

@@ -168,10 +168,11 @@ class Session {
     }
   }
 
-  /** The next message; with idle_close_s, the connection is closed if none comes in time. */
+  /** The next message; with idle_close_s, the connection is closed if none comes in time (inside a
+   * transaction too, unless idle_close_in_transaction is off). */
   nextMessage() {
     const secs = sw().idle_close_s;
-    if (!(secs > 0)) return this.reader.next();
+    if (!(secs > 0) || (this.txStatus !== 'I' && !sw().idle_close_in_transaction)) return this.reader.next();
     const timer = setTimeout(() => this.closeIdle(), secs * 1000);
     return this.reader.next().finally(() => clearTimeout(timer));
   }
