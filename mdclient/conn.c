@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "mdclient/log.h"
+#include "mdclient/internal/csv_out.h"
 #include "mdclient/internal/dialect.h"
 #include "mdclient/internal/pqutil.h"
 
@@ -29,6 +30,7 @@ struct mdc_conn {
 	const mdc_config *cfg; /* what it was made from (mdc_conn_revive) */
 	char *asked_db;      /* the dbname argument of mdc_connect (NULL: none) */
 	bool ro_refused;     /* the endpoint refused the dialect's read-only BEGIN */
+	bool oids_say_nothing; /* result OIDs do not name types (dialect.h, sql_current_db) */
 };
 
 /* With PQERRORS_VERBOSE libpq writes server errors as "FATAL:  28P01: ...".
@@ -344,6 +346,15 @@ static int set_session(mdc_conn *c, const mdc_config *cfg, mdc_error *err)
 	    mdc_pq_exec(c->pg, c->d->sql_current_db, 0, NULL, PGRES_TUPLES_OK, &res, NULL) == 0 &&
 	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		db = PQgetvalue(res, 0, 0);
+	c->oids_say_nothing = res && PQnfields(res) >= 3 &&
+			      (mdc_csv_kind_for_oid(PQftype(res, 1)) != MDC_CSV_BOOL ||
+			       mdc_csv_kind_for_oid(PQftype(res, 2)) != MDC_CSV_TSTZ);
+	if (c->oids_say_nothing) {
+		static atomic_bool said;
+		if (!atomic_exchange(&said, true))
+			mdc_log(LOG_INFO, "the endpoint's result type OIDs do not name the types; "
+				"CSV booleans and timestamps are typed from the catalog");
+	}
 	if (!res && PQstatus(c->pg) != CONNECTION_OK) {
 		c->fatal = true; /* mdc_pq_exec gave up on it (no answer in time) */
 		return mdc_error_set(err, EIO, "connect: no answer from the server after the handshake");
@@ -465,6 +476,11 @@ const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c)
 int mdc_conn_try(mdc_conn *c, const char *sql, bool *ok, char state[6], mdc_error *err)
 {
 	return quiet_run(c, sql, false, ok, state, err);
+}
+
+bool mdc_conn_oids_say_nothing(const mdc_conn *c)
+{
+	return c->oids_say_nothing;
 }
 
 bool mdc_conn_read_only_refused(const mdc_conn *c)

@@ -8,6 +8,7 @@
  */
 #include "mdclient/internal/csv_out.h"
 #include "mdclient/internal/calendar.h"
+#include "mdclient/internal/parquet_int.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -29,6 +30,14 @@ mdc_csv_kind mdc_csv_kind_for_oid(Oid type_oid)
 {
 	return type_oid == BOOLOID_ ? MDC_CSV_BOOL
 	     : type_oid == TIMESTAMPTZOID_ ? MDC_CSV_TSTZ : MDC_CSV_TEXT;
+}
+
+mdc_csv_kind mdc_csv_kind_for_type(const char *type_text)
+{
+	parquet_coltype t; /* the one reading of type names (parquet_types.c) */
+	parquet_map_type(type_text, &t);
+	return t.k == KIND_BOOL ? MDC_CSV_BOOL
+	     : t.k == KIND_TS && t.utc ? MDC_CSV_TSTZ : MDC_CSV_TEXT;
 }
 
 static inline bool is_blank_(unsigned char ch)
@@ -282,7 +291,8 @@ int mdc_csv_put_values(mdc_buf *b, int n, const char *const *vals, const size_t 
 	return put_byte_(b, '\n');
 }
 
-int mdc_csv_cols_init(mdc_csv_cols *cols, const PGresult *res)
+int mdc_csv_cols_init(mdc_csv_cols *cols, const PGresult *res, const mdc_csv_kind *typed,
+		      int ntyped)
 {
 	cols->n = 0;
 	cols->kinds = NULL;
@@ -294,6 +304,10 @@ int mdc_csv_cols_init(mdc_csv_cols *cols, const PGresult *res)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++)
 		cols->kinds[i] = mdc_csv_kind_for_oid(PQftype(res, i));
+	if (typed && ntyped == n) /* another shape: the result's own OIDs */
+		for (int i = 0; i < n; i++)
+			if (cols->kinds[i] == MDC_CSV_TEXT)
+				cols->kinds[i] = typed[i];
 	cols->n = n;
 	return 0;
 }

@@ -51,7 +51,7 @@ const mdc_dialect_impl mdc_dialect_duckdb = {
 
 	.one_db_per_conn = false,
 	.names_db = true,
-	.sql_current_db = "SELECT current_database()",
+	.sql_current_db = "SELECT current_database(), CAST(NULL AS BOOLEAN), CAST(NULL AS TIMESTAMPTZ)",
 
 	.session_sql = session_sql,
 	.session_what = "SET TimeZone",

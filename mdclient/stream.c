@@ -33,6 +33,8 @@
 #include <time.h>
 #include <libpq-fe.h>
 
+#include "mdclient/catalog.h"
+#include "mdclient/query.h"
 #include "mdclient/internal/csv_out.h"
 #include "mdclient/internal/dialect.h"
 #include "mdclient/log.h"
@@ -58,6 +60,8 @@ struct mdc_stream {
 	mdc_buf buf;     /* formatted bytes; buf.data[pos..len) not yet read */
 	size_t pos;
 	mdc_csv_cols cols;
+	mdc_csv_kind *typed; /* where the OIDs say nothing: kinds from type names */
+	int ntyped;
 	bool header_done;
 	bool final_seen;     /* the final result (TUPLES_OK or error) was received */
 	bool results_done;   /* PQgetResult returned NULL: nothing pending */
@@ -86,7 +90,7 @@ static int format_result(mdc_stream *s, const PGresult *res, mdc_error *err)
 {
 	int rc;
 	if (!s->header_done) {
-		if ((rc = mdc_csv_cols_init(&s->cols, res)) != 0 ||
+		if ((rc = mdc_csv_cols_init(&s->cols, res, s->typed, s->ntyped)) != 0 ||
 		    (rc = mdc_csv_put_header(&s->buf, res)) != 0)
 			return mdc_error_set(err, -rc, "%s: out of memory", s->what);
 		s->header_done = true;
@@ -314,6 +318,48 @@ fail:
 	return rc;
 }
 
+/* Room for n kinds in s->typed (n 0: none needed). 0 or -ENOMEM. */
+static int alloc_typed(mdc_stream *s, size_t n, mdc_error *err)
+{
+	if (n == 0 || n > INT_MAX)
+		return 0;
+	if (!(s->typed = malloc(n * sizeof *s->typed)))
+		return mdc_error_set(err, ENOMEM, "stream: out of memory");
+	s->ntyped = (int)n;
+	return 0;
+}
+
+/* Where c's endpoint describes every column without its type (dialect.h,
+ * mdc_conn_oids_say_nothing), the kinds the CSV rules need (booleans,
+ * timestamps with time zone) come from the engine's type names: a table's
+ * from the catalog, a query's from the dialect's description of it. One
+ * more query (a query file: its check and description) before the stream;
+ * none on an endpoint whose OIDs name the types. 0 or -errno with err. */
+static int type_from_names(mdc_stream *s, const char *db, const char *schema, const char *rel,
+			   const char *sql, mdc_error *err)
+{
+	if (!mdc_conn_oids_say_nothing(s->conn))
+		return 0;
+	int rc;
+	if (sql) {
+		mdc_query_desc d;
+		if ((rc = mdc_query_describe(s->conn, sql, &d, err)) == 0) {
+			rc = alloc_typed(s, d.n, err);
+			for (int i = 0; rc == 0 && i < s->ntyped; i++)
+				s->typed[i] = mdc_csv_kind_for_type(d.types[i]);
+			mdc_query_desc_free(&d);
+		}
+	} else {
+		mdc_column_list cl = { 0 };
+		if ((rc = mdc_list_columns(s->conn, db, schema, rel, &cl, err)) == 0)
+			rc = alloc_typed(s, cl.n, err);
+		for (int i = 0; rc == 0 && i < s->ntyped; i++)
+			s->typed[i] = mdc_csv_kind_for_type(cl.cols[i].type);
+		mdc_column_list_free(&cl);
+	}
+	return rc;
+}
+
 /* A new stream on c, or NULL with err (-EBUSY, -EIO, -ENOMEM). */
 static mdc_stream *stream_new(mdc_conn *c, const char *what, mdc_error *err)
 {
@@ -377,7 +423,14 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	mdc_stream *s = sql && what ? stream_new(c, what, err)
 		      : (mdc_error_set(err, ENOMEM, "stream: out of memory"), NULL);
 	free(what);
-	rc = s ? stream_start(s, sql, false, out, err) : -err->errnum;
+	rc = !s ? -err->errnum : type_from_names(s, db, schema, rel, NULL, err);
+	if (s && rc < 0) {
+		s->results_done = true; /* nothing of the stream's is pending */
+		if (mdc_stream_close(s) != 0)
+			mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
+	} else if (s) {
+		rc = stream_start(s, sql, false, out, err);
+	}
 	free(sql);
 	return rc;
 }
@@ -398,6 +451,12 @@ int mdc_stream_open_query(mdc_conn *c, const char *sql, const char *name, mdc_st
 	free(what);
 	if (!s)
 		return -err->errnum;
+	if ((rc = type_from_names(s, NULL, NULL, NULL, sql, err)) < 0) {
+		s->results_done = true; /* nothing of the stream's is pending */
+		if (mdc_stream_close(s) != 0)
+			mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
+		return rc;
+	}
 	s->txn = true;
 	return stream_start(s, sql, true, out, err);
 }
@@ -417,6 +476,7 @@ int mdc_stream_close(mdc_stream *s)
 	}
 	mdc_buf_free(&s->buf);
 	mdc_csv_cols_free(&s->cols);
+	free(s->typed);
 	free(s->what);
 	free(s);
 	return rc;

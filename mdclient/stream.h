@@ -5,7 +5,10 @@
  * field holds ',', '"', CR, LF or leading/trailing space (a '"' is doubled);
  * NULL is an empty field and the empty string is "". Booleans are true/false
  * and timestamps ISO 8601 with a space ("2024-01-02 03:04:05.123456+00") on
- * both PostgreSQL and DuckDB endpoints.
+ * both PostgreSQL and DuckDB endpoints. On an endpoint whose result OIDs
+ * say nothing (every column text or unknown; mdc_conn_oids_say_nothing in
+ * internal/dialect.h), an open first asks for the column types: a table's
+ * from the catalog (one query), a query's by describing it (query.h).
  *
  * Rows are fetched in libpq single-row mode (memory does not depend on the
  * table's size); output is produced into an internal buffer as the reader

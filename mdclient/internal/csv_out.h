@@ -10,8 +10,10 @@
  *     the empty string ("") stay distinguishable;
  *   - booleans are true/false: a column whose type OID is 16 (bool) turns the
  *     PostgreSQL text "t"/"f" into "true"/"false" (DuckDB endpoints already
- *     send true/false, which pass through unchanged);
- *   - timestamps with time zone (type OID 1184) are written in UTC, ISO with
+ *     send true/false, which pass through unchanged); where the endpoint's
+ *     OIDs say nothing (every column text or unknown), the column's type
+ *     name from the catalog or a DESCRIBE decides instead (mdc_csv_cols_init);
+ *   - timestamps with time zone (type OID 1184, or the type name as above) are written in UTC, ISO with
  *     a space and "+00": "2024-01-02 03:04:05.123456+00", whatever time zone
  *     the server's session is in (an endpoint may refuse SET TimeZone); the
  *     fraction is kept as sent; values not of that plain form (infinity, BC)
@@ -52,6 +54,12 @@ typedef enum mdc_csv_kind {
  * everything else text; unknown OIDs are text). */
 mdc_csv_kind mdc_csv_kind_for_oid(Oid type_oid);
 
+/* The kind for an engine's type name (DuckDB or PostgreSQL spelling, as
+ * the catalog or a DESCRIBE gives it: "BOOLEAN", "timestamp(3) with time
+ * zone" ...), for endpoints whose result OIDs say nothing (every column
+ * text or unknown): the same reading of type names as the Parquet export. */
+mdc_csv_kind mdc_csv_kind_for_type(const char *type_text);
+
 /* True when a (non-NULL) value of len bytes must be quoted. */
 bool mdc_csv_needs_quotes(const char *val, size_t len);
 
@@ -73,7 +81,11 @@ typedef struct mdc_csv_cols {
 	mdc_csv_kind *kinds;
 } mdc_csv_cols;
 
-int mdc_csv_cols_init(mdc_csv_cols *cols, const PGresult *res) MDC_MUSTCHECK;
+/* typed (may be NULL): ntyped kinds known another way (the engine's type
+ * names, mdc_csv_kind_for_type), used for the columns whose OID gives
+ * MDC_CSV_TEXT, and only when ntyped is the result's column count. */
+int mdc_csv_cols_init(mdc_csv_cols *cols, const PGresult *res, const mdc_csv_kind *typed,
+		      int ntyped) MDC_MUSTCHECK;
 void mdc_csv_cols_free(mdc_csv_cols *cols);
 
 /* Append the header line (column names of res, by PQfname) and '\n'. */

@@ -33,7 +33,13 @@ typedef struct mdc_dialect_impl {
 	 * names_db: object names carry the database ("db"."schema"."rel"). */
 	bool one_db_per_conn;
 	bool names_db;
-	/* The connection's database: this query's one value, NULL: libpq's PQdb. */
+	/* The connection's database: this query's first value, NULL: libpq's
+	 * PQdb. A second and third column, when it has them, are a BOOLEAN and
+	 * a TIMESTAMPTZ: when their described OIDs are not 16 and 1184 the
+	 * endpoint's result OIDs say nothing (every column text or unknown, a
+	 * behaviour MotherDuck's docs leave open), and the CSV output then takes
+	 * those two types from the catalog or a DESCRIBE instead
+	 * (mdc_conn_oids_say_nothing). */
 	const char *sql_current_db;
 
 	/* Session set-up after connecting: session_sql builds the whole
@@ -139,6 +145,9 @@ int mdc_conn_try(mdc_conn *c, const char *sql, bool *ok, char state[6], mdc_erro
  * connection by mdc_dialect_begin_read_only; kept across a revive). */
 bool mdc_conn_read_only_refused(const mdc_conn *c);
 void mdc_conn_set_read_only_refused(mdc_conn *c);
+/* Whether c's endpoint describes result columns without naming their types
+ * (learnt at connect from sql_current_db's probe columns). */
+bool mdc_conn_oids_say_nothing(const mdc_conn *c);
 
 /* The database a call on c is about: db, or c's own when db is NULL/"".
  * -EXDEV (err: what, then why) when c cannot reach it. */

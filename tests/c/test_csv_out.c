@@ -146,6 +146,15 @@ static void test_bool(void)
 	CHECK_INT(mdc_csv_kind_for_oid(23), MDC_CSV_TEXT);
 	CHECK_INT(mdc_csv_kind_for_oid(0), MDC_CSV_TEXT);
 	CHECK_INT(mdc_csv_kind_for_oid(999999), MDC_CSV_TEXT);
+	/* type names, both engines' spellings */
+	CHECK_INT(mdc_csv_kind_for_type("BOOLEAN"), MDC_CSV_BOOL);
+	CHECK_INT(mdc_csv_kind_for_type("boolean"), MDC_CSV_BOOL);
+	CHECK_INT(mdc_csv_kind_for_type("TIMESTAMP WITH TIME ZONE"), MDC_CSV_TSTZ);
+	CHECK_INT(mdc_csv_kind_for_type("timestamp(3) with time zone"), MDC_CSV_TSTZ);
+	CHECK_INT(mdc_csv_kind_for_type("TIMESTAMP"), MDC_CSV_TEXT);
+	CHECK_INT(mdc_csv_kind_for_type("BOOLEAN[]"), MDC_CSV_TEXT);
+	CHECK_INT(mdc_csv_kind_for_type("VARCHAR"), MDC_CSV_TEXT);
+	CHECK_INT(mdc_csv_kind_for_type(NULL), MDC_CSV_TEXT);
 	CHECK_STR(field("t", 1, MDC_CSV_BOOL), "true");
 	CHECK_STR(field("f", 1, MDC_CSV_BOOL), "false");
 	/* timestamptz: one form (UTC, +00) whatever the session's time zone */
@@ -241,7 +250,7 @@ static void test_pgresult(void)
 	if (!res)
 		return;
 	mdc_csv_cols cols;
-	CHECK_INT(mdc_csv_cols_init(&cols, res), 0);
+	CHECK_INT(mdc_csv_cols_init(&cols, res, NULL, 0), 0);
 	CHECK_INT(cols.n, 8);
 	CHECK_INT(cols.kinds[4], MDC_CSV_BOOL);
 	CHECK_INT(cols.kinds[0], MDC_CSV_TEXT);
@@ -260,12 +269,27 @@ static void test_pgresult(void)
 		fprintf(stderr, "got:\n%.*s\n", (int)b.len, b.data);
 	mdc_csv_cols_free(&cols);
 	mdc_csv_cols_free(&cols);
+
+	/* Kinds known another way fill in the columns whose OID says text;
+	 * another column count keeps the OIDs' kinds. */
+	mdc_csv_kind typed[8] = { MDC_CSV_BOOL, MDC_CSV_BOOL, MDC_CSV_TEXT, MDC_CSV_TEXT,
+				  MDC_CSV_TEXT, MDC_CSV_TEXT, MDC_CSV_TSTZ, MDC_CSV_TEXT };
+	CHECK_INT(mdc_csv_cols_init(&cols, res, typed, 8), 0);
+	CHECK_INT(cols.kinds[0], MDC_CSV_BOOL);
+	CHECK_INT(cols.kinds[1], MDC_CSV_BOOL);
+	CHECK_INT(cols.kinds[4], MDC_CSV_BOOL); /* the OID's */
+	CHECK_INT(cols.kinds[6], MDC_CSV_TSTZ);
+	mdc_csv_cols_free(&cols);
+	CHECK_INT(mdc_csv_cols_init(&cols, res, typed, 7), 0);
+	CHECK_INT(cols.kinds[0], MDC_CSV_TEXT);
+	CHECK_INT(cols.kinds[6], MDC_CSV_TEXT);
+	mdc_csv_cols_free(&cols);
 	PQclear(res);
 	mdc_buf_free(&b);
 
 	/* zero columns: header and rows are empty lines; cols has no memory */
 	PGresult *empty = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-	CHECK_INT(mdc_csv_cols_init(&cols, empty), 0);
+	CHECK_INT(mdc_csv_cols_init(&cols, empty, NULL, 0), 0);
 	CHECK_INT(cols.n, 0);
 	CHECK_INT(mdc_csv_put_header(&b, empty), 0);
 	CHECK(b.len == 1 && b.data[0] == '\n');

@@ -136,12 +136,17 @@ def test_a_slow_cancel_drops_only_its_own_connection(own_standin, mount_factory)
 
 # ---------------------------------------------------------------- t/f booleans, SETs refused
 
-def test_values_are_the_same_with_tf_booleans_and_refused_sets(own_standin, mount_factory):
+@pytest.mark.parametrize("type_oids", ["twins", "text", "unknown"])
+def test_values_are_the_same_with_tf_booleans_and_refused_sets(own_standin, mount_factory,
+                                                               type_oids):
     """SET TimeZone/DateStyle/statement_timeout refused, the session in
-    Asia/Kolkata, booleans as t/f: CSV still has true/false and UTC
-    timestamps, Parquet BOOLEAN and the right instants; the refusal is
-    logged once per mount, not once per connection."""
+    Asia/Kolkata, booleans as t/f, whatever type OIDs the endpoint sends
+    (its PostgreSQL twins, or every column text or unknown): CSV still has
+    true/false and UTC timestamps, for a table and a query file alike, Parquet
+    BOOLEAN and the right instants; the refusal is logged once per mount, not
+    once per connection."""
     s = own_standin
+    s.handle.control(type_oids=type_oids)
     s.psql("CREATE OR REPLACE TABLE main.vals AS SELECT * FROM (VALUES "
            "(1, true, TIMESTAMPTZ '2024-01-02 03:04:05.123456+00', TIMESTAMP '2024-01-02 03:04:05'), "
            "(2, false, TIMESTAMPTZ '2023-12-31 20:00:00+00', TIMESTAMP '1999-12-31 23:59:59'), "
@@ -159,6 +164,16 @@ def test_values_are_the_same_with_tf_booleans_and_refused_sets(own_standin, moun
         "2,false,2023-12-31 20:00:00+00,1999-12-31 23:59:59",
         "3,,,",
     ]
+    q = m.path(".queries", "vals_q.sql")
+    with open(q, "w") as f:
+        f.write("SELECT b, tstz, ts FROM shop.main.vals ORDER BY id")
+    with open(m.path(".queries", "vals_q.csv")) as f:
+        assert f.read().splitlines() == ["b,tstz,ts"] + [ln.split(",", 1)[1] for ln in text.splitlines()[1:]]
+    qrows = duckdb_query(f"SELECT b::VARCHAR, epoch_us(tstz)::VARCHAR, typeof(b), typeof(tstz) "
+                         f"FROM read_parquet('{m.path('.queries', 'vals_q.parquet')}')")
+    assert qrows == [["true", "1704164645123456", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"],
+                     ["false", "1704052800000000", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"],
+                     [None, None, "BOOLEAN", "TIMESTAMP WITH TIME ZONE"]]
     pq = m.path("shop", "main", "vals.parquet")
     rows = duckdb_query(f"SELECT id::VARCHAR, b::VARCHAR, epoch_us(tstz)::VARCHAR, typeof(b) "
                         f"FROM read_parquet('{pq}') ORDER BY id")

@@ -263,13 +263,13 @@ def test_hostile_profile_and_explicit_flags(standin_factory):
     assert cfg["profile"] == "hostile"
     assert {k: cfg[k] for k in ("copy_mode", "cancel", "bool_format", "refuse_set", "session_timezone",
                                 "idle_close_s", "max_connections", "unnamed_statements_only",
-                                "server_version", "refuse_read_only")} == {
+                                "server_version", "refuse_read_only", "type_oids")} == {
         "copy_mode": "refused-before", "cancel": "ignore", "bool_format": "tf",
         "refuse_set": ["TimeZone", "DateStyle", "statement_timeout"],
         "session_timezone": "Asia/Kolkata", "idle_close_s": 3,
         "max_connections": 5,  # the explicit flag wins over the profile
         "unnamed_statements_only": True, "server_version": "v1.5.6 MotherDuck",
-        "refuse_read_only": True}
+        "refuse_read_only": True, "type_oids": "unknown"}
     # The tests' own psql logs in with the admin token and works under the profile.
     assert s.psql("SELECT 40 + 2", args=("-A", "-t")).stdout.strip() == "42"
     # Bad values are refused as a whole; a profile can be applied at run time.
@@ -277,6 +277,7 @@ def test_hostile_profile_and_explicit_flags(standin_factory):
         s.handle.control(cancel="sometimes")
     assert s.handle.config()["cancel"] == "ignore"
     assert s.handle.control(profile="default")["copy_mode"] == "off"
+    assert s.handle.config()["type_oids"] == "twins"
 
 
 def test_testbed_cli_starts_a_profile(tmp_path):
@@ -474,3 +475,27 @@ def test_refused_read_only_transactions(own_standin):
     assert out[4] == ("ERROR 0A000 read-only transactions are not supported", "E")  # aborts it
     assert out[5][0].startswith("ERROR 25P02")
     assert [o.split()[:2] for o, _ in out[6:]] == [["OK", "ROLLBACK"], ["OK", "BEGIN"], ["OK", "ROLLBACK"]]
+
+
+@pytest.mark.parametrize("mode,oid,typmod", [("text", 25, -1), ("unknown", 705, -1)])
+def test_type_oids_say_nothing(standin_factory, mode, oid, typmod):
+    """--type-oids text|unknown: every column of a RowDescription (simple Query,
+    Describe of a statement, of a portal) has one OID; the values stay the same text."""
+    s = standin_factory(extra_args=["--type-oids", mode])
+    sql = "SELECT true AS b, 1::INTEGER AS i, 12.5::DECIMAL(5,2) AS d, [1, 2] AS l"
+    for opts in (["-d", "-v"], ["-P", "-d", "-v"], ["-p", "x", "-d", "-v"]):
+        q = sql + (", $1::VARCHAR AS v" if "-p" in opts else "")
+        r = pqtool(s, q, *opts)
+        assert r.returncode == 0, r.stdout + r.stderr
+        lines = r.stdout.splitlines()
+        cols = [ln.split() for ln in lines if ln.startswith("col ")]
+        assert [(int(c[2]), int(c[3])) for c in cols] == [(oid, typmod)] * len(cols), lines
+        values = next(ln for ln in lines if "\t" in ln)
+        assert values.split("\t")[:4] == ["true", "1", "12.50", "[1, 2]"]
+    # Back to the twins at run time, for new statements.
+    s.handle.control(type_oids="twins")
+    r = pqtool(s, sql, "-d")
+    assert [int(ln.split()[2]) for ln in r.stdout.splitlines() if ln.startswith("col ")] == \
+        [16, 23, 1700, 25]
+    with pytest.raises(Exception):
+        s.handle.control(type_oids="binary")

@@ -58,6 +58,7 @@ export const SWITCHES = {
   refuse_pipelining: { flag: '--refuse-pipelining', def: false, parse: bool, noValue: true },
   refuse_multi_statement: { flag: '--refuse-multi-statement', def: false, parse: bool, noValue: true },
   refuse_read_only: { flag: '--refuse-read-only', def: false, parse: bool, noValue: true },
+  type_oids: { flag: '--type-oids', def: 'twins', parse: oneOf('twins', 'text', 'unknown') },
 };
 
 /** Test faults, control port only. */
@@ -72,7 +73,7 @@ export const PROFILES = {
   hostile: {
     copy_mode: 'refused-before', cancel: 'ignore', bool_format: 'tf', refuse_set: ['TimeZone', 'DateStyle', 'statement_timeout'],
     session_timezone: 'Asia/Kolkata', idle_close_s: 3, max_connections: 3, unnamed_statements_only: true,
-    server_version: 'v1.5.6 MotherDuck', refuse_pipelining: true, refuse_read_only: true,
+    server_version: 'v1.5.6 MotherDuck', refuse_pipelining: true, refuse_read_only: true, type_oids: 'unknown',
   },
 };
 

@@ -24,7 +24,7 @@ import { DuckDBInstance, DuckDBTypeId, ResultReturnType } from '@duckdb/node-api
 import { PostgresConnection } from 'pg-gateway';
 import * as W from './wire.mjs';
 import { Config, parseArgs, startControl } from './config.mjs';
-import { makeFormatter, pgType } from './types.mjs';
+import { describedAs, makeFormatter, pgType } from './types.mjs';
 import { SqlError, classify, commandTag, notSupported, quoteIdent, quoteLit, returnsRows, splitStatements, tokenize, toSqlError } from './sql.mjs';
 
 const log = (...a) => console.error('[standin]', ...a);
@@ -346,7 +346,7 @@ class Session {
         prepared = await this.duckCall(q, () => plan.extracted.prepare(i));
         const ex = await this.startExecution(q, prepared);
         if (ex.rows) {
-          this.out.push(W.rowDescription(ex.cols));
+          this.out.push(W.rowDescription(describedAs(ex.cols, sw().type_oids)));
           const n = await this.streamRows(q, ex, 0, W.encodeDataRows);
           this.out.push(W.commandComplete(`SELECT ${n}`));
         } else {
@@ -628,7 +628,7 @@ class Session {
       const oids = [];
       for (let i = 1; i <= st.nparams; i++) oids.push(st.paramOids[i - 1] || safePgType(() => st.prepared.parameterType(i)).oid);
       this.out.push(W.parameterDescription(oids));
-      this.out.push(st.returnsRows ? W.rowDescription(st.cols) : W.noData());
+      this.out.push(st.returnsRows ? W.rowDescription(describedAs(st.cols, sw().type_oids)) : W.noData());
       return;
     }
     const p = this.portals.get(name);
@@ -638,7 +638,7 @@ class Session {
       try { await this.startPortal(q, p); } finally { this.endQuery(q); }
     }
     const cols = p.ex ? (p.ex.rows ? p.ex.cols : null) : (p.stmt.returnsRows ? p.stmt.cols : null);
-    this.out.push(cols ? W.rowDescription(cols) : W.noData());
+    this.out.push(cols ? W.rowDescription(describedAs(cols, sw().type_oids)) : W.noData());
   }
 
   closeMessage(r) {

@@ -34,6 +34,18 @@ export function pgType(type) {
   return { oid, size, typmod };
 }
 
+/**
+ * The columns of a RowDescription as the `type_oids` switch describes them: `twins` as pgType gave
+ * them; `text` every column as text (25, size -1, typmod -1); `unknown` every column as PostgreSQL's
+ * `unknown` pseudo-type (705, size -2 like its typlen, typmod -1), what a proxy that does not map
+ * DuckDB's types sends.  Only the description changes: the values stay DuckDB's text.
+ */
+export function describedAs(cols, mode) {
+  if (mode === 'text') return cols.map((c) => ({ ...c, oid: 25, size: -1, typmod: -1 }));
+  if (mode === 'unknown') return cols.map((c) => ({ ...c, oid: 705, size: -2, typmod: -1 }));
+  return cols;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Raw vector access (DuckDB C API layout).
 const validityOf = (vec, n) => duckdb.vector_get_validity(vec, Math.ceil(n / 64) * 8); // null = all valid
