@@ -153,7 +153,9 @@ def test_values_are_the_same_with_tf_booleans_and_refused_sets(own_standin, moun
            "(3, NULL, NULL, NULL)) t(id, b, tstz, ts)", dbname="shop")
     s.handle.control(bool_format="tf", refuse_set="TimeZone,DateStyle,statement_timeout",
                      session_timezone="Asia/Kolkata")
-    m = mount_factory(s, opts=("statement_timeout=60",), allowed_stderr=TOLERATED)
+    # The ASan daemon where the OIDs say nothing (the typing from names runs there).
+    m = mount_factory(s, opts=("statement_timeout=60",), allowed_stderr=TOLERATED,
+                      asan=type_oids != "twins")
     # Two files open at once: two connections, one log line.
     with open(m.path("shop", "main", "vals.csv")) as f1, open(m.path("shop", "main", "vals.csv")) as f2:
         text = f1.read()
