@@ -20,7 +20,6 @@
 #include "fs/paths.h"
 #include "fs/registry.h"
 #include "fs/spool.h"
-#include "mdclient/clock.h"
 #include "mdclient/log.h"
 #include "mdclient/str.h"
 
@@ -32,9 +31,7 @@ struct mdfs_wfile {
 	pthread_mutex_t mu;     /* the fields below; never held across a load or a
 				 * registry call (lock order: io, then mu) */
 	int fd;                 /* unnamed spool file; fixed for the file's life */
-	off_t max;              /* spool_max: the limit of all spool-only files */
-	off_t charged;          /* bytes of spooled_only counted for it (io held) */
-	bool unnamed;           /* removed, counted in spooled_unnamed (spooled_mu) */
+	struct mdfs_spool_share share; /* of spool_max, while spool-only (io held) */
 	unsigned refs;          /* names listing it + open handles */
 	int opens;              /* open handles */
 	bool dirty;             /* created, truncated or written since the last load */
@@ -70,77 +67,6 @@ struct werror {
 	char *text;
 	struct timespec when;
 };
-
-/* Bytes held by files under spool-only names, all together, and how many of
- * those files have lost their name (rm) but not yet their last handle
- * (spooled_mu). The kernel sends a handle's RELEASE after close() has
- * returned, so `rm a.tmp` can be answered while a.tmp's last handle is still
- * on its way out: a write that would pass spool_max waits a little for such
- * files to go before it fails with ENOSPC (their bytes stay counted while
- * they are open, as they stay on disk). */
-static pthread_mutex_t spooled_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t spooled_cv = PTHREAD_COND_INITIALIZER;
-static off_t spooled_only;
-static unsigned spooled_unnamed;
-
-#define UNNAMED_WAIT_MS 2000
-
-/* Wait on spooled_cv (spooled_mu held) for at most ms (CLOCK_REALTIME, as the
- * condition variable's; the deadline itself is kept on the one clock). */
-static void spooled_wait(int64_t ms)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	if (ms > 100)
-		ms = 100;
-	until.tv_nsec += (long)ms * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	(void)pthread_cond_timedwait(&spooled_cv, &spooled_mu, &until);
-}
-
-/* Count w's spool at size bytes (w->io held, or w no longer shared); with
- * check, fail with -ENOSPC instead when that would pass spool_max (after
- * waiting for removed files' last handles, see above). */
-static int charge(struct mdfs_wfile *w, off_t size, bool check)
-{
-	int64_t deadline = 0;
-	pthread_mutex_lock(&spooled_mu);
-	for (;;) {
-		off_t total = spooled_only - w->charged + size;
-		bool over = check && size > w->charged && total > w->max;
-		if (!over) {
-			if (total < spooled_only)
-				pthread_cond_broadcast(&spooled_cv);
-			spooled_only = total;
-			w->charged = size;
-			break;
-		}
-		int64_t now = mdc_now_ms();
-		if (!deadline)
-			deadline = now + UNNAMED_WAIT_MS;
-		if (spooled_unnamed == 0 || now >= deadline) {
-			pthread_mutex_unlock(&spooled_mu);
-			return -ENOSPC;
-		}
-		spooled_wait(deadline - now);
-	}
-	pthread_mutex_unlock(&spooled_mu);
-	return 0;
-}
-
-/* w lost its last name (w->io not needed: only the flag is set). */
-static void set_unnamed(struct mdfs_wfile *w)
-{
-	pthread_mutex_lock(&spooled_mu);
-	if (!w->unnamed) {
-		w->unnamed = true;
-		spooled_unnamed++;
-	}
-	pthread_mutex_unlock(&spooled_mu);
-}
 
 static void wname_destroy(struct mdfs_reg_entry *e);
 static void werror_destroy(struct mdfs_reg_entry *e);
@@ -202,13 +128,7 @@ static void wfile_put(struct mdfs_wfile *w)
 	pthread_mutex_unlock(&w->mu);
 	if (!last)
 		return;
-	(void)charge(w, 0, false);
-	pthread_mutex_lock(&spooled_mu);
-	if (w->unnamed) {
-		spooled_unnamed--;
-		pthread_cond_broadcast(&spooled_cv);
-	}
-	pthread_mutex_unlock(&spooled_mu);
+	mdfs_spool_share_drop(&w->share);
 	close(w->fd);
 	pthread_mutex_destroy(&w->mu);
 	pthread_mutex_destroy(&w->io);
@@ -468,7 +388,7 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 	pthread_mutex_init(&w->io, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	w->fd = fd;
-	w->max = m->spool_max;
+	w->share.max = m->spool_max;
 	w->refs = 1; /* this open's */
 	w->opens = 1;
 	w->dirty = true;
@@ -557,10 +477,10 @@ int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 		rc = -EFBIG;
 	if (rc == 0 && !w->table) {
 		off_t end = off + (off_t)size;
-		rc = charge(w, end > cur ? end : cur, true);
+		rc = mdfs_spool_share_grow(&w->share, end > cur ? end : cur);
 		if (rc < 0)
 			mdc_log(LOG_ERR, "%s: spool-only files would pass spool_max (%lld MB)", w->path,
-				(long long)(w->max >> 20));
+				(long long)(w->share.max >> 20));
 	}
 	if (rc < 0) {
 		pthread_mutex_unlock(&w->io);
@@ -569,7 +489,7 @@ int mdfs_w_write(struct mdfs_wfile *w, const char *buf, size_t size, off_t off)
 	ssize_t n = pwrite(w->fd, buf, size, off);
 	rc = n < 0 ? -errno : (int)n;
 	if (!w->table && mdfs_w_size(w, &cur) == 0)
-		(void)charge(w, cur, false);
+		mdfs_spool_share_set(&w->share, cur);
 	if (n > 0) {
 		pthread_mutex_lock(&w->mu);
 		w->dirty = true;
@@ -584,12 +504,12 @@ int mdfs_w_truncate(struct mdfs_wfile *w, off_t size)
 {
 	pthread_mutex_lock(&w->io);
 	int rc = w->kind && w->kind->max && size > w->kind->max ? -EFBIG
-		 : w->table ? 0 : charge(w, size, true);
+		 : w->table ? 0 : mdfs_spool_share_grow(&w->share, size);
 	if (rc == 0)
 		rc = ftruncate(w->fd, size) == 0 ? 0 : -errno;
 	off_t cur;
 	if (!w->table && mdfs_w_size(w, &cur) == 0)
-		(void)charge(w, cur, false);
+		mdfs_spool_share_set(&w->share, cur);
 	if (rc == 0) {
 		pthread_mutex_lock(&w->mu);
 		w->dirty = true;
@@ -755,7 +675,7 @@ int mdfs_w_unlink(struct mdfs *m, const char *path)
 		bool spool_only = !w->table && strcmp(w->path, path) == 0; /* not renamed */
 		pthread_mutex_unlock(&w->mu);
 		if (rc == 0 && spool_only)
-			set_unnamed(w);
+			mdfs_spool_share_unnamed(&w->share);
 		wfile_put(w);
 	}
 	return rc == 0 ? 0 : unlist_path(&errors, path);
@@ -789,7 +709,7 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 	int rc = set_name(w, to, to_db, to_schema, to_fname);
 	off_t cur = 0;
 	if (rc == 0 && (rc = mdfs_w_size(w, &cur)) == 0)
-		(void)charge(w, w->table ? 0 : cur, false);
+		mdfs_spool_share_set(&w->share, w->table ? 0 : cur);
 	if (rc == 0)
 		rc = name_add(w, to, to_db, to_schema, to_fname, &n);
 	if (rc == 0) {
