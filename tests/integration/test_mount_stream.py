@@ -85,7 +85,8 @@ def read_all(fd):
 def test_the_openers_fstats(server, shop):
     """The opener's first fstat gets 0 at once; a second one before any read
     gets the exact size (what DuckDB and polars do); one after a read gets 0
-    (less; Python's readline() then read()). Python's open() is one fstat."""
+    (less; Python's readline() then read()). Python's open() is one fstat.
+    Each thread's opens answer its own fstats."""
     m, base = shop
     path = os.path.join(base, "numbers.csv")
     whole = open(path, "rb").read()
@@ -110,34 +111,28 @@ def test_the_openers_fstats(server, shop):
         # Someone else's stat never waits for (or reports) another reader's stream.
         other = subprocess.run(["stat", "-c", "%s", path], capture_output=True, text=True, check=True)
         assert other.stdout.strip() == "0"
-
-
-def test_another_threads_open_does_not_answer_an_openers_fstat(server, shop):
-    """fstat() reaches the daemon by path: it answers with the asking thread's
-    newest open of the file, not its process's. Here a second thread opens the
-    same file after the main thread and reads first (so its handle would say
-    0); the main thread's second fstat still gets the exact size. (The TSan
-    stress test's early closer once got 0 this way.)"""
-    m, base = shop
-    path = os.path.join(base, "numbers.csv")
-    whole = open(path, "rb").read()
+    # fstat() reaches the daemon by path: the asking thread's own open
+    # answers, not the newest open of its process. Here another thread opens
+    # the file after this one and reads first (its handle would say 0); this
+    # thread's second fstat still gets the exact size. (The TSan stress
+    # test's early closer once got 0 this way.)
     fd = os.open(path, os.O_RDONLY)
     try:
         assert os.fstat(fd).st_size == 0
-        other = {}
+        later = {}
 
         def open_and_read():
-            other["fd"] = os.open(path, os.O_RDONLY)
-            other["head"] = os.read(other["fd"], 10)
+            later["fd"] = os.open(path, os.O_RDONLY)
+            later["head"] = os.read(later["fd"], 10)
         t = threading.Thread(target=open_and_read)
         t.start()
         t.join()
         try:
-            assert other["head"] == whole[:10]
+            assert later["head"] == whole[:10]
             assert os.fstat(fd).st_size == len(whole)
             assert read_all(fd) == whole
         finally:
-            os.close(other["fd"])
+            os.close(later["fd"])
     finally:
         os.close(fd)
 
