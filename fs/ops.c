@@ -370,8 +370,6 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return rc;
 	if (p.queries) {
 		rc = mdfs_queries_create(m, &p, path, mode, fi);
-		if (rc == 0)
-			(void)mdfs_ghost_forget(path);
 		forget_written(path);
 		mdfs_path_free(&p);
 		return rc;
@@ -390,10 +388,8 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, (fi->flags & O_APPEND) != 0, &w);
 	if (rc == 0)
 		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
-	if (rc == 0) {
-		(void)mdfs_ghost_forget(path);
+	if (rc == 0)
 		forget_written(path);
-	}
 	mdfs_path_free(&p);
 	return rc;
 }
@@ -412,8 +408,6 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 		if (rc == -ENOENT && writing && mdfs_ghost_seen(path, m->opts.cache_timeout))
 			/* a name the kernel remembers (fs/ghosts.h): made again */
 			rc = mdfs_queries_create(m, &p, path, 0644, fi);
-		if (rc == 0)
-			(void)mdfs_ghost_forget(path);
 		if (rc == 0) {
 			fi->direct_io = 1;
 			forget_written(path); /* its opener's fstat must reach us */
@@ -457,8 +451,6 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			 * remembers from before its spooled file went away
 			 * (fs/ghosts.h). */
 			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, append, &w);
-		if (rc == 0)
-			(void)mdfs_ghost_forget(path);
 		if (rc == 0)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {
@@ -598,11 +590,6 @@ static int mdfs_rename(const char *from, const char *to, unsigned int flags)
 		 * which the kernel keeps: fs/writes.c records it as a ghost */
 		rc = mdfs_w_rename(m, from, to, pt.queries ? "" : pt.db,
 				   pt.queries ? MDFS_QUERIES_DIR : pt.schema, pt.fname[pt.depth - 1]);
-	if (rc == 0) {
-		/* the kernel moved the name: neither is a ghost now */
-		(void)mdfs_ghost_forget(from);
-		(void)mdfs_ghost_forget(to);
-	}
 	if (rc == -ENOENT) {
 		/* Not a spooled file: a table, view or query, which is never
 		 * renamed, or nothing. */

@@ -403,6 +403,7 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 		wfile_put(w);
 		return rc;
 	}
+	(void)mdfs_ghost_forget(path); /* made again: a name with a spool is none */
 	*out = w;
 	return 0;
 }
@@ -713,6 +714,7 @@ int mdfs_w_rename(struct mdfs *m, const char *from, const char *to, const char *
 	if (rc == 0)
 		rc = name_add(w, to, to_db, to_schema, to_fname, &n);
 	if (rc == 0) {
+		(void)mdfs_ghost_forget(to); /* the kernel moved a name onto it */
 		if (w->table) {
 			pthread_mutex_lock(&w->mu);
 			w->dirty = false;
