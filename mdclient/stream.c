@@ -281,6 +281,15 @@ static int drain(mdc_stream *s)
 	}
 }
 
+/* Close s after its open failed (s->results_done says whether anything of
+ * its query is pending); returns rc. */
+static int close_failed_open(mdc_stream *s, int rc)
+{
+	if (mdc_stream_close(s) != 0)
+		mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
+	return rc;
+}
+
 /* Send sql (the extended protocol when extended: one statement only) in
  * single-row mode and wait for its first result. s is set up but for its
  * query; on failure it is closed. */
@@ -313,9 +322,7 @@ static int stream_start(mdc_stream *s, const char *sql, bool extended, mdc_strea
 	*out = s;
 	return 0;
 fail:
-	if (mdc_stream_close(s) != 0)
-		mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
-	return rc;
+	return close_failed_open(s, rc);
 }
 
 /* Room for n kinds in s->typed (n 0: none needed). 0 or -ENOMEM. */
@@ -423,12 +430,12 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	mdc_stream *s = sql && what ? stream_new(c, what, err)
 		      : (mdc_error_set(err, ENOMEM, "stream: out of memory"), NULL);
 	free(what);
-	rc = !s ? -err->errnum : type_from_names(s, db, schema, rel, NULL, err);
-	if (s && rc < 0) {
+	if (!s)
+		rc = -err->errnum;
+	else if ((rc = type_from_names(s, db, schema, rel, NULL, err)) < 0) {
 		s->results_done = true; /* nothing of the stream's is pending */
-		if (mdc_stream_close(s) != 0)
-			mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
-	} else if (s) {
+		rc = close_failed_open(s, rc);
+	} else {
 		rc = stream_start(s, sql, false, out, err);
 	}
 	free(sql);
@@ -453,9 +460,7 @@ int mdc_stream_open_query(mdc_conn *c, const char *sql, const char *name, mdc_st
 		return -err->errnum;
 	if ((rc = type_from_names(s, NULL, NULL, NULL, sql, err)) < 0) {
 		s->results_done = true; /* nothing of the stream's is pending */
-		if (mdc_stream_close(s) != 0)
-			mdc_log(LOG_WARNING, "stream: connection left unusable after a failed open");
-		return rc;
+		return close_failed_open(s, rc);
 	}
 	s->txn = true;
 	return stream_start(s, sql, true, out, err);
