@@ -23,6 +23,7 @@ struct mdfs_csv_file {
 	char *what;             /* "db.schema.rel" for log lines */
 	off_t streamed;         /* bytes taken from the stream so far */
 	off_t spooled;          /* bytes [0, spooled) are in the spool */
+	off_t keep;             /* spool up to here: spool head, or spool_max once needed */
 	off_t spool_max;
 	int spool_fd;           /* -1: none yet / spooling off */
 	const char *spool_dir;
@@ -45,8 +46,7 @@ static void finish_stream(struct mdfs_csv_file *f)
 
 /* A relation's rows (sql NULL) or a query's (db NULL: the source's). */
 static int csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		    const char *sql, const char *spool_dir, off_t spool_max,
-		    struct mdfs_csv_file **out)
+		    const char *sql, const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out)
 {
 	struct mdfs_csv_file *f = calloc(1, sizeof *f);
 	if (!f)
@@ -58,8 +58,9 @@ static int csv_open(mdc_pool *pool, const char *db, const char *schema, const ch
 	}
 	f->pool = pool;
 	f->spool_fd = -1;
-	f->spool_dir = spool_dir;
-	f->spool_max = spool_max;
+	f->spool_dir = spool->dir;
+	f->spool_max = spool->max;
+	f->keep = spool->head < spool->max ? spool->head : spool->max;
 
 	mdc_error err;
 	int rc = 0;
@@ -93,27 +94,38 @@ static int csv_open(mdc_pool *pool, const char *db, const char *schema, const ch
 }
 
 int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out)
+		  const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out)
 {
-	return csv_open(pool, db, schema, rel, NULL, spool_dir, spool_max, out);
+	return csv_open(pool, db, schema, rel, NULL, spool, out);
 }
 
-int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name, const char *spool_dir,
-			off_t spool_max, struct mdfs_csv_file **out)
+int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name,
+			const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out)
 {
-	return csv_open(pool, NULL, NULL, name, sql, spool_dir, spool_max, out);
+	return csv_open(pool, NULL, NULL, name, sql, spool, out);
 }
 
-/* Keep [streamed, streamed+n) in the spool while it is contiguous and small enough. */
+/* Keep what is still spooled up to spool_max, not only the head: the reader
+ * came back or wants the size. */
+static void keep_all(struct mdfs_csv_file *f)
+{
+	if (f->spooled == f->streamed && f->keep < f->spool_max)
+		f->keep = f->spool_max;
+}
+
+/* Keep [streamed, streamed+n) in the spool while it is contiguous, up to
+ * f->keep (the part that fits: the spooled prefix then ends there). */
 static void spool_append(struct mdfs_csv_file *f, const char *buf, size_t n)
 {
-	if (f->spooled != f->streamed || f->spooled + (off_t)n > f->spool_max)
+	if (f->spooled != f->streamed || f->spooled >= f->keep)
 		return;
+	if ((off_t)n > f->keep - f->spooled)
+		n = (size_t)(f->keep - f->spooled);
 	if (f->spool_fd < 0) {
 		f->spool_fd = mdfs_spool_open(f->spool_dir, f->what);
 		if (f->spool_fd < 0) { /* then without a re-read copy */
 			f->spool_fd = -1;
-			f->spool_max = 0;
+			f->spool_max = f->keep = 0;
 			return;
 		}
 	}
@@ -125,7 +137,7 @@ static void spool_append(struct mdfs_csv_file *f, const char *buf, size_t n)
 		if (w <= 0) {
 			mdc_log(LOG_WARNING, "%s: spool write failed: %s", f->what,
 				w < 0 ? strerror(errno) : "short write");
-			f->spool_max = f->spooled; /* stop spooling; what is there stays valid */
+			f->spool_max = f->keep = f->spooled; /* stop spooling; what is there stays valid */
 			return;
 		}
 		done += (size_t)w;
@@ -167,10 +179,11 @@ ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off
 	if (!f->asked)
 		f->read_first = true;
 	if (off < f->streamed) {
-		/* A re-read: serve it from the spool. */
+		/* A re-read: serve it from the spool, and keep the rest too. */
+		keep_all(f);
 		if (off >= f->spooled) {
-			mdc_log(LOG_ERR, "read %s: offset %lld is behind the %lld-byte re-read spool (spool_max)",
-				f->what, (long long)off, (long long)f->spooled);
+			mdc_log(LOG_ERR, "read %s: offset %lld is behind the %lld-byte re-read spool "
+				"(spool_head, or spool_max)", f->what, (long long)off, (long long)f->spooled);
 			rc = -EIO;
 			goto out;
 		}
@@ -209,6 +222,8 @@ int mdfs_csv_size(struct mdfs_csv_file *f, off_t *size)
 	 * that asks again before reading (see csv_file.h) waits for the exact size. */
 	bool exact = f->asked && !f->read_first;
 	f->asked = true;
+	if (exact)
+		keep_all(f);
 	/* Only a spooled byte can be read again, so stop at spool_max. */
 	while (exact && !f->eof && !f->error && f->spooled == f->streamed &&
 	       f->streamed < f->spool_max) {

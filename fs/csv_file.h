@@ -3,12 +3,17 @@
  * open() starts the query at once (errors such as a missing table surface
  * there) and keeps a pooled connection until the stream ends or the file is
  * released. Bytes go to the reader as they arrive (direct_io, size 0 until
- * the stream ended or a reader insists, see mdfs_csv_size)
- * and are also written to an unnamed spool file (O_TMPFILE in spool_dir), up
- * to spool_max bytes, so that a re-read or a backward seek within that prefix
- * gives the very same bytes. A read behind the spooled prefix fails with EIO
- * (logged); a forward seek streams on. A stream that breaks makes every later
- * read fail with EIO: a reader never sees a silently short file.
+ * the stream ended or a reader insists, see mdfs_csv_size). The first
+ * spool->head bytes are also written to an unnamed spool file (O_TMPFILE in
+ * spool->dir), so that a re-read or a backward seek there gives the very same
+ * bytes. A reader that reads straight through (cat, grep, pandas) costs no
+ * more than that: writing a whole table to disk would cost as much CPU as
+ * formatting it. A reader that comes back while every byte it had is still
+ * spooled (less re-reads its first bytes at once, a sniffer reads a sample
+ * and seeks to 0) or that asks for the exact size keeps the whole prefix up
+ * to spool->max. A read behind the spooled prefix fails with EIO (logged); a
+ * forward seek streams on. A stream that breaks makes every later read fail
+ * with EIO: a reader never sees a silently short file.
  * Thread-safe per handle.
  */
 #ifndef MDFS_CSV_FILE_H
@@ -21,14 +26,22 @@
 
 struct mdfs_csv_file;
 
+/* Where and how much of an open CSV file is kept (see above); borrowed,
+ * must outlive every open file. */
+struct mdfs_csv_spool {
+	const char *dir;
+	off_t head;  /* bytes kept whatever the reader does (at most max) */
+	off_t max;   /* bytes kept for a reader that came back or asked the size */
+};
+
 /* Returns 0 and *out, or -errno (-ENOENT, -EIO, -EACCES). */
 int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		  const char *spool_dir, off_t spool_max, struct mdfs_csv_file **out) MDC_MUSTCHECK;
+		  const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out) MDC_MUSTCHECK;
 /* The same for a query file's query (mdclient/query.h) on the source's
  * default database; name is for log lines. A statement refused by the
  * server fails here (-EINVAL, -EACCES, ...). */
-int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name, const char *spool_dir,
-			off_t spool_max, struct mdfs_csv_file **out) MDC_MUSTCHECK;
+int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name,
+			const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out) MDC_MUSTCHECK;
 /* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
  * or -errno. */
 ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off) MDC_MUSTCHECK;

@@ -180,6 +180,8 @@ int main(int argc, char **argv)
 	m.gid = getgid();
 	m.mounted = time(NULL);
 	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
+	m.csv_spool = (struct mdfs_csv_spool){ .dir = m.spool_dir, .max = m.spool_max,
+		.head = (off_t)m.opts.spool_head_mb * 1024 * 1024 };
 	mdfs_parquet_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
 		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PARQUET_ZSTD
 		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PARQUET_SNAPPY : MDC_PARQUET_NONE);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "fs/catalog_cache.h"
+#include "fs/csv_file.h"
 #include "fs/options.h"
 #include "mdclient/config.h"
 #include "mdclient/pool.h"
@@ -22,6 +23,7 @@ struct mdfs {
 	time_t mounted;          /* times shown on every file */
 	const char *spool_dir;
 	off_t spool_max;         /* bytes */
+	struct mdfs_csv_spool csv_spool; /* spool_dir, spool_head, spool_max */
 };
 
 /* The FUSE callbacks (fs/ops.c). private_data is the struct mdfs. */

@@ -27,6 +27,7 @@ static const struct fuse_opt mdfs_opt_table[] = {
 	MDFS_OPT("cache_timeout=%d", cache_timeout),
 	MDFS_OPT("spool_dir=%s", spool_dir),
 	MDFS_OPT("spool_max=%lld", spool_max_mb),
+	MDFS_OPT("spool_head=%lld", spool_head_mb),
 	MDFS_OPT("queries_dir=%s", queries_dir),
 	MDFS_OPT("allow_drop", allow_drop),
 	MDFS_OPT("formats=%s", formats),
@@ -121,6 +122,7 @@ void mdfs_opts_usage(const char *progname)
 	       "    -o io_timeout=S        wait for an answer this long beyond statement_timeout (default 30)\n"
 	       "    -o spool_dir=DIR       where re-read spools live (default $TMPDIR or /var/tmp)\n"
 	       "    -o spool_max=MB        re-readable prefix kept per open file (default 1024)\n"
+	       "    -o spool_head=MB       ...of a CSV read straight through (default 8)\n"
 	       "    -o queries_dir=DIR     keep /.queries/NAME.sql files in DIR (default: memory)\n"
 	       "    -o allow_drop          rm TABLE.csv drops the table, rm VIEW.sql the view (else EPERM)\n"
 	       "    -o formats=LIST        files per table: csv,parquet,sql (default all three)\n"
@@ -142,6 +144,7 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 	o->queue_timeout = 120;
 	o->cache_timeout = 20;
 	o->spool_max_mb = 1024;
+	o->spool_head_mb = 8;
 	o->show_csv = o->show_parquet = o->show_sql = 1;
 	if (fuse_opt_parse(args, o, mdfs_opt_table, opt_proc) == -1)
 		return -1;
@@ -185,7 +188,8 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 		return -1;
 	}
 	if (o->connect_timeout < 1 || o->io_timeout < 1 || o->queue_timeout < 1 || o->cache_timeout < 0 ||
-	    o->statement_timeout < 0 || o->spool_max_mb < 0) {
+	    o->statement_timeout < 0 || o->spool_max_mb < 0 ||
+	    o->spool_head_mb < 0) {
 		fprintf(stderr, "mdfs: timeouts and sizes must not be negative "
 			"(connect_timeout, io_timeout and queue_timeout >= 1)\n");
 		return -1;
@@ -197,8 +201,9 @@ int mdfs_opts_parse(struct fuse_args *args, struct mdfs_opts *o)
 		fprintf(stderr, "mdfs: timeouts must be at most %d s (a day)\n", MDFS_MAX_TIMEOUT_S);
 		return -1;
 	}
-	if (o->spool_max_mb > MDFS_MAX_SPOOL_MB) {
-		fprintf(stderr, "mdfs: spool_max must be at most %lld MB\n", (long long)MDFS_MAX_SPOOL_MB);
+	if (o->spool_max_mb > MDFS_MAX_SPOOL_MB || o->spool_head_mb > MDFS_MAX_SPOOL_MB) {
+		fprintf(stderr, "mdfs: spool_max and spool_head must be at most %lld MB\n",
+			(long long)MDFS_MAX_SPOOL_MB);
 		return -1;
 	}
 	return 0;

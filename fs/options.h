@@ -23,6 +23,7 @@ struct mdfs_opts {
 	char *spool_dir;        /* default $TMPDIR or /var/tmp */
 	char *queries_dir;      /* -o queries_dir: where /.queries keeps its .sql files */
 	long long spool_max_mb; /* re-read spool per open file, MiB, default 1024 */
+	long long spool_head_mb; /* ...of a CSV read straight through, MiB, default 8 */
 	int ro;                 /* -o ro: every write is EROFS */
 	int allow_drop;         /* -o allow_drop: rm <table>.csv drops the table */
 	char *formats;          /* -o formats=csv,parquet,sql (the default): what each schema shows */

@@ -188,3 +188,60 @@ def test_above_spool_max_a_size_trusting_reader_gets_an_error(server, mount_fact
                        capture_output=True, text=True, timeout=600)
     assert r.returncode != 0, r.stdout
     assert "larger than spool_max" in m.stderr()
+
+
+def spooled_bytes(m, spool_dir):
+    """Bytes in the daemon's spool files under spool_dir (its open descriptors)."""
+    total = 0
+    fds = f"/proc/{m.proc.pid}/fd"
+    for fd in os.listdir(fds):
+        try:
+            if os.readlink(os.path.join(fds, fd)).startswith(str(spool_dir)):
+                total += os.stat(os.path.join(fds, fd)).st_size
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def read_to_end(f, chunk=1 << 16):
+    out = b""
+    while True:
+        got = f.read(chunk)
+        if not got:
+            return out
+        out += got
+
+
+@pytest.mark.parametrize("server", ["duckdb", "postgres"], indirect=True)
+def test_a_straight_reader_spools_only_the_head(server, mount_factory, tmp_path):
+    """numbers.csv is ~1.3 MB, spool_head 1 MB: a reader that reads straight
+    through leaves only the head on disk (writing every table read to disk
+    cost the daemon as much CPU as formatting it), and a seek back into the
+    head still gives the same bytes; behind it, EIO (logged). A reader that
+    comes back while everything is still spooled (less re-reads its first
+    bytes at once; a sniffer reads a sample and seeks to 0) keeps it all."""
+    setup_schema(server)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    m = mount_factory(server, opts=("spool_head=1", f"spool_dir={spool}"),
+                      allowed_stderr=("behind the",))
+    path = m.path("shop", "mt", "numbers.csv")
+    with open(path, "rb", buffering=0) as f:
+        whole = read_to_end(f)
+        assert whole.count(b"\n") == 100001 and len(whole) > (1 << 20) + 100000
+        assert spooled_bytes(m, spool) == 1 << 20
+        f.seek(4242)
+        assert f.read(100) == whole[4242:4342]
+        f.seek(len(whole) - 1000)
+        with pytest.raises(OSError) as e:
+            f.read(100)
+        assert e.value.errno == errno.EIO
+    assert "behind the 1048576-byte re-read spool" in m.stderr()
+    with open(path, "rb", buffering=0) as f:
+        sample = f.read(4096)
+        f.seek(0)
+        again = read_to_end(f)
+        assert again.startswith(sample) and again == whole
+        assert spooled_bytes(m, spool) == len(whole)
+        f.seek(len(whole) - 1000)
+        assert f.read(1000) == whole[-1000:]
