@@ -163,9 +163,10 @@ static int poll_connect(PGconn *pg, int timeout_s)
  * it succeeded (a COPY OUT result counts when copy_ok: its data is read to
  * the end), state holds the failure's SQLSTATE ("" if none). -errno with err
  * when the server did not answer in time or the connection broke (then it
- * is abandoned). */
-static int quiet_run(mdc_conn *c, const char *sql, bool copy_ok, bool *ok, char state[6],
-		     mdc_error *err)
+ * is abandoned), and when it is left inside a transaction unless tx_ok (the
+ * caller's own BEGIN). */
+static int quiet_run(mdc_conn *c, const char *sql, bool copy_ok, bool tx_ok, bool *ok,
+		     char state[6], mdc_error *err)
 {
 	PGconn *pg = c->pg;
 	int64_t deadline = mdc_now_ms() + c->answer_ms;
@@ -213,7 +214,7 @@ static int quiet_run(mdc_conn *c, const char *sql, bool copy_ok, bool *ok, char 
 	}
 	PGTransactionStatusType ts = PQtransactionStatus(pg);
 	if (rc == 0 && (PQstatus(pg) != CONNECTION_OK ||
-			(ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))) /* INTRANS: a BEGIN */
+			(ts != PQTRANS_IDLE && !(tx_ok && ts == PQTRANS_INTRANS))))
 		rc = mdc_error_set(err, EIO, "connect: connection lost: %s", PQerrorMessage(pg));
 	if (rc < 0) {
 		mdc_pq_abandon(pg);
@@ -232,7 +233,7 @@ static int quiet_run(mdc_conn *c, const char *sql, bool copy_ok, bool *ok, char 
 static int quiet_exec(mdc_conn *c, const char *sql, char state[6], mdc_error *err)
 {
 	bool ok;
-	int rc = quiet_run(c, sql, false, &ok, state, err);
+	int rc = quiet_run(c, sql, false, false, &ok, state, err);
 	return rc < 0 ? rc : ok ? 0 : 1;
 }
 
@@ -243,7 +244,7 @@ static int probe_copy_out(mdc_conn *c)
 	char state[6];
 	bool ok;
 	mdc_error e;
-	int rc = quiet_run(c, "COPY (SELECT 1) TO STDOUT (FORMAT csv)", true, &ok, state, &e);
+	int rc = quiet_run(c, "COPY (SELECT 1) TO STDOUT (FORMAT csv)", true, false, &ok, state, &e);
 	if (rc < 0)
 		return rc;
 	if (!ok)
@@ -475,7 +476,7 @@ const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c)
 
 int mdc_conn_try(mdc_conn *c, const char *sql, bool *ok, char state[6], mdc_error *err)
 {
-	return quiet_run(c, sql, false, ok, state, err);
+	return quiet_run(c, sql, false, true, ok, state, err);
 }
 
 bool mdc_conn_oids_say_nothing(const mdc_conn *c)

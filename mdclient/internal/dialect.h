@@ -139,7 +139,8 @@ extern const mdc_dialect_impl mdc_dialect_postgres;
 const mdc_dialect_impl *mdc_conn_impl(const mdc_conn *c);
 /* Run sql on c without logging a failure: 0 when the server answered, *ok
  * whether it succeeded, state the failure's SQLSTATE ("" if none); -errno
- * with err when the connection broke or did not answer in time. */
+ * with err when the connection broke or did not answer in time. c may be
+ * left inside a transaction (sql is a BEGIN): the caller ends it. */
 int mdc_conn_try(mdc_conn *c, const char *sql, bool *ok, char state[6], mdc_error *err) MDC_MUSTCHECK;
 /* Whether the endpoint refused c's sql_begin_read_only (learnt once per
  * connection by mdc_dialect_begin_read_only; kept across a revive). */
