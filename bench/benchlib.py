@@ -47,10 +47,12 @@ def source_rev():
 def build(build_dir, do_build):
     mdfs = os.path.join(build_dir, "fs", "mdfs")
     say("installing what is missing (tests/install-deps)")
-    run([os.path.join(REPO, "tests", "install-deps")])
+    # Their output goes to stderr with ours: stdout is the Markdown report.
+    run([os.path.join(REPO, "tests", "install-deps")], stdout=sys.stderr)
     if not os.path.isdir(os.path.join(testbed.STANDIN_DIR, "node_modules")):
         say("npm ci (the stand-in's pinned packages)")
-        run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=testbed.STANDIN_DIR)
+        run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=testbed.STANDIN_DIR,
+            stdout=sys.stderr)
     if not do_build and os.path.exists(mdfs):
         return mdfs, "not rebuilt"
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
