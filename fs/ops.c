@@ -385,7 +385,8 @@ static int mdfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	rc = lookup(m, &dir, &e);
 	struct mdfs_wfile *w = NULL;
 	if (rc == 0)
-		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, (fi->flags & O_APPEND) != 0, &w);
+		rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], mode, (fi->flags & O_APPEND) != 0,
+				   false, &w);
 	if (rc == 0)
 		rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	if (rc == 0)
@@ -450,7 +451,7 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			/* A table replaced whole, or a name the kernel still
 			 * remembers from before its spooled file went away
 			 * (fs/ghosts.h). */
-			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, append, &w);
+			rc = mdfs_w_create(m, path, p.db, p.schema, p.fname[2], 0644, append, rc == 0, &w);
 		if (rc == 0)
 			rc = mdfs_handle_open(fi, m, &mdfs_write_ops, w, NULL, fuse_get_context()->pid);
 	} else if (!p.rel) {

@@ -493,12 +493,13 @@ static bool not_writable(const struct mdfs_path *p)
 }
 
 /* A new writer of path (its spool, listed: the newest writer's is the one
- * that is stored), starting from text (NULL: empty). */
+ * that is stored), starting from text (NULL: empty); exists: a query is
+ * stored under the name. */
 static int open_writer(struct mdfs *m, const struct mdfs_path *p, const char *path, mode_t mode,
-		       const char *text, struct fuse_file_info *fi)
+		       const char *text, bool exists, struct fuse_file_info *fi)
 {
 	struct mdfs_wfile *w = NULL;
-	int rc = mdfs_w_create(m, path, "", MDFS_QUERIES_DIR, p->fname[1], mode, false, &w);
+	int rc = mdfs_w_create(m, path, "", MDFS_QUERIES_DIR, p->fname[1], mode, false, exists, &w);
 	size_t len = text ? strlen(text) : 0;
 	if (rc == 0 && len) {
 		int n = mdfs_w_write(w, text, len, 0);
@@ -519,7 +520,7 @@ int mdfs_queries_create(struct mdfs *m, const struct mdfs_path *p, const char *p
 {
 	if (p->depth != 2)
 		return -EEXIST;
-	return not_writable(p) ? -EPERM : open_writer(m, p, path, mode, NULL, fi);
+	return not_writable(p) ? -EPERM : open_writer(m, p, path, mode, NULL, false, fi);
 }
 
 int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *path,
@@ -551,7 +552,7 @@ int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *pat
 	} else if (!(text = load(name)) && !(k == Q_SQL && writing && errno == ENOENT)) {
 		rc = errno == ENOMEM ? -ENOMEM : errno == EFBIG ? -EFBIG : -ENOENT;
 	} else if (k == Q_SQL && writing) {
-		rc = open_writer(m, p, path, 0644, fi->flags & O_TRUNC ? NULL : text, fi);
+		rc = open_writer(m, p, path, 0644, fi->flags & O_TRUNC ? NULL : text, text != NULL, fi);
 	} else if (writing) {
 		rc = -EACCES;
 	} else if (k == Q_SQL) {

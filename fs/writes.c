@@ -42,6 +42,9 @@ struct mdfs_wfile {
 				 * view or query known behind it (none applied yet,
 				 * or the last apply failed): when the name leaves
 				 * the listing it becomes a ghost (fs/ghosts.h) (io) */
+	bool kept;              /* something stays behind the name whatever a load
+				 * does: it existed when the name was opened for a
+				 * rewrite or an append, or a load succeeded (io) */
 	mode_t mode;
 	struct timespec mtime;
 	/* Its current name (changed by a rename with io and mu held, so either
@@ -314,7 +317,9 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 	table_claim(w, &me);
 	int rc = load_one(m, w);
 	table_release(&me);
-	w->ghost = rc != 0;
+	if (rc == 0)
+		w->kept = true;
+	w->ghost = !w->kept; /* a failed load leaves what was there */
 	return rc;
 }
 
@@ -371,9 +376,11 @@ static int set_name(struct mdfs_wfile *w, const char *path, const char *db, cons
 	return 0;
 }
 
-/* A new spooled file named path, open once; listed when asked. */
+/* A new spooled file named path, open once; listed when asked; replaces: a
+ * relation or query exists behind the name. */
 static int wfile_new(struct mdfs *m, const char *path, const char *db, const char *schema,
-		     const char *fname, mode_t mode, bool append, bool listed, struct mdfs_wfile **out)
+		     const char *fname, mode_t mode, bool append, bool listed, bool replaces,
+		     struct mdfs_wfile **out)
 {
 	if (bad_table_name(path, fname))
 		return -EINVAL;
@@ -392,7 +399,8 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 	w->refs = 1; /* this open's */
 	w->opens = 1;
 	w->dirty = true;
-	w->ghost = true; /* the kernel made the name; nothing applied yet */
+	w->kept = replaces;
+	w->ghost = !replaces; /* the kernel made the name; nothing applied yet */
 	w->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &w->mtime);
 	int rc = set_name(w, path, db, schema, fname);
@@ -409,15 +417,15 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 }
 
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
-		  const char *fname, mode_t mode, bool append, struct mdfs_wfile **out)
+		  const char *fname, mode_t mode, bool append, bool replaces, struct mdfs_wfile **out)
 {
-	return wfile_new(m, path, db, schema, fname, mode, append, true, out);
+	return wfile_new(m, path, db, schema, fname, mode, append, true, replaces, out);
 }
 
 int mdfs_w_append(struct mdfs *m, const char *path, const char *db, const char *schema,
 		  const char *fname, struct mdfs_wfile **out)
 {
-	return wfile_new(m, path, db, schema, fname, 0644, true, false, out);
+	return wfile_new(m, path, db, schema, fname, 0644, true, false, true, out);
 }
 
 static void drop_open(struct mdfs *m, struct mdfs_wfile *w, bool flush);

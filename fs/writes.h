@@ -79,9 +79,12 @@ int mdfs_w_spool_dup(const char *path) MDC_MUSTCHECK;
  * (encoded) file name fname. Returns 0 and *out (one open reference), or
  * -errno. append (O_CREAT|O_APPEND, `>>` to a name the kernel thought
  * missing): a table file loads as an append (as below), which makes a new
- * table only when there is none at close(). */
+ * table only when there is none at close(). replaces: a table, view or
+ * query exists behind the name (a rewrite), so a failed load leaves the
+ * name with something behind it: no ghost (fs/ghosts.h). */
 int mdfs_w_create(struct mdfs *m, const char *path, const char *db, const char *schema,
-		  const char *fname, mode_t mode, bool append, struct mdfs_wfile **out) MDC_MUSTCHECK;
+		  const char *fname, mode_t mode, bool append, bool replaces,
+		  struct mdfs_wfile **out) MDC_MUSTCHECK;
 /* `>>` to an existing table's file (O_APPEND without O_TRUNC): a spool of
  * this open's own, never listed (the table stays what others see); what is
  * written goes at its end, whatever the offset; the flush that follows

@@ -3,6 +3,7 @@ the tables dbt says they give; every way of copying a file in works; bad
 input fails through close() and the error file, leaving the old table as it
 was."""
 import json
+import errno
 import os
 import re
 import shutil
@@ -427,6 +428,26 @@ def test_a_loaded_table_dropped_elsewhere_is_gone(md, mount_factory):
     with pytest.raises(FileNotFoundError):
         os.stat(path)
     assert "t.csv" not in os.listdir(m.path("shop", "gdrop"))
+
+
+@default_profile_only("md")
+def test_a_table_whose_rewrite_failed_dropped_elsewhere_is_gone(md, mount_factory):
+    """A failed rewrite leaves the old table behind the name: no ghost either.
+    Dropped by another client, the name is ENOENT to the next stat."""
+    md.psql("DROP SCHEMA IF EXISTS gfail CASCADE; CREATE SCHEMA gfail; "
+            "CREATE TABLE gfail.t AS SELECT 1 AS id", dbname="shop")
+    m = mount_factory(md, opts=("cache_timeout=1", "debug"), allowed_stderr=("",))
+    path = m.path("shop", "gfail", "t.csv")
+    f = open(path, "w")
+    with pytest.raises(OSError) as e:
+        f.close()  # empty: refused, the old table kept
+    assert e.value.errno == errno.EINVAL
+    tb.wait_for(lambda: replied_to_every_release(m), 30, "the written file's release")
+    assert count(md, "t", schema="gfail") == 1
+    md.psql("DROP TABLE gfail.t", dbname="shop")
+    with pytest.raises(FileNotFoundError):
+        os.stat(path)
+    assert "t.csv" not in os.listdir(m.path("shop", "gfail"))
 
 
 def test_endpoint_stopped_mid_load_keeps_the_old_table(own_standin, mount_factory, tmp_path):
