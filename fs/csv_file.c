@@ -46,7 +46,7 @@ static void finish_stream(struct mdfs_csv_file *f)
 
 /* A relation's rows (sql NULL) or a query's (db NULL: the source's). */
 static int csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		    const char *sql, const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out)
+		    const char *sql, const struct mdfs_spool_conf *spool, struct mdfs_csv_file **out)
 {
 	struct mdfs_csv_file *f = calloc(1, sizeof *f);
 	if (!f)
@@ -94,13 +94,13 @@ static int csv_open(mdc_pool *pool, const char *db, const char *schema, const ch
 }
 
 int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		  const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out)
+		  const struct mdfs_spool_conf *spool, struct mdfs_csv_file **out)
 {
 	return csv_open(pool, db, schema, rel, NULL, spool, out);
 }
 
 int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name,
-			const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out)
+			const struct mdfs_spool_conf *spool, struct mdfs_csv_file **out)
 {
 	return csv_open(pool, NULL, NULL, name, sql, spool, out);
 }

@@ -22,26 +22,20 @@
 #include "mdclient/common.h"
 
 #include <sys/types.h>
+#include "fs/spool.h"
 #include "mdclient/pool.h"
 
 struct mdfs_csv_file;
 
-/* Where and how much of an open CSV file is kept (see above); borrowed,
- * must outlive every open file. */
-struct mdfs_csv_spool {
-	const char *dir;
-	off_t head;  /* bytes kept whatever the reader does (at most max) */
-	off_t max;   /* bytes kept for a reader that came back or asked the size */
-};
-
-/* Returns 0 and *out, or -errno (-ENOENT, -EIO, -EACCES). */
+/* spool: where and how much is kept (see above); borrowed, must outlive f.
+ * Returns 0 and *out, or -errno (-ENOENT, -EIO, -EACCES). */
 int mdfs_csv_open(mdc_pool *pool, const char *db, const char *schema, const char *rel,
-		  const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out) MDC_MUSTCHECK;
+		  const struct mdfs_spool_conf *spool, struct mdfs_csv_file **out) MDC_MUSTCHECK;
 /* The same for a query file's query (mdclient/query.h) on the source's
  * default database; name is for log lines. A statement refused by the
  * server fails here (-EINVAL, -EACCES, ...). */
 int mdfs_csv_open_query(mdc_pool *pool, const char *sql, const char *name,
-			const struct mdfs_csv_spool *spool, struct mdfs_csv_file **out) MDC_MUSTCHECK;
+			const struct mdfs_spool_conf *spool, struct mdfs_csv_file **out) MDC_MUSTCHECK;
 /* FUSE read semantics: bytes copied (possibly fewer than size), 0 at the end,
  * or -errno. */
 ssize_t mdfs_csv_read(struct mdfs_csv_file *f, char *buf, size_t size, off_t off) MDC_MUSTCHECK;

@@ -110,9 +110,9 @@ int main(int argc, char **argv)
 
 	/* Every read spool and every write lives in spool_dir: a mount that
 	 * cannot use it would fail later, file by file. */
-	m.spool_dir = m.opts.spool_dir ? m.opts.spool_dir
+	m.spool.dir = m.opts.spool_dir ? m.opts.spool_dir
 		    : getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	if (check_spool_dir(m.spool_dir) < 0 || mdfs_queries_setup(&m) < 0)
+	if (check_spool_dir(m.spool.dir) < 0 || mdfs_queries_setup(&m) < 0)
 		goto out_opts;
 
 	mdc_options mo = {
@@ -179,10 +179,9 @@ int main(int argc, char **argv)
 	m.uid = getuid();
 	m.gid = getgid();
 	m.mounted = time(NULL);
-	m.spool_max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
-	m.csv_spool = (struct mdfs_csv_spool){ .dir = m.spool_dir, .max = m.spool_max,
-		.head = (off_t)m.opts.spool_head_mb * 1024 * 1024 };
-	mdfs_parquet_setup(m.pool, m.spool_dir, m.spool_max, m.opts.cache_timeout,
+	m.spool.max = (off_t)m.opts.spool_max_mb * 1024 * 1024;
+	m.spool.head = (off_t)m.opts.spool_head_mb * 1024 * 1024;
+	mdfs_parquet_setup(m.pool, m.spool.dir, m.spool.max, m.opts.cache_timeout,
 		      !m.opts.parquet_codec || strcmp(m.opts.parquet_codec, "zstd") == 0 ? MDC_PARQUET_ZSTD
 		      : strcmp(m.opts.parquet_codec, "snappy") == 0 ? MDC_PARQUET_SNAPPY : MDC_PARQUET_NONE);
 

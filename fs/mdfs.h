@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "fs/catalog_cache.h"
-#include "fs/csv_file.h"
+#include "fs/spool.h"
 #include "fs/options.h"
 #include "mdclient/config.h"
 #include "mdclient/pool.h"
@@ -21,9 +21,7 @@ struct mdfs {
 	uid_t uid;
 	gid_t gid;
 	time_t mounted;          /* times shown on every file */
-	const char *spool_dir;
-	off_t spool_max;         /* bytes */
-	struct mdfs_csv_spool csv_spool; /* spool_dir, spool_head, spool_max */
+	struct mdfs_spool_conf spool;
 };
 
 /* The FUSE callbacks (fs/ops.c). private_data is the struct mdfs. */

@@ -472,7 +472,7 @@ static int mdfs_open(const char *path, struct fuse_file_info *fi)
 			rc = mdfs_handle_open(fi, m, &mdfs_parquet_ops, pf, path, tid);
 	} else {
 		struct mdfs_csv_file *f = NULL;
-		rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, &m->csv_spool, &f);
+		rc = mdfs_csv_open(m->pool, p.db, p.schema, p.rel, &m->spool, &f);
 		if (rc == 0)
 			rc = mdfs_handle_open(fi, m, &mdfs_csv_ops, f, path, tid);
 		fi->keep_cache = 0;

@@ -560,7 +560,7 @@ int mdfs_queries_open(struct mdfs *m, const struct mdfs_path *p, const char *pat
 		text = NULL;
 	} else if (k == Q_CSV) {
 		struct mdfs_csv_file *f = NULL;
-		rc = mdfs_csv_open_query(m->pool, text, p->rel, &m->csv_spool, &f);
+		rc = mdfs_csv_open_query(m->pool, text, p->rel, &m->spool, &f);
 		if (rc == 0)
 			rc = mdfs_handle_open(fi, m, &mdfs_csv_ops, f, path, tid);
 		fi->keep_cache = 0;

@@ -11,6 +11,14 @@
 
 #include "mdclient/common.h"
 
+/* The mount's spool settings (-o spool_dir, spool_head, spool_max). */
+struct mdfs_spool_conf {
+	const char *dir;
+	off_t head;  /* bytes of an open CSV kept whatever its reader does (at most max) */
+	off_t max;   /* bytes kept per open file (a CSV's reader that came back or asked
+		      * its size, a Parquet file), and by all spool-only files together */
+};
+
 /* A new empty spool file in dir, open for reading and writing
  * (close-on-exec). Returns the descriptor, or -errno after logging once
  * (LOG_ERR) what it was for and why not; the caller decides what a

@@ -384,7 +384,7 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 {
 	if (bad_table_name(path, fname))
 		return -EINVAL;
-	int fd = mdfs_spool_open(m->spool_dir, "write");
+	int fd = mdfs_spool_open(m->spool.dir, "write");
 	if (fd < 0)
 		return fd;
 	struct mdfs_wfile *w = calloc(1, sizeof *w);
@@ -395,7 +395,7 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 	pthread_mutex_init(&w->io, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	w->fd = fd;
-	w->share.max = m->spool_max;
+	w->share.max = m->spool.max;
 	w->refs = 1; /* this open's */
 	w->opens = 1;
 	w->dirty = true;
