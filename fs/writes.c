@@ -39,12 +39,11 @@ struct mdfs_wfile {
 				 * table (a new one when there is none); writes go at
 				 * the end (see mdfs_w_append) */
 	bool ghost;             /* a loadable name the kernel holds with no table,
-				 * view or query known behind it (none applied yet,
-				 * or the last apply failed): when the name leaves
-				 * the listing it becomes a ghost (fs/ghosts.h) (io) */
-	bool kept;              /* something stays behind the name whatever a load
-				 * does: it existed when the name was opened for a
-				 * rewrite or an append, or a load succeeded (io) */
+				 * view or query known behind it (none existed when
+				 * it was opened and no apply succeeded since; a
+				 * failed apply leaves what was there): when the name
+				 * leaves the listing it becomes a ghost
+				 * (fs/ghosts.h) (io) */
 	mode_t mode;
 	struct timespec mtime;
 	/* Its current name (changed by a rename with io and mu held, so either
@@ -318,8 +317,7 @@ static int load(struct mdfs *m, struct mdfs_wfile *w)
 	int rc = load_one(m, w);
 	table_release(&me);
 	if (rc == 0)
-		w->kept = true;
-	w->ghost = !w->kept; /* a failed load leaves what was there */
+		w->ghost = false; /* a failed load leaves what was there */
 	return rc;
 }
 
@@ -399,7 +397,6 @@ static int wfile_new(struct mdfs *m, const char *path, const char *db, const cha
 	w->refs = 1; /* this open's */
 	w->opens = 1;
 	w->dirty = true;
-	w->kept = replaces;
 	w->ghost = !replaces; /* the kernel made the name; nothing applied yet */
 	w->mode = mode & 07777;
 	clock_gettime(CLOCK_REALTIME, &w->mtime);
