@@ -64,7 +64,8 @@ struct mdc_stream {
 	int ntyped;
 	bool header_done;
 	bool final_seen;     /* the final result (TUPLES_OK or error) was received */
-	bool results_done;   /* PQgetResult returned NULL: nothing pending */
+	bool results_done;   /* nothing pending: no query sent yet, or PQgetResult
+			      * returned NULL */
 	stream_state state;
 	mdc_error fail;      /* sticky error for ST_FAILED */
 	bool txn;            /* a query file's: in its read-only transaction */
@@ -297,17 +298,15 @@ static int stream_start(mdc_stream *s, const char *sql, bool extended, mdc_strea
 			mdc_error *err)
 {
 	int rc;
-	if (s->txn && (rc = mdc_dialect_begin_read_only(s->conn, err)) < 0) {
-		s->results_done = true; /* nothing of ours is pending */
+	if (s->txn && (rc = mdc_dialect_begin_read_only(s->conn, err)) < 0)
 		goto fail;
-	}
 	mdc_log(LOG_DEBUG, "SQL: %s", sql);
 	if (!(extended ? PQsendQueryParams(s->pg, sql, 0, NULL, NULL, NULL, NULL, 0)
 		       : PQsendQuery(s->pg, sql))) {
 		rc = mdc_pq_fail(err, s->pg, NULL, s->what);
-		s->results_done = true; /* nothing was sent */
 		goto fail;
 	}
+	s->results_done = false;
 	if (!PQsetSingleRowMode(s->pg)) {
 		rc = mdc_error_set(err, EIO, "%s: single-row mode refused", s->what);
 		goto fail;
@@ -388,6 +387,7 @@ static mdc_stream *stream_new(mdc_conn *c, const char *what, mdc_error *err)
 	s->conn = c;
 	s->pg = pg;
 	s->state = ST_RUNNING;
+	s->results_done = true; /* nothing sent yet: nothing to drain */
 	mdc_buf_init(&s->buf);
 	return s;
 }
@@ -432,12 +432,10 @@ int mdc_stream_open_csv(mdc_conn *c, const char *db, const char *schema, const c
 	free(what);
 	if (!s)
 		rc = -err->errnum;
-	else if ((rc = type_from_names(s, db, schema, rel, NULL, err)) < 0) {
-		s->results_done = true; /* nothing of the stream's is pending */
+	else if ((rc = type_from_names(s, db, schema, rel, NULL, err)) < 0)
 		rc = close_failed_open(s, rc);
-	} else {
+	else
 		rc = stream_start(s, sql, false, out, err);
-	}
 	free(sql);
 	return rc;
 }
@@ -458,10 +456,8 @@ int mdc_stream_open_query(mdc_conn *c, const char *sql, const char *name, mdc_st
 	free(what);
 	if (!s)
 		return -err->errnum;
-	if ((rc = type_from_names(s, NULL, NULL, NULL, sql, err)) < 0) {
-		s->results_done = true; /* nothing of the stream's is pending */
+	if ((rc = type_from_names(s, NULL, NULL, NULL, sql, err)) < 0)
 		return close_failed_open(s, rc);
-	}
 	s->txn = true;
 	return stream_start(s, sql, true, out, err);
 }
