@@ -123,22 +123,25 @@ static char *comment_sql(mdc_conn *c, const char *object_type, const char *db, c
 
 /* The statements that give view db.schema.name (target: its database)
  * back what a replace may lose (the dialect's sql_view_keep): its comment,
- * its grants. 0 with *out, an array of *n statements (malloc'd each) after
- * `first` NULL slots, NULL-terminated; or -errno with err. */
+ * its grants; none without asking when !may_exist. 0 with *out, an array of
+ * *n statements (malloc'd each) after `first` NULL slots, NULL-terminated;
+ * or -errno with err. */
 static int view_keep(mdc_conn *c, const char *target, const char *db, const char *schema,
-		     const char *name, int first, char ***out, int *n, mdc_error *err)
+		     const char *name, bool may_exist, int first, char ***out, int *n,
+		     mdc_error *err)
 {
 	const char *params[3] = { target, schema, name };
 	PGresult *res = NULL;
-	int rc = mdc_pq_exec(mdc_conn_pg(c), mdc_conn_impl(c)->sql_view_keep, 3, params,
-			     PGRES_TUPLES_OK, &res, err);
+	int rc = may_exist ? mdc_pq_exec(mdc_conn_pg(c), mdc_conn_impl(c)->sql_view_keep, 3, params,
+					 PGRES_TUPLES_OK, &res, err) : 0;
 	if (rc < 0)
 		return rc;
-	char **v = calloc((size_t)(first + PQntuples(res) + 1), sizeof *v);
+	int rows = res ? PQntuples(res) : 0;
+	char **v = calloc((size_t)(first + rows + 1), sizeof *v);
 	*n = first;
 	if (!v)
 		rc = mdc_error_set(err, ENOMEM, "out of memory");
-	for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+	for (int i = 0; rc == 0 && i < rows; i++) {
 		if (PQgetisnull(res, i, 1))
 			continue;
 		const char *text = PQgetvalue(res, i, 1);
@@ -187,13 +190,7 @@ int mdc_define_view(mdc_conn *c, const char *db, const char *schema, const char 
 	char **sqls = NULL;
 	int n = 0;
 	PGconn *pg = mdc_conn_pg(c);
-	if (!may_exist) {
-		n = 2; /* nothing to keep */
-		if (!(sqls = calloc(3, sizeof *sqls))) {
-			free(rest);
-			return mdc_error_set(err, ENOMEM, "out of memory");
-		}
-	} else if ((rc = view_keep(c, target, db, schema, name, 2, &sqls, &n, err)) < 0) {
+	if ((rc = view_keep(c, target, db, schema, name, may_exist, 2, &sqls, &n, err)) < 0) {
 		free(rest);
 		return rc;
 	}
