@@ -203,15 +203,6 @@ def spooled_bytes(m, spool_dir):
     return total
 
 
-def read_to_end(f, chunk=1 << 16):
-    out = b""
-    while True:
-        got = f.read(chunk)
-        if not got:
-            return out
-        out += got
-
-
 @pytest.mark.parametrize("server", ["duckdb", "postgres"], indirect=True)
 def test_a_straight_reader_spools_only_the_head(server, mount_factory, tmp_path):
     """numbers.csv is ~1.3 MB, spool_head 1 MB: a reader that reads straight
@@ -227,7 +218,7 @@ def test_a_straight_reader_spools_only_the_head(server, mount_factory, tmp_path)
                       allowed_stderr=("behind the",))
     path = m.path("shop", "mt", "numbers.csv")
     with open(path, "rb", buffering=0) as f:
-        whole = read_to_end(f)
+        whole = read_all(f.fileno())
         assert whole.count(b"\n") == 100001 and len(whole) > (1 << 20) + 100000
         assert spooled_bytes(m, spool) == 1 << 20
         f.seek(4242)
@@ -240,7 +231,7 @@ def test_a_straight_reader_spools_only_the_head(server, mount_factory, tmp_path)
     with open(path, "rb", buffering=0) as f:
         sample = f.read(4096)
         f.seek(0)
-        again = read_to_end(f)
+        again = read_all(f.fileno())
         assert again.startswith(sample) and again == whole
         assert spooled_bytes(m, spool) == len(whole)
         f.seek(len(whole) - 1000)
