@@ -299,6 +299,19 @@ class Session {
     this.out.flush();
   }
 
+  /** What every statement passes before it runs, by either protocol: the transaction gate, then the
+   * refusals the switches ask for (SET, read-only transactions). */
+  admit(plan) {
+    this.gate(plan);
+    this.checkSet(plan);
+    this.checkReadOnly(plan);
+  }
+
+  /** RowDescription of cols with the type OIDs the type_oids switch asks for. */
+  rowDescription(cols) {
+    return W.rowDescription(describedAs(cols, sw().type_oids));
+  }
+
   /** Transaction-state gate: in a failed transaction only ROLLBACK (or COMMIT, which rolls back) runs. */
   gate(plan) {
     if (this.txStatus === 'E' && !(plan.kind === 'sql' && (plan.tx === 'rollback' || plan.tx === 'commit'))) {
@@ -328,9 +341,7 @@ class Session {
 
   /** Run one statement of a simple Query, sending RowDescription/DataRows/CommandComplete. */
   async runPlan(plan) {
-    this.gate(plan);
-    this.checkSet(plan);
-    this.checkReadOnly(plan);
+    this.admit(plan);
     switch (plan.kind) {
       case 'refuse': throw plan.error;
       case 'set': this.out.push(W.commandComplete(await this.runSet(plan))); return;
@@ -346,7 +357,7 @@ class Session {
         prepared = await this.duckCall(q, () => plan.extracted.prepare(i));
         const ex = await this.startExecution(q, prepared);
         if (ex.rows) {
-          this.out.push(W.rowDescription(describedAs(ex.cols, sw().type_oids)));
+          this.out.push(this.rowDescription(ex.cols));
           const n = await this.streamRows(q, ex, 0, W.encodeDataRows);
           this.out.push(W.commandComplete(`SELECT ${n}`));
         } else {
@@ -628,7 +639,7 @@ class Session {
       const oids = [];
       for (let i = 1; i <= st.nparams; i++) oids.push(st.paramOids[i - 1] || safePgType(() => st.prepared.parameterType(i)).oid);
       this.out.push(W.parameterDescription(oids));
-      this.out.push(st.returnsRows ? W.rowDescription(describedAs(st.cols, sw().type_oids)) : W.noData());
+      this.out.push(st.returnsRows ? this.rowDescription(st.cols) : W.noData());
       return;
     }
     const p = this.portals.get(name);
@@ -638,7 +649,7 @@ class Session {
       try { await this.startPortal(q, p); } finally { this.endQuery(q); }
     }
     const cols = p.ex ? (p.ex.rows ? p.ex.cols : null) : (p.stmt.returnsRows ? p.stmt.cols : null);
-    this.out.push(cols ? W.rowDescription(describedAs(cols, sw().type_oids)) : W.noData());
+    this.out.push(cols ? this.rowDescription(cols) : W.noData());
   }
 
   closeMessage(r) {
@@ -654,9 +665,7 @@ class Session {
     if (!p) throw new SqlError('34000', `portal "${name}" does not exist`);
     const { plan } = p.stmt;
     if (plan.kind === 'empty') { this.out.push(W.emptyQueryResponse()); return; }
-    this.gate(plan);
-    this.checkSet(plan);
-    this.checkReadOnly(plan);
+    this.admit(plan);
     if (plan.kind === 'set') { this.out.push(W.commandComplete(await this.runSet(plan))); return; }
     if (this.txStatus === 'E') { this.out.push(W.commandComplete(await this.rollbackFailed())); return; }
     if (p.done) { this.out.push(W.commandComplete(p.ex?.rows ? 'SELECT 0' : p.tag)); return; }
